@@ -1,0 +1,20 @@
+/* Bounded reads and atomic writes of whole files. */
+#pragma once
+#include "error.h"
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Reads the regular file at path (relative to dirfd) into a NUL-terminated
+ * buffer. Files larger than max fail with EFBIG rather than being cut, so a
+ * truncated document is never mistaken for a whole one. */
+int ect_read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len,
+                     struct ect_error **err);
+/* Same, from an open fd (read from its current offset). */
+int ect_read_fd(int fd, const char *what, size_t max, char **ret, size_t *ret_len,
+                struct ect_error **err);
+/* Replaces path with buf atomically: a temporary file in the same directory
+ * (O_EXCL), fsync, rename over path, fsync of the directory. On any failure
+ * the old file is left as it was and the temporary file is removed. */
+int ect_write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode,
+                          struct ect_error **err);

@@ -1,0 +1,523 @@
+#include "json.h"
+#include "cleanup.h"
+#include "xalloc.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
+
+/* ---- construction ---- */
+
+struct ect_json *ect_json_new(enum ect_json_type type)
+{
+        struct ect_json *j = xcalloc(1, sizeof *j);
+        j->type = type;
+        return j;
+}
+
+static struct ect_json *new_bytes(enum ect_json_type type, const char *s, size_t len)
+{
+        struct ect_json *j = ect_json_new(type);
+        j->str = xmalloc(len + 1);
+        memcpy(j->str, s, len);
+        j->str[len] = '\0';
+        j->len = len;
+        return j;
+}
+
+struct ect_json *ect_json_new_str(const char *s)
+{
+        return new_bytes(ECT_JSON_STRING, s, strlen(s));
+}
+
+struct ect_json *ect_json_new_u64(uint64_t v)
+{
+        char buf[32];
+        int n = snprintf(buf, sizeof buf, "%" PRIu64, v);
+        return new_bytes(ECT_JSON_NUMBER, buf, (size_t)n);
+}
+
+struct ect_json *ect_json_new_i64(int64_t v)
+{
+        char buf[32];
+        int n = snprintf(buf, sizeof buf, "%" PRId64, v);
+        return new_bytes(ECT_JSON_NUMBER, buf, (size_t)n);
+}
+
+void ect_json_free(struct ect_json *j)
+{
+        if (!j)
+                return;
+        for (size_t i = 0; i < j->n; i++) {
+                if (j->keys)
+                        free(j->keys[i]);
+                ect_json_free(j->v[i]);
+        }
+        free(j->keys);
+        free(j->key_lens);
+        free(j->v);
+        free(j->str);
+        free(j);
+}
+
+static void push(struct ect_json *c, char *key, size_t key_len, struct ect_json *val)
+{
+        size_t cap = c->cap;
+        xgrow((void **)&c->v, &cap, c->n + 1, sizeof *c->v);
+        if (c->type == ECT_JSON_OBJECT) {
+                size_t kcap = c->cap, lcap = c->cap;
+                xgrow((void **)&c->keys, &kcap, c->n + 1, sizeof *c->keys);
+                xgrow((void **)&c->key_lens, &lcap, c->n + 1, sizeof *c->key_lens);
+                c->keys[c->n] = key;
+                c->key_lens[c->n] = key_len;
+        }
+        c->cap = cap;
+        c->v[c->n++] = val;
+}
+
+static ssize_t find_key(const struct ect_json *obj, const char *key)
+{
+        size_t klen;
+
+        if (!ect_json_is(obj, ECT_JSON_OBJECT))
+                return -1;
+        klen = strlen(key);
+        for (size_t i = obj->n; i-- > 0;)
+                if (obj->key_lens[i] == klen && memcmp(obj->keys[i], key, klen) == 0)
+                        return (ssize_t)i;
+        return -1;
+}
+
+struct ect_json *ect_json_get(const struct ect_json *obj, const char *key)
+{
+        ssize_t i = find_key(obj, key);
+        return i < 0 ? NULL : obj->v[i];
+}
+
+struct ect_json *ect_json_set(struct ect_json *obj, const char *key, struct ect_json *val)
+{
+        ssize_t i = find_key(obj, key);
+
+        if (i >= 0) {
+                ect_json_free(obj->v[i]);
+                obj->v[i] = val;
+        } else {
+                push(obj, xstrdup(key), strlen(key), val);
+        }
+        return val;
+}
+
+struct ect_json *ect_json_append(struct ect_json *arr, struct ect_json *val)
+{
+        push(arr, NULL, 0, val);
+        return val;
+}
+
+struct ect_json *ect_json_ensure(struct ect_json *obj, const char *key, enum ect_json_type type)
+{
+        struct ect_json *v = ect_json_get(obj, key);
+
+        if (!v)
+                return ect_json_set(obj, key, ect_json_new(type));
+        if (v->type == ECT_JSON_NULL) /* "key": null means absent in Go */
+                return ect_json_set(obj, key, ect_json_new(type));
+        return v->type == type ? v : NULL;
+}
+
+struct ect_json *ect_json_dup(const struct ect_json *j)
+{
+        struct ect_json *c;
+
+        if (!j)
+                return NULL;
+        c = ect_json_new(j->type);
+        if (j->str) {
+                c->str = xmalloc(j->len + 1);
+                memcpy(c->str, j->str, j->len + 1);
+                c->len = j->len;
+        }
+        for (size_t i = 0; i < j->n; i++) {
+                char *k = NULL;
+                size_t kl = 0;
+                if (j->type == ECT_JSON_OBJECT) {
+                        kl = j->key_lens[i];
+                        k = xmalloc(kl + 1);
+                        memcpy(k, j->keys[i], kl + 1);
+                }
+                push(c, k, kl, ect_json_dup(j->v[i]));
+        }
+        return c;
+}
+
+bool ect_json_equal(const struct ect_json *a, const struct ect_json *b)
+{
+        if (!a || !b)
+                return a == b;
+        if (a->type != b->type || a->n != b->n || a->len != b->len)
+                return false;
+        if (a->str && memcmp(a->str, b->str, a->len) != 0)
+                return false;
+        for (size_t i = 0; i < a->n; i++) {
+                if (a->type == ECT_JSON_OBJECT &&
+                    (a->key_lens[i] != b->key_lens[i] ||
+                     memcmp(a->keys[i], b->keys[i], a->key_lens[i]) != 0))
+                        return false;
+                if (!ect_json_equal(a->v[i], b->v[i]))
+                        return false;
+        }
+        return true;
+}
+
+/* ---- access ---- */
+
+const char *ect_json_str(const struct ect_json *j)
+{
+        if (!ect_json_is(j, ECT_JSON_STRING) || strlen(j->str) != j->len)
+                return NULL;
+        return j->str;
+}
+
+static bool is_integer_text(const struct ect_json *j)
+{
+        return ect_json_is(j, ECT_JSON_NUMBER) && !strpbrk(j->str, ".eE");
+}
+
+bool ect_json_u64(const struct ect_json *j, uint64_t *ret)
+{
+        char *end;
+        unsigned long long v;
+
+        if (!is_integer_text(j) || j->str[0] == '-')
+                return false;
+        errno = 0;
+        v = strtoull(j->str, &end, 10);
+        if (errno || *end)
+                return false;
+        *ret = v;
+        return true;
+}
+
+bool ect_json_i64(const struct ect_json *j, int64_t *ret)
+{
+        char *end;
+        long long v;
+
+        if (!is_integer_text(j))
+                return false;
+        errno = 0;
+        v = strtoll(j->str, &end, 10);
+        if (errno || *end)
+                return false;
+        *ret = v;
+        return true;
+}
+
+const char *ect_json_type_name(const struct ect_json *j)
+{
+        if (!j)
+                return "missing";
+        switch (j->type) {
+        case ECT_JSON_NULL:
+                return "null";
+        case ECT_JSON_FALSE:
+        case ECT_JSON_TRUE:
+                return "boolean";
+        case ECT_JSON_NUMBER:
+                return "number";
+        case ECT_JSON_STRING:
+                return "string";
+        case ECT_JSON_ARRAY:
+                return "array";
+        case ECT_JSON_OBJECT:
+                return "object";
+        }
+        return "unknown";
+}
+
+/* ---- parsing: yajl events build the tree ---- */
+
+struct builder {
+        struct ect_json *root;
+        struct ect_json *stack[ECT_JSON_MAX_DEPTH];
+        size_t depth;
+        char *key;
+        size_t key_len;
+        bool too_deep;
+};
+
+static int add_value(struct builder *b, struct ect_json *v)
+{
+        if (b->depth == 0) {
+                b->root = v;
+                return 1;
+        }
+        push(b->stack[b->depth - 1], b->key, b->key_len, v);
+        b->key = NULL;
+        return 1;
+}
+
+static int open_container(struct builder *b, enum ect_json_type type)
+{
+        struct ect_json *c;
+
+        if (b->depth >= ECT_JSON_MAX_DEPTH) {
+                b->too_deep = true;
+                return 0;
+        }
+        c = ect_json_new(type);
+        add_value(b, c);
+        b->stack[b->depth++] = c;
+        return 1;
+}
+
+static int cb_null(void *ctx)
+{
+        return add_value(ctx, ect_json_new(ECT_JSON_NULL));
+}
+static int cb_boolean(void *ctx, int v)
+{
+        return add_value(ctx, ect_json_new_bool(v));
+}
+static int cb_number(void *ctx, const char *s, size_t len)
+{
+        return add_value(ctx, new_bytes(ECT_JSON_NUMBER, s, len));
+}
+static int cb_string(void *ctx, const unsigned char *s, size_t len)
+{
+        return add_value(ctx, new_bytes(ECT_JSON_STRING, (const char *)s, len));
+}
+static int cb_start_map(void *ctx)
+{
+        return open_container(ctx, ECT_JSON_OBJECT);
+}
+static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
+{
+        struct builder *b = ctx;
+        free(b->key);
+        b->key = xmalloc(len + 1);
+        memcpy(b->key, s, len);
+        b->key[len] = '\0';
+        b->key_len = len;
+        return 1;
+}
+static int cb_end(void *ctx)
+{
+        struct builder *b = ctx;
+        b->depth--;
+        return 1;
+}
+static int cb_start_array(void *ctx)
+{
+        return open_container(ctx, ECT_JSON_ARRAY);
+}
+
+static const yajl_callbacks callbacks = {
+        .yajl_null = cb_null,
+        .yajl_boolean = cb_boolean,
+        .yajl_number = cb_number,
+        .yajl_string = cb_string,
+        .yajl_start_map = cb_start_map,
+        .yajl_map_key = cb_map_key,
+        .yajl_end_map = cb_end,
+        .yajl_start_array = cb_start_array,
+        .yajl_end_array = cb_end,
+};
+
+static void position(const char *buf, size_t off, size_t *line, size_t *col)
+{
+        *line = 1;
+        *col = 1;
+        for (size_t i = 0; i < off; i++) {
+                if (buf[i] == '\n') {
+                        (*line)++;
+                        *col = 1;
+                } else {
+                        (*col)++;
+                }
+        }
+}
+
+/* yajl's message is "parse error: <cause>\n" plus, with verbose on, a copy of
+ * the input; we want the cause alone, on one line. */
+static char *yajl_cause(yajl_handle h)
+{
+        unsigned char *raw = yajl_get_error(h, 0, NULL, 0);
+        const char *s = (const char *)raw;
+        char *out;
+        size_t n;
+
+        if (!s)
+                return xstrdup("syntax error");
+        if (strncmp(s, "parse error: ", 13) == 0)
+                s += 13;
+        else if (strncmp(s, "lexical error: ", 15) == 0)
+                s += 15;
+        n = strcspn(s, "\n");
+        out = xstrndup(s, n);
+        yajl_free_error(h, raw);
+        return out;
+}
+
+int ect_json_parse(const char *buf, size_t len, struct ect_json **ret, struct ect_error **err)
+{
+        struct builder b = {0};
+        yajl_handle h;
+        yajl_status st;
+        size_t off, line, col;
+        int r = 0;
+
+        h = yajl_alloc(&callbacks, NULL, &b);
+        if (!h)
+                return ect_error_set(err, ENOMEM, "cannot allocate JSON parser");
+        /* Defaults are what we want: no comments, UTF-8 validated, exactly one
+         * value (trailing garbage is an error). */
+        st = yajl_parse(h, (const unsigned char *)buf, len);
+        off = yajl_get_bytes_consumed(h);
+        if (st == yajl_status_ok) {
+                st = yajl_complete_parse(h);
+                off = len;
+        }
+        if (st != yajl_status_ok) {
+                cleanup_free char *cause = NULL;
+                position(buf, off <= len ? off : len, &line, &col);
+                if (b.too_deep)
+                        cause = xasprintf("nesting deeper than %d levels", ECT_JSON_MAX_DEPTH);
+                else if (len == 0)
+                        cause = xstrdup("empty input");
+                else
+                        cause = yajl_cause(h);
+                r = ect_error_set(err, EINVAL, "invalid JSON at line %zu, column %zu: %s", line,
+                                  col, cause);
+                ect_json_free(b.root);
+                b.root = NULL;
+        }
+        free(b.key);
+        yajl_free(h);
+        if (r < 0)
+                return r;
+        *ret = b.root;
+        return 0;
+}
+
+/* ---- emitting ---- */
+
+#define GEN_OK(call)                                                                               \
+        do {                                                                                       \
+                if ((call) != yajl_gen_status_ok)                                                  \
+                        return -1;                                                                 \
+        } while (0)
+
+static int gen(yajl_gen g, const struct ect_json *j)
+{
+        switch (j->type) {
+        case ECT_JSON_NULL:
+                GEN_OK(yajl_gen_null(g));
+                return 0;
+        case ECT_JSON_FALSE:
+        case ECT_JSON_TRUE:
+                GEN_OK(yajl_gen_bool(g, j->type == ECT_JSON_TRUE));
+                return 0;
+        case ECT_JSON_NUMBER:
+                GEN_OK(yajl_gen_number(g, j->str, j->len));
+                return 0;
+        case ECT_JSON_STRING:
+                GEN_OK(yajl_gen_string(g, (const unsigned char *)j->str, j->len));
+                return 0;
+        case ECT_JSON_ARRAY:
+                GEN_OK(yajl_gen_array_open(g));
+                for (size_t i = 0; i < j->n; i++)
+                        if (gen(g, j->v[i]) < 0)
+                                return -1;
+                GEN_OK(yajl_gen_array_close(g));
+                return 0;
+        case ECT_JSON_OBJECT:
+                GEN_OK(yajl_gen_map_open(g));
+                for (size_t i = 0; i < j->n; i++) {
+                        GEN_OK(yajl_gen_string(g, (const unsigned char *)j->keys[i],
+                                               j->key_lens[i]));
+                        if (gen(g, j->v[i]) < 0)
+                                return -1;
+                }
+                GEN_OK(yajl_gen_map_close(g));
+                return 0;
+        }
+        return -1;
+}
+
+int ect_json_emit(const struct ect_json *j, bool pretty, char **ret, size_t *ret_len,
+                  struct ect_error **err)
+{
+        yajl_gen g = yajl_gen_alloc(NULL);
+        const unsigned char *out;
+        size_t len;
+        char *s;
+
+        if (!g)
+                return ect_error_set(err, ENOMEM, "cannot allocate JSON generator");
+        yajl_gen_config(g, yajl_gen_validate_utf8, 1);
+        if (pretty) {
+                yajl_gen_config(g, yajl_gen_beautify, 1);
+                yajl_gen_config(g, yajl_gen_indent_string, "  ");
+        }
+        if (gen(g, j) < 0) {
+                yajl_gen_free(g);
+                return ect_error_set(err, EILSEQ, "cannot write JSON: a string is not valid UTF-8");
+        }
+        yajl_gen_get_buf(g, &out, &len);
+        /* yajl's beautifier already ends a top-level container with '\n'. */
+        s = xmalloc(len + 2);
+        memcpy(s, out, len);
+        if (pretty && (len == 0 || s[len - 1] != '\n'))
+                s[len++] = '\n';
+        s[len] = '\0';
+        yajl_gen_free(g);
+        *ret = s;
+        if (ret_len)
+                *ret_len = len;
+        return 0;
+}
+
+/* Replaces bytes that do not form valid UTF-8 with U+FFFD. */
+static char *utf8_sanitize(const char *s)
+{
+        size_t n = strlen(s), o = 0;
+        char *out = xmalloc(n * 3 + 1);
+
+        for (size_t i = 0; i < n;) {
+                unsigned char c = (unsigned char)s[i];
+                size_t need = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2
+                                                              : (c & 0xf8) == 0xf0 ? 3 : 9;
+                bool ok = need <= 3 && !(need == 1 && c < 0xc2) && i + need < n + (need ? 0 : 1);
+                for (size_t k = 1; ok && k <= need; k++)
+                        ok = ((unsigned char)s[i + k] & 0xc0) == 0x80;
+                if (ok) {
+                        memcpy(out + o, s + i, need + 1);
+                        o += need + 1;
+                        i += need + 1;
+                } else {
+                        memcpy(out + o, "\xef\xbf\xbd", 3);
+                        o += 3;
+                        i++;
+                }
+        }
+        out[o] = '\0';
+        return out;
+}
+
+char *ect_json_quote(const char *s)
+{
+        cleanup_free char *clean = utf8_sanitize(s);
+        struct ect_json *j = ect_json_new_str(clean);
+        struct ect_error *err = NULL;
+        char *out = NULL;
+
+        if (ect_json_emit(j, false, &out, NULL, &err) < 0) {
+                ect_error_free(&err);
+                out = xstrdup("\"\"");
+        }
+        ect_json_free(j);
+        return out;
+}

@@ -1,0 +1,91 @@
+/* JSON documents as a mutable tree. The only module that includes <yajl/...>.
+ *
+ * Why not yajl_tree: we edit config.json and must write back everything we
+ * did not touch with the same meaning: key order, duplicate keys, numbers
+ * beyond 64 bits (kept as their original text), strings with NUL bytes. We
+ * also want the position of a syntax error and a bound on nesting, which the
+ * event API gives and yajl_tree_parse() does not. */
+#pragma once
+#include "error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ECT_JSON_MAX_DEPTH 128
+
+enum ect_json_type {
+        ECT_JSON_NULL,
+        ECT_JSON_FALSE,
+        ECT_JSON_TRUE,
+        ECT_JSON_NUMBER,
+        ECT_JSON_STRING,
+        ECT_JSON_ARRAY,
+        ECT_JSON_OBJECT,
+};
+
+struct ect_json {
+        enum ect_json_type type;
+        char *str;  /* STRING: the bytes, NUL-terminated, may hold NULs;
+                       NUMBER: the number's text exactly as read or made */
+        size_t len; /* of str */
+        size_t n, cap;
+        char **keys;         /* OBJECT: n keys, NUL-terminated */
+        size_t *key_lens;    /* OBJECT: their lengths (keys may hold NULs) */
+        struct ect_json **v; /* ARRAY, OBJECT: n values */
+};
+
+/* Parses exactly one JSON value from buf[0..len). On a syntax error the
+ * message names line, column and cause. Returns 0, or < 0 with *err set. */
+int ect_json_parse(const char *buf, size_t len, struct ect_json **ret, struct ect_error **err);
+void ect_json_free(struct ect_json *j);
+static inline void ect_json_freep(struct ect_json **j)
+{
+        ect_json_free(*j);
+}
+#define cleanup_json __attribute__((cleanup(ect_json_freep)))
+
+/* Lookups. NULL when j is not an object or has no such key. With duplicate
+ * keys the last one wins, as in Go's encoding/json (runc, containerd): we
+ * must read what the runtime will read. */
+struct ect_json *ect_json_get(const struct ect_json *obj, const char *key);
+/* The string's bytes; NULL when j is not a string or holds a NUL byte. */
+const char *ect_json_str(const struct ect_json *j);
+/* Integer value of a NUMBER that is an integer in range; false otherwise. */
+bool ect_json_u64(const struct ect_json *j, uint64_t *ret);
+bool ect_json_i64(const struct ect_json *j, int64_t *ret);
+static inline bool ect_json_is(const struct ect_json *j, enum ect_json_type t)
+{
+        return j && j->type == t;
+}
+const char *ect_json_type_name(const struct ect_json *j);
+
+/* Construction. Each returns a new node owned by the caller. */
+struct ect_json *ect_json_new(enum ect_json_type type);
+struct ect_json *ect_json_new_str(const char *s);
+struct ect_json *ect_json_new_u64(uint64_t v);
+struct ect_json *ect_json_new_i64(int64_t v);
+static inline struct ect_json *ect_json_new_bool(bool b)
+{
+        return ect_json_new(b ? ECT_JSON_TRUE : ECT_JSON_FALSE);
+}
+/* Takes ownership of val. Replaces the value of the last key equal to key,
+ * else appends. Returns val. */
+struct ect_json *ect_json_set(struct ect_json *obj, const char *key, struct ect_json *val);
+/* Takes ownership of val; returns val. */
+struct ect_json *ect_json_append(struct ect_json *arr, struct ect_json *val);
+/* Returns the object (or array) at key, creating an empty one when the key is
+ * missing. NULL when the key holds a value of another type. */
+struct ect_json *ect_json_ensure(struct ect_json *obj, const char *key, enum ect_json_type type);
+/* Deep copy. */
+struct ect_json *ect_json_dup(const struct ect_json *j);
+/* Structural equality (numbers compared by text). */
+bool ect_json_equal(const struct ect_json *a, const struct ect_json *b);
+
+/* Serialises j. pretty: indented, one member a line, trailing newline.
+ * Fails (EILSEQ) on a string that is not valid UTF-8. ret is NUL-terminated. */
+int ect_json_emit(const struct ect_json *j, bool pretty, char **ret, size_t *ret_len,
+                  struct ect_error **err);
+/* A JSON string literal for s (quotes included); invalid UTF-8 is replaced
+ * by U+FFFD. For log lines, where failing is not an option. */
+char *ect_json_quote(const char *s);
