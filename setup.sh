@@ -9,7 +9,7 @@ BUILD_PKGS="gcc make pkg-config libc6-dev libyajl-dev libyaml-dev libseccomp-dev
 libibverbs-dev librdmacm-dev ibverbs-providers check"
 # test: real engines (../shared/TESTBED.md), a static busybox for rootfs,
 # the CDI schema validator, man page lint, eBPF inspection
-TEST_PKGS="runc crun podman docker.io containerd busybox-static python3-jsonschema
+TEST_PKGS="runc crun podman docker.io containerd busybox-static python3-jsonschema python3-yaml
 mandoc bpftool iproute2 util-linux procps hyperfine valgrind"
 
 missing=""

@@ -339,7 +339,7 @@ static int cmd_generate(const struct args *a)
                 return EXIT_FAILURE;
         }
         if (a->output && strcmp(a->output, "-") != 0)
-                log_info("wrote %s: kind %s/%s, %zu device(s), cdiVersion %s", a->output,
+                log_info("wrote %s: kind %s/%s, %zu device name(s) and \"all\", cdiVersion %s", a->output,
                          a->cdi.vendor ? a->cdi.vendor : ECT_CDI_VENDOR,
                          a->cdi.class ? a->cdi.class : ECT_CDI_CLASS,
                          ect_json_get(spec, "devices")->n - 1, version);
