@@ -731,11 +731,14 @@ int ect_rdma_discover(const struct ect_discover_opts *opts, struct ect_host **re
                 xgrow((void **)&h->devices, &c.cap_devices, h->n_devices + 1, sizeof d);
                 h->devices[h->n_devices++] = d;
         }
-        qsort(h->devices, h->n_devices, sizeof *h->devices, cmp_device);
+        /* qsort() with a NULL base is undefined even for 0 elements. */
+        if (h->n_devices > 1)
+                qsort(h->devices, h->n_devices, sizeof *h->devices, cmp_device);
         read_rdma_cm(&c);
         read_mad(&c);
         for (size_t i = 0; i < h->n_devices; i++)
-                qsort(h->devices[i].mad, h->devices[i].n_mad, sizeof(struct ect_node), cmp_mad);
+                if (h->devices[i].n_mad > 1)
+                        qsort(h->devices[i].mad, h->devices[i].n_mad, sizeof(struct ect_node), cmp_mad);
 
         for (size_t i = 0; i < c.n_net; i++)
                 free(c.net_name[i]);
