@@ -57,8 +57,9 @@ static struct ect_json *device_json(const struct ect_host *h, const struct ect_c
         ect_json_set(j, "index", ect_json_new_u64(d->index));
         ect_json_set(j, "ibdev", str_or_null(d->ibdev));
         ect_json_set(j, "uverbs", node_json(&d->uverbs));
-        ect_json_set(j, "abi_version", d->abi_version < 0 ? ect_json_new(ECT_JSON_NULL)
-                                                          : ect_json_new_i64(d->abi_version));
+        ect_json_set(j, "abi_version",
+                     d->abi_version < 0 ? ect_json_new(ECT_JSON_NULL)
+                                        : ect_json_new_i64(d->abi_version));
         ect_json_set(j, "node_type", str_or_null(d->node_type));
         ect_json_set(j, "node_guid", str_or_null(d->node_guid));
         a = ect_json_set(j, "ports", ect_json_new(ECT_JSON_ARRAY));
@@ -72,8 +73,9 @@ static struct ect_json *device_json(const struct ect_host *h, const struct ect_c
         ect_json_set(j, "vendor_id", hex_or_null(d->vendor_id));
         ect_json_set(j, "device_id", hex_or_null(d->device_id));
         ect_json_set(j, "driver", str_or_null(d->driver));
-        ect_json_set(j, "numa_node", d->numa_node < 0 ? ect_json_new(ECT_JSON_NULL)
-                                                      : ect_json_new_i64(d->numa_node));
+        ect_json_set(j, "numa_node",
+                     d->numa_node < 0 ? ect_json_new(ECT_JSON_NULL)
+                                      : ect_json_new_i64(d->numa_node));
         ect_json_set(j, "netdev", str_or_null(d->netdev));
         ect_json_set(j, "is_erdma", ect_json_new_bool(d->is_erdma));
         a = ect_json_set(j, "mad", ect_json_new(ECT_JSON_ARRAY));
@@ -94,8 +96,8 @@ struct ect_json *cdi_list_json(const struct ect_host *h, const struct ect_cdi_op
 
         for (size_t i = 0; i < h->n_devices; i++)
                 ect_json_append(devs, device_json(h, o, i));
-        ect_json_set(j, "rdma_cm", h->has_rdma_cm ? node_json(&h->rdma_cm)
-                                                  : ect_json_new(ECT_JSON_NULL));
+        ect_json_set(j, "rdma_cm",
+                     h->has_rdma_cm ? node_json(&h->rdma_cm) : ect_json_new(ECT_JSON_NULL));
         ect_json_set(j, "filtered_out", ect_json_new_u64(h->n_filtered));
         return j;
 }
@@ -103,8 +105,8 @@ struct ect_json *cdi_list_json(const struct ect_host *h, const struct ect_cdi_op
 /* ---- table ---- */
 
 enum { COLS = 10 };
-static const char *const headers[COLS] = {"N",      "IBDEV",  "NODE",   "MAJ:MIN", "TYPE",
-                                          "PORTS",  "PCI",    "DRIVER", "NETDEV",  "CDI NAMES"};
+static const char *const headers[COLS] = {"N",     "IBDEV", "NODE",   "MAJ:MIN", "TYPE",
+                                          "PORTS", "PCI",   "DRIVER", "NETDEV",  "CDI NAMES"};
 
 static char *join_strv(char **v, const char *sep)
 {
@@ -124,9 +126,9 @@ static char *ports_text(const struct ect_device *d)
 
         for (size_t k = 0; k < d->n_ports; k++) {
                 const char *st = d->ports[k].state ? d->ports[k].state : "?";
-                char *n = d->n_ports == 1 ? xasprintf("%s", st)
-                                          : xasprintf("%s%s%u:%s", out, k ? "," : "",
-                                                      d->ports[k].num, st);
+                char *n = d->n_ports == 1
+                              ? xasprintf("%s", st)
+                              : xasprintf("%s%s%u:%s", out, k ? "," : "", d->ports[k].num, st);
                 free(out);
                 out = n;
         }
@@ -147,8 +149,8 @@ static void fill_row(char **row, const struct ect_host *h, const struct ect_cdi_
         row[0] = xasprintf("%u", d->index);
         row[1] = xstrdup(d->ibdev ? d->ibdev : "-");
         row[2] = d->uverbs.status == ECT_NODE_OK || d->uverbs.status == ECT_NODE_UNKNOWN
-                         ? xstrdup(d->uverbs.path)
-                         : xasprintf("%s(%s)", d->uverbs.path, node_status(d->uverbs.status));
+                     ? xstrdup(d->uverbs.path)
+                     : xasprintf("%s(%s)", d->uverbs.path, node_status(d->uverbs.status));
         row[3] = xasprintf("%u:%u", d->uverbs.major, d->uverbs.minor);
         row[4] = xstrdup(d->node_type ? d->node_type : "-");
         row[5] = ports_text(d);
@@ -187,8 +189,8 @@ void cdi_list_table(FILE *out, const struct ect_host *h, const struct ect_cdi_op
         }
         free(rows);
         if (h->has_rdma_cm)
-                fprintf(out, "rdma_cm: %s %u:%u%s (every selection gets it)\n",
-                        h->rdma_cm.path, h->rdma_cm.major, h->rdma_cm.minor,
+                fprintf(out, "rdma_cm: %s %u:%u%s (every selection gets it)\n", h->rdma_cm.path,
+                        h->rdma_cm.major, h->rdma_cm.minor,
                         h->rdma_cm.status == ECT_NODE_MISSING    ? " (missing)"
                         : h->rdma_cm.status == ECT_NODE_MISMATCH ? " (mismatch)"
                                                                  : "");

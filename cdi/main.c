@@ -26,31 +26,31 @@ enum { EXIT_USAGE = 2 };
 enum format { FORMAT_AUTO, FORMAT_JSON, FORMAT_YAML };
 
 static const char usage_text[] =
-        "Usage: erdma-cdi list [--json] [OPTIONS]\n"
-        "       erdma-cdi generate [--output FILE] [--format json|yaml] [OPTIONS]\n"
-        "       erdma-cdi --help | --version\n"
-        "\n"
-        "list      show the RDMA devices and the CDI names that select them\n"
-        "generate  write a CDI spec (stdout, or FILE atomically)\n"
-        "\n"
-        "Options:\n"
-        "  --json                          list: JSON instead of a table\n"
-        "  -o, --output FILE               generate: write FILE (mode 0644) instead of stdout\n"
-        "  -f, --format json|yaml          generate: output format (default: from FILE's\n"
-        "                                  extension .json/.yaml/.yml, else yaml)\n"
-        "  --vendor V                      CDI vendor (default " ECT_CDI_VENDOR ")\n"
-        "  --class C                       CDI class (default " ECT_CDI_CLASS ")\n"
-        "  --device-name-strategy S        ibdev (default), index or both\n"
-        "  --driver LIST|any               devices bound to these drivers (comma list);\n"
-        "                                  default: eRDMA (PCI ID 1ded:107f or driver erdma)\n"
-        "  --sysfs-root DIR                read sysfs under DIR (default /sys)\n"
-        "  --dev-root DIR                  device nodes under DIR (default /dev); another\n"
-        "                                  root adds hostPath to each node\n"
-        "  --debug                         debug messages on stderr\n"
-        "  -h, --help                      this text\n"
-        "  --version                       the version\n"
-        "\n"
-        "A generated spec usually lives in /var/run/cdi/erdma.yaml; see erdma-cdi(1).\n";
+    "Usage: erdma-cdi list [--json] [OPTIONS]\n"
+    "       erdma-cdi generate [--output FILE] [--format json|yaml] [OPTIONS]\n"
+    "       erdma-cdi --help | --version\n"
+    "\n"
+    "list      show the RDMA devices and the CDI names that select them\n"
+    "generate  write a CDI spec (stdout, or FILE atomically)\n"
+    "\n"
+    "Options:\n"
+    "  --json                          list: JSON instead of a table\n"
+    "  -o, --output FILE               generate: write FILE (mode 0644) instead of stdout\n"
+    "  -f, --format json|yaml          generate: output format (default: from FILE's\n"
+    "                                  extension .json/.yaml/.yml, else yaml)\n"
+    "  --vendor V                      CDI vendor (default " ECT_CDI_VENDOR ")\n"
+    "  --class C                       CDI class (default " ECT_CDI_CLASS ")\n"
+    "  --device-name-strategy S        ibdev (default), index or both\n"
+    "  --driver LIST|any               devices bound to these drivers (comma list);\n"
+    "                                  default: eRDMA (PCI ID 1ded:107f or driver erdma)\n"
+    "  --sysfs-root DIR                read sysfs under DIR (default /sys)\n"
+    "  --dev-root DIR                  device nodes under DIR (default /dev); another\n"
+    "                                  root adds hostPath to each node\n"
+    "  --debug                         debug messages on stderr\n"
+    "  -h, --help                      this text\n"
+    "  --version                       the version\n"
+    "\n"
+    "A generated spec usually lives in /var/run/cdi/erdma.yaml; see erdma-cdi(1).\n";
 
 struct args {
         bool list, json;
@@ -86,22 +86,31 @@ static char *absolute(const char *p)
 /* Returns 0 to go on, else the exit status. */
 static int parse_args(int argc, char **argv, struct args *a)
 {
-        enum { OPT_JSON = 256, OPT_VENDOR, OPT_CLASS, OPT_STRATEGY, OPT_DRIVER, OPT_SYSFS,
-               OPT_DEV, OPT_DEBUG, OPT_VERSION };
+        enum {
+                OPT_JSON = 256,
+                OPT_VENDOR,
+                OPT_CLASS,
+                OPT_STRATEGY,
+                OPT_DRIVER,
+                OPT_SYSFS,
+                OPT_DEV,
+                OPT_DEBUG,
+                OPT_VERSION
+        };
         static const struct option opts[] = {
-                {"json", no_argument, NULL, OPT_JSON},
-                {"output", required_argument, NULL, 'o'},
-                {"format", required_argument, NULL, 'f'},
-                {"vendor", required_argument, NULL, OPT_VENDOR},
-                {"class", required_argument, NULL, OPT_CLASS},
-                {"device-name-strategy", required_argument, NULL, OPT_STRATEGY},
-                {"driver", required_argument, NULL, OPT_DRIVER},
-                {"sysfs-root", required_argument, NULL, OPT_SYSFS},
-                {"dev-root", required_argument, NULL, OPT_DEV},
-                {"debug", no_argument, NULL, OPT_DEBUG},
-                {"help", no_argument, NULL, 'h'},
-                {"version", no_argument, NULL, OPT_VERSION},
-                {NULL, 0, NULL, 0},
+            {"json", no_argument, NULL, OPT_JSON},
+            {"output", required_argument, NULL, 'o'},
+            {"format", required_argument, NULL, 'f'},
+            {"vendor", required_argument, NULL, OPT_VENDOR},
+            {"class", required_argument, NULL, OPT_CLASS},
+            {"device-name-strategy", required_argument, NULL, OPT_STRATEGY},
+            {"driver", required_argument, NULL, OPT_DRIVER},
+            {"sysfs-root", required_argument, NULL, OPT_SYSFS},
+            {"dev-root", required_argument, NULL, OPT_DEV},
+            {"debug", no_argument, NULL, OPT_DEBUG},
+            {"help", no_argument, NULL, 'h'},
+            {"version", no_argument, NULL, OPT_VERSION},
+            {NULL, 0, NULL, 0},
         };
         int c, n;
 
@@ -147,27 +156,27 @@ static int parse_args(int argc, char **argv, struct args *a)
                 case OPT_VENDOR:
                         if (!ect_cdi_valid_vendor(optarg))
                                 return usage_error(
-                                        "invalid CDI vendor '%s': letters, digits, '_', '-' and "
-                                        "'.', starting with a letter, ending with a letter or "
-                                        "digit",
-                                        optarg);
+                                    "invalid CDI vendor '%s': letters, digits, '_', '-' and "
+                                    "'.', starting with a letter, ending with a letter or "
+                                    "digit",
+                                    optarg);
                         a->cdi.vendor = optarg;
                         break;
                 case OPT_CLASS:
                         if (!ect_cdi_valid_class(optarg))
                                 return usage_error(
-                                        "invalid CDI class '%s': letters, digits, '_', '-' and "
-                                        "'.', starting with a letter, ending with a letter or "
-                                        "digit, at most 63 characters",
-                                        optarg);
+                                    "invalid CDI class '%s': letters, digits, '_', '-' and "
+                                    "'.', starting with a letter, ending with a letter or "
+                                    "digit, at most 63 characters",
+                                    optarg);
                         a->cdi.class = optarg;
                         break;
                 case OPT_STRATEGY:
                         n = ect_cdi_parse_naming(optarg);
                         if (n < 0)
                                 return usage_error(
-                                        "unknown device name strategy '%s' (ibdev, index or both)",
-                                        optarg);
+                                    "unknown device name strategy '%s' (ibdev, index or both)",
+                                    optarg);
                         a->cdi.naming = (enum ect_cdi_naming)n;
                         break;
                 case OPT_DRIVER:
@@ -211,7 +220,7 @@ static const char *filter_text(const char *drivers)
 static int discover(const struct args *a, struct ect_host **ret)
 {
         struct ect_discover_opts o = {
-                .sysfs_root = a->sysfs_root, .dev_root = a->dev_root, .drivers = a->drivers};
+            .sysfs_root = a->sysfs_root, .dev_root = a->dev_root, .drivers = a->drivers};
         struct ect_error *err = NULL;
         struct ect_host *h = NULL;
 
@@ -339,8 +348,8 @@ static int cmd_generate(const struct args *a)
                 return EXIT_FAILURE;
         }
         if (a->output && strcmp(a->output, "-") != 0)
-                log_info("wrote %s: kind %s/%s, %zu device name(s) and \"all\", cdiVersion %s", a->output,
-                         a->cdi.vendor ? a->cdi.vendor : ECT_CDI_VENDOR,
+                log_info("wrote %s: kind %s/%s, %zu device name(s) and \"all\", cdiVersion %s",
+                         a->output, a->cdi.vendor ? a->cdi.vendor : ECT_CDI_VENDOR,
                          a->cdi.class ? a->cdi.class : ECT_CDI_CLASS,
                          ect_json_get(spec, "devices")->n - 1, version);
         return EXIT_SUCCESS;

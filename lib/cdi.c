@@ -169,8 +169,8 @@ static struct strv *assign_names(const struct ect_host *h, enum ect_cdi_naming n
                                                             "ignoring",
                                                             d->index, q,
                                                             strcmp(c, ECT_CDI_ALL) == 0
-                                                                    ? "reserved"
-                                                                    : "already taken"));
+                                                                ? "reserved"
+                                                                : "already taken"));
                                 free(c);
                         } else {
                                 strv_push(&taken, xstrdup(c));
@@ -195,8 +195,8 @@ static void free_names(struct strv *names, size_t n)
         free(names);
 }
 
-static int check_kind(const struct ect_cdi_opts *o, const char **ret_vendor,
-                      const char **ret_class, struct ect_error **err)
+static int check_kind(const struct ect_cdi_opts *o, const char **ret_vendor, const char **ret_class,
+                      struct ect_error **err)
 {
         const char *vendor = o && o->vendor ? o->vendor : ECT_CDI_VENDOR;
         const char *class = o && o->class ? o->class : ECT_CDI_CLASS;
@@ -344,8 +344,9 @@ int ect_cdi_build(const struct ect_host *h, const struct ect_cdi_opts *o, struct
         if (n_named == 0) {
                 free_names(names, h->n_devices);
                 strv_clear(&warnings);
-                return ect_error_set(err, ENODEV, "no RDMA device to describe (%zu seen, none "
-                                                  "with a usable CDI name)",
+                return ect_error_set(err, ENODEV,
+                                     "no RDMA device to describe (%zu seen, none "
+                                     "with a usable CDI name)",
                                      h->n_devices);
         }
         ect_json_append(devices, new_device(ECT_CDI_ALL, &all_nodes));
@@ -356,8 +357,8 @@ int ect_cdi_build(const struct ect_host *h, const struct ect_cdi_opts *o, struct
 
         /* rdma_cm is not per device: any selection needs it (librdmacm). */
         if (h->has_rdma_cm) {
-                struct ect_json *edits = ect_json_set(spec, "containerEdits",
-                                                      ect_json_new(ECT_JSON_OBJECT));
+                struct ect_json *edits =
+                    ect_json_set(spec, "containerEdits", ect_json_new(ECT_JSON_OBJECT));
                 nodes = ect_json_set(edits, "deviceNodes", ect_json_new(ECT_JSON_ARRAY));
                 ect_json_append(nodes, node_json(&h->rdma_cm, devroot));
         }
@@ -399,8 +400,7 @@ static bool edits_need(const struct ect_json *edits, const char *what)
         }
         /* "v070": intelRdt or a non-empty additionalGids */
         a = ect_json_get(edits, "additionalGids");
-        return ect_json_get(edits, "intelRdt") ||
-               (ect_json_is(a, ECT_JSON_ARRAY) && a->n > 0);
+        return ect_json_get(edits, "intelRdt") || (ect_json_is(a, ECT_JSON_ARRAY) && a->n > 0);
 }
 
 static bool has_annotations(const struct ect_json *j)

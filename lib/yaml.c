@@ -12,8 +12,8 @@ bool ect_yaml_needs_quotes(const char *s, size_t len)
 {
         /* YAML 1.1 booleans and nulls (yaml.v2, PyYAML), compared without
          * case: a few more quotes than needed cost nothing. */
-        static const char *const words[] = {"null", "true", "false", "yes", "no",
-                                            "on",   "off",  "y",     "n",   "<<", "="};
+        static const char *const words[] = {"null", "true", "false", "yes", "no", "on",
+                                            "off",  "y",    "n",     "<<",  "="};
         unsigned char first, last;
 
         if (len == 0)

@@ -67,7 +67,7 @@ check_contains "list: discovery warning on stderr" "$(cat "$T/err")" "warning: "
 check_contains "list: device with a broken attribute still listed" "$out" "erdma_1"
 
 # ---- generate: every strategy, both formats, hostPath on and off ----
-declare -A names=([ibdev]=erdma_0,erdma_1,all [index]=0,1,all [both]=erdma_0,0,erdma_1,1,all)
+declare -A names=([ibdev]="erdma_0,erdma_1,all" [index]="0,1,all" [both]="erdma_0,0,erdma_1,1,all")
 for strategy in ibdev index both; do
 	for fmt in json yaml; do
 		for hp in yes no; do
