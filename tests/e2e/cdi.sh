@@ -132,6 +132,11 @@ check_eq "generate: no matching device exits 1" 1 "$st"
 check_contains "generate: no device message names the sysfs root" "$(cat "$T/err")" "$T/empty/sys/class/infiniband_verbs"
 check_contains "generate: no device message names filter and count" "$(cat "$T/err")" "driver filter erdma (PCI ID 1ded:107f or driver erdma); 1 RDMA device(s) seen, 1 left out"
 check_eq "generate: no device writes nothing to stdout" "" "$(cat "$T/out")"
+st=0
+"$CDI" list --json --sysfs-root "$T/empty/sys" --dev-root "$T/empty/dev" >"$T/out" 2>/dev/null || st=$?
+check_eq "list: no device exits 1" 1 "$st"
+check_eq "list --json: no device is still a document" "0 None 1" \
+	"$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["devices"]), d["rdma_cm"], d["filtered_out"])' "$T/out")"
 
 # ---- --output: atomic, 0644, format from the extension ----
 mkdir "$T/out.d"

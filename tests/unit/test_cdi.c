@@ -570,6 +570,36 @@ START_TEST(test_ect_cdi_min_version_features)
 }
 END_TEST
 
+/* The hand-built host above is what discovery makes of fakehost_standard. */
+START_TEST(test_ect_cdi_build_from_discovery)
+{
+        char *dir = make_tmpdir();
+        char sysfs[512], devroot[512];
+        struct ect_discover_opts d = {.sysfs_root = sysfs, .dev_root = devroot};
+        struct ect_cdi_opts o = {.naming = ECT_CDI_NAME_BOTH, .dev_root = "/dev"};
+        struct ect_host *found = NULL;
+        struct ect_error *err = NULL;
+        struct ect_json *a, *b;
+
+        snprintf(sysfs, sizeof sysfs, "%s/sys", dir);
+        snprintf(devroot, sizeof devroot, "%s/dev", dir);
+        sh("fakehost_init %s && fakehost_add_device %s 0 erdma_0 %s && "
+           "fakehost_add_device %s 1 erdma_1 %s && fakehost_add_rdma_cm %s 241 %s",
+           dir, dir, mknod_opt(), dir, mknod_opt(), dir, mknod_opt());
+        if (ect_rdma_discover(&d, &found, &err) < 0)
+                ck_abort_msg("discover: %s", err->msg);
+        h = host_standard(NULL);
+        a = build(&o, NULL);
+        ect_host_free(h);
+        h = found;
+        b = build(&o, NULL);
+        ck_assert(ect_json_equal(a, b));
+        ect_json_free(a);
+        ect_json_free(b);
+        rm_tmpdir(dir);
+}
+END_TEST
+
 static Suite *cdi_suite(void)
 {
         Suite *s = suite_create("cdi");
@@ -592,6 +622,7 @@ static Suite *cdi_suite(void)
             {"build", test_ect_cdi_build_invalid_kind},
             {"build", test_ect_cdi_build_skips_bad_names},
             {"build", test_ect_cdi_build_no_device},
+            {"build", test_ect_cdi_build_from_discovery},
             {"device_selectors", test_ect_cdi_device_selectors_names},
             {"min_version", test_ect_cdi_min_version_features},
         };
