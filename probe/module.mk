@@ -29,3 +29,4 @@ $(BUILD)/erdma-probe: $(BUILD)/probe/main.o $(PROBE_OBJS) $(PROBE_VERBS_OBJ) $(L
 $(BUILD)/tests/test_probe: $(BUILD)/tests/unit/test_probe.o $(PROBE_OBJS) $(LIBECT)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(UNIT_LIBS)
+$(BUILD)/tests/unit/test_probe.o: ALL_CPPFLAGS += -Iprobe

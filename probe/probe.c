@@ -7,6 +7,7 @@
 #include "fileio.h"
 #include "xalloc.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -348,17 +349,11 @@ static char *explain_open(const struct probe *p, int e, char **hint, unsigned ma
                 return xstrdup("no kernel driver behind this node (driver not loaded on the "
                                "host, or stale major:minor)");
         default:
+                if (!*hint)
+                        *hint = xstrdup("check the node on the host (ls -l /dev/infiniband; "
+                                        "dmesg)");
                 return xstrdup("cannot be opened");
         }
-}
-
-static int try_open(const char *path)
-{
-        int fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return errno;
-        (void)close(fd);
-        return 0;
 }
 
 static void check_access(struct probe *p)
@@ -372,7 +367,7 @@ static void check_access(struct probe *p)
                 if (!d->has_node || !d->is_chr)
                         continue;
                 any = true;
-                d->open_errno = try_open(d->node_path);
+                d->open_errno = p->ops->open_node(d->node_path);
                 if (d->open_errno == 0) {
                         strapp(&detail, "%s opens", d->name);
                         continue;
@@ -385,7 +380,7 @@ static void check_access(struct probe *p)
         }
         if (p->has_cm_node && p->cm_is_chr) {
                 any = true;
-                p->cm_errno = try_open(p->cm_path);
+                p->cm_errno = p->ops->open_node(p->cm_path);
                 if (p->cm_errno == 0) {
                         strapp(&detail, "rdma_cm opens");
                 } else {
@@ -558,6 +553,8 @@ static bool verbs_one(struct probe *p, struct ibv_device *dev, char **detail, ch
                         strapp(detail, "%s: ibv_open_device failed: its node %s gives %s "
                                        "(see access)",
                                name, pd0->name, et);
+                        if (!*hint)
+                                *hint = xstrdup("fix access first");
                 } else {
                         cleanup_free char *et = errtext(e);
                         strapp(detail, "%s: ibv_open_device failed: %s", name, et);
@@ -751,6 +748,9 @@ static void check_verbs(struct probe *p)
                         st = ECT_PROBE_FAIL;
         }
         ops->free_device_list(list);
+        if (st == ECT_PROBE_FAIL && !hint)
+                hint = xstrdup("look at the device on the host (dmesg for erdma, ibv_devinfo -v); "
+                               "if it persists, update the erdma driver and rdma-core");
         if (tried == 0) {
                 add_check(p, "verbs", ECT_PROBE_FAIL,
                           xasprintf("libibverbs lists %d device(s), none of them '%s'", n,
@@ -787,14 +787,17 @@ static void check_rdma_cm(struct probe *p)
                         detail = xasprintf("rdma_create_event_channel failed: %s; the node "
                                            "gives %s (see access)",
                                            et, ct);
+                        hint = xstrdup("fix access first");
                 } else if (e == ENODEV && p->n_verbs_devices == 0) {
                         detail = xasprintf("rdma_create_event_channel failed: %s: librdmacm "
                                            "found no verbs device (see verbs)",
                                            et);
+                        hint = xstrdup("fix verbs first: rdma_cm needs a verbs device");
                 } else {
                         detail = xasprintf("rdma_create_event_channel failed: %s", et);
-                        if (e == ENODEV || e == ENXIO)
-                                hint = xstrdup("on the host: modprobe rdma_ucm");
+                        hint = xstrdup(e == EPERM ? "allow the rdma_cm node in the device cgroup "
+                                                    "(--device /dev/infiniband/rdma_cm)"
+                                                  : "on the host: modprobe rdma_ucm");
                 }
                 add_check(p, "rdma_cm", ECT_PROBE_FAIL, detail, hint);
                 return;
@@ -807,7 +810,8 @@ static void check_rdma_cm(struct probe *p)
                 ops->destroy_event_channel(ch);
                 add_check(p, "rdma_cm", ECT_PROBE_FAIL,
                           xasprintf("event channel created; rdma_create_id failed: %s", et),
-                          e == ENOMEM ? xstrdup(HINT_MEMLOCK) : NULL);
+                          xstrdup(e == ENOMEM ? HINT_MEMLOCK
+                                              : "on the host: check rdma_ucm and dmesg"));
                 return;
         }
         (void)ops->destroy_id(id);
@@ -1056,7 +1060,7 @@ struct ect_probe_report *ect_probe_run(const struct ect_probe_opts *opts)
 {
         struct probe p = {
                 .o = opts,
-                .ops = opts->ops ? opts->ops : &ect_probe_real_ops,
+                .ops = opts->ops,
                 .sysfs = opts->sysfs_root ? opts->sysfs_root : "/sys",
                 .dev = opts->dev_root ? opts->dev_root : "/dev",
                 .image = opts->image_root ? opts->image_root : "/",
@@ -1065,6 +1069,7 @@ struct ect_probe_report *ect_probe_run(const struct ect_probe_opts *opts)
                 .cm_errno = -1,
                 .n_verbs_devices = SIZE_MAX,
         };
+        assert(p.ops);
         uint64_t caps = 0;
         if (p.ops->cap_eff && p.ops->cap_eff(&caps) == 0) {
                 p.caps_known = true;

@@ -48,6 +48,8 @@ struct ect_probe_ops {
         int (*create_id)(struct rdma_event_channel *ch, struct rdma_cm_id **id, void *context,
                          enum rdma_port_space ps);
         int (*destroy_id)(struct rdma_cm_id *id);
+        /* opens and closes a device node: 0, or the errno of open(2) */
+        int (*open_node)(const char *path);
         /* the process and its namespaces; each returns < 0 with errno set */
         int (*get_memlock)(struct rlimit *ret);
         int (*cap_eff)(uint64_t *ret); /* effective capability set */
@@ -67,7 +69,7 @@ struct ect_probe_opts {
         const char *dev_root;   /* NULL: /dev */
         const char *image_root; /* NULL: / (the image whose stack is inspected) */
         uint64_t mr_size;       /* 0: ECT_PROBE_MR_SIZE_DEFAULT */
-        const struct ect_probe_ops *ops;
+        const struct ect_probe_ops *ops; /* required: &ect_probe_real_ops or a fake */
 };
 
 enum ect_probe_status { ECT_PROBE_PASS, ECT_PROBE_WARN, ECT_PROBE_SKIP, ECT_PROBE_FAIL };

@@ -8,6 +8,7 @@
 #include "xalloc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <netdb.h>
 #include <netpacket/packet.h>
@@ -95,6 +96,15 @@ static int r_create_id(struct rdma_event_channel *ch, struct rdma_cm_id **id, vo
 static int r_destroy_id(struct rdma_cm_id *id)
 {
         return rdma_destroy_id(id);
+}
+
+static int r_open_node(const char *path)
+{
+        int fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return errno;
+        (void)close(fd);
+        return 0;
 }
 
 static int r_get_memlock(struct rlimit *ret)
@@ -214,6 +224,7 @@ const struct ect_probe_ops ect_probe_real_ops = {
         .destroy_event_channel = r_destroy_event_channel,
         .create_id = r_create_id,
         .destroy_id = r_destroy_id,
+        .open_node = r_open_node,
         .get_memlock = r_get_memlock,
         .cap_eff = r_cap_eff,
         .list_ifaces = r_list_ifaces,
