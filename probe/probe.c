@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +73,8 @@ static void strapp(char **s, const char *fmt, ...)
                 *s = add;
                 return;
         }
-        char *n = xasprintf("%s%s%s", *s, **s ? "; " : "", add);
+        /* one item a line: the text report indents them, JSON joins with "; " */
+        char *n = xasprintf("%s%s%s", *s, **s ? "\n" : "", add);
         free(*s);
         free(add);
         *s = n;
@@ -554,7 +556,7 @@ static bool verbs_one(struct probe *p, struct ibv_device *dev, char **detail, ch
                                        "(see access)",
                                name, pd0->name, et);
                         if (!*hint)
-                                *hint = xstrdup("fix access first");
+                                *hint = xstrdup("resolve the access failure first (see access)");
                 } else {
                         cleanup_free char *et = errtext(e);
                         strapp(detail, "%s: ibv_open_device failed: %s", name, et);
@@ -787,12 +789,12 @@ static void check_rdma_cm(struct probe *p)
                         detail = xasprintf("rdma_create_event_channel failed: %s; the node "
                                            "gives %s (see access)",
                                            et, ct);
-                        hint = xstrdup("fix access first");
+                        hint = xstrdup("resolve the access failure first (see access)");
                 } else if (e == ENODEV && p->n_verbs_devices == 0) {
                         detail = xasprintf("rdma_create_event_channel failed: %s: librdmacm "
                                            "found no verbs device (see verbs)",
                                            et);
-                        hint = xstrdup("fix verbs first: rdma_cm needs a verbs device");
+                        hint = xstrdup("resolve the verbs failure first: rdma_cm needs a verbs device");
                 } else {
                         detail = xasprintf("rdma_create_event_channel failed: %s", et);
                         hint = xstrdup(e == EPERM ? "allow the rdma_cm node in the device cgroup "
@@ -1149,7 +1151,13 @@ struct ect_json *ect_probe_report_json(const struct ect_probe_report *r)
                 struct ect_json *o = ect_json_append(arr, ect_json_new(ECT_JSON_OBJECT));
                 ect_json_set(o, "name", ect_json_new_str(c->name));
                 ect_json_set(o, "status", ect_json_new_str(ect_probe_status_name(c->status)));
-                ect_json_set(o, "detail", ect_json_new_str(c->detail));
+                cleanup_free char *d = xstrdup(c->detail);
+                for (char *nl; (nl = strchr(d, '\n'));) {
+                        char *joined = xasprintf("%.*s; %s", (int)(nl - d), d, nl + 1);
+                        free(d);
+                        d = joined;
+                }
+                ect_json_set(o, "detail", ect_json_new_str(d));
                 ect_json_set(o, "hint",
                              c->hint ? ect_json_new_str(c->hint) : ect_json_new(ECT_JSON_NULL));
         }
@@ -1191,9 +1199,17 @@ char *ect_probe_report_text(const struct ect_probe_report *r, bool color)
                 snprintf(tag, sizeof tag, "%s", ect_probe_status_name(c->status));
                 for (char *t = tag; *t; t++)
                         *t = (char)toupper((unsigned char)*t);
-                fprintf(f, "%s%-4s%s  %-8s %s\n", col, tag, reset, c->name, c->detail);
+                fprintf(f, "%s%-4s%s  %-8s ", col, tag, reset, c->name);
+                for (const char *l = c->detail;;) {
+                        const char *nl = strchr(l, '\n');
+                        fprintf(f, "%.*s\n", (int)(nl ? nl - l : (ptrdiff_t)strlen(l)), l);
+                        if (!nl)
+                                break;
+                        l = nl + 1;
+                        fprintf(f, "%15s", "");
+                }
                 if (c->hint)
-                        fprintf(f, "                fix: %s\n", c->hint);
+                        fprintf(f, "%15sfix: %s\n", "", c->hint);
         }
         fprintf(f, "%s: %zu checks, %zu failed, %zu warning%s\n",
                 n_fail ? "FAILED" : "OK", r->n_checks, n_fail, n_warn, n_warn == 1 ? "" : "s");
