@@ -5,6 +5,7 @@
 #include "probe.h"
 #include "cleanup.h"
 #include "fileio.h"
+#include "rdma.h"
 #include "xalloc.h"
 
 #include <assert.h>
@@ -866,21 +867,6 @@ static void check_memlock(struct probe *p)
 
 /* ---- 7. network namespace ---- */
 
-/* eRDMA derives the node GUID from the MAC of its interface:
- * aa:bb:cc:dd:ee:ff -> (aa^02)bb:ccff:fedd:eeff. */
-static bool guid_from_mac(const char *mac, char out[20])
-{
-        unsigned b[6];
-        int n = 0;
-        if (sscanf(mac, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-                   &n) != 6 ||
-            mac[n] != '\0')
-                return false;
-        snprintf(out, 20, "%02x%02x:%02xff:fe%02x:%02x%02x", b[0] ^ 2u, b[1], b[2], b[3], b[4],
-                 b[5]);
-        return true;
-}
-
 static void check_netns(struct probe *p)
 {
         struct ect_probe_iface *ifs = NULL;
@@ -902,7 +888,7 @@ static void check_netns(struct probe *p)
                 const char *hit = NULL;
                 for (size_t k = 0; k < n_ifs && !hit; k++) {
                         char g[20];
-                        if (guid_from_mac(ifs[k].mac, g) && strcasecmp(g, d->node_guid) == 0)
+                        if (ect_rdma_guid_from_mac(ifs[k].mac, g) && strcasecmp(g, d->node_guid) == 0)
                                 hit = ifs[k].name;
                 }
                 if (hit) {
