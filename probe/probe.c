@@ -756,9 +756,13 @@ static void check_verbs(struct probe *p)
                                "if it persists, update the erdma driver and rdma-core");
         if (tried == 0) {
                 add_check(p, "verbs", ECT_PROBE_FAIL,
-                          xasprintf("libibverbs lists %d device(s), none of them '%s'", n,
-                                    p->o->device ? p->o->device : "?"),
-                          xstrdup("name the device as ibv_devices shows it"));
+                          xasprintf("libibverbs lists %d device(s), none of them '%s': no "
+                                    "provider in this probe (%s) matched it",
+                                    n, p->o->device ? p->o->device : "?",
+                                    ops->providers ? ops->providers : "none"),
+                          xstrdup("check that it is an eRDMA device "
+                                  "(/sys/class/infiniband_verbs/uverbsN/device/modalias: "
+                                  "pci:v00001DEDd0000107F for eRDMA)"));
                 free(detail);
                 free(hint);
                 return;

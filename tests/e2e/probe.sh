@@ -25,6 +25,8 @@ cleanup() {
 trap cleanup EXIT
 
 fakehost_standard "$T/host"
+# A device of another vendor (mlx5: PCI 15b3:1017): no provider in the probe.
+fakehost_add_device "$T/host" 2 mlx5_0 driver=mlx5_core vendor=0x15b3 device=0x1017
 make_rootfs "$T/rootfs"
 mkdir -p "$T/rootfs/usr/local/bin" "$T/rootfs/fakesys"
 
@@ -138,6 +140,23 @@ in_container injected --sysfs-root /fakesys --device erdma_1 --json
 check "--device erdma_1: shape" json_shape "$out"
 check_contains "--device erdma_1: only uverbs1" "$(jfield "$out" nodes detail)" "uverbs1 (231:193)"
 check_not_contains "--device erdma_1: not uverbs0" "$(jfield "$out" nodes detail)" "uverbs0"
+
+# 1c. The provider match is real: libibverbs lists an eRDMA device (above)
+# but not an mlx5 one, whose modalias no provider in the probe matches.
+bundle mlx '.linux.devices = [{path: "/dev/infiniband/uverbs2", type: "c", major: 231, minor: 194,
+	fileMode: 438, uid: 0, gid: 0}] | .linux.resources.devices += [{allow: true, type: "c", major: 231,
+	minor: 194, access: "rwm"}]'
+in_container mlx --sysfs-root /fakesys --json
+check "mlx5 device: shape" json_shape "$out"
+check_contains "mlx5 device: sysfs maps it" "$(jfield "$out" sysfs detail)" "uverbs2 -> mlx5_0"
+if [ "$static" = 1 ]; then
+	check_contains "mlx5 device: no provider matched" "$(jfield "$out" verbs detail)" "no provider matched"
+	check_contains "mlx5 device: the hint names the eRDMA modalias" "$(jfield "$out" verbs hint)" "pci:v00001DEDd0000107F"
+else
+	# the dynamic (sanitizer) build loads every system provider: mlx5 matches
+	check_contains "mlx5 device: the system's mlx5 provider matched" "$(jfield "$out" verbs detail)" \
+		"mlx5_0: ibv_open_device failed"
+fi
 
 # 2. No nodes: the report says so.
 bundle none '.'
