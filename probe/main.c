@@ -36,15 +36,15 @@ int main(int argc, char **argv)
 {
         enum { OPT_JSON = 256, OPT_DEVICE, OPT_MR, OPT_SYSFS, OPT_DEV, OPT_IMAGE, OPT_DEBUG };
         static const struct option longopts[] = {
-                {"json", no_argument, NULL, OPT_JSON},
-                {"device", required_argument, NULL, OPT_DEVICE},
-                {"mr-size", required_argument, NULL, OPT_MR},
-                {"sysfs-root", required_argument, NULL, OPT_SYSFS},
-                {"dev-root", required_argument, NULL, OPT_DEV},
-                {"image-root", required_argument, NULL, OPT_IMAGE},
-                {"debug", no_argument, NULL, OPT_DEBUG},
-                {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
+            {"json", no_argument, NULL, OPT_JSON},
+            {"device", required_argument, NULL, OPT_DEVICE},
+            {"mr-size", required_argument, NULL, OPT_MR},
+            {"sysfs-root", required_argument, NULL, OPT_SYSFS},
+            {"dev-root", required_argument, NULL, OPT_DEV},
+            {"image-root", required_argument, NULL, OPT_IMAGE},
+            {"debug", no_argument, NULL, OPT_DEBUG},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
         };
         struct ect_probe_opts opts = {.ops = &ect_probe_real_ops};
         bool json = false;

@@ -56,7 +56,7 @@ struct probe {
         bool has_cm_node, cm_is_chr;
         unsigned cm_major, cm_minor;
         char *cm_path;
-        int cm_errno; /* -1 not tried */
+        int cm_errno;           /* -1 not tried */
         size_t n_verbs_devices; /* what ibv_get_device_list returned; SIZE_MAX unknown */
         bool has_ipc_lock, has_rawio, caps_known;
 };
@@ -87,7 +87,7 @@ static void add_check(struct probe *p, const char *name, enum ect_probe_status s
         struct ect_probe_report *r = p->r;
         xgrow((void **)&r->checks, &r->cap, r->n_checks + 1, sizeof *r->checks);
         r->checks[r->n_checks++] = (struct ect_probe_check){
-                .name = name, .status = st, .detail = detail ? detail : xstrdup(""), .hint = hint};
+            .name = name, .status = st, .detail = detail ? detail : xstrdup(""), .hint = hint};
 }
 
 static const char *errname(int e)
@@ -226,7 +226,7 @@ static void collect(struct probe *p)
                 pd->ibdev = read_attr(ibp);
                 if (pd->ibdev) {
                         cleanup_free char *gp =
-                                xasprintf("%s/class/infiniband/%s/node_guid", p->sysfs, pd->ibdev);
+                            xasprintf("%s/class/infiniband/%s/node_guid", p->sysfs, pd->ibdev);
                         pd->node_guid = read_attr(gp);
                 }
         }
@@ -260,9 +260,9 @@ static size_t n_nodes(const struct probe *p)
 /* ---- 1. nodes ---- */
 
 static const char HINT_PASS_IN[] =
-        "pass the devices in: CDI (--device from the spec erdma-cdi writes), the "
-        "erdma-container-runtime or erdma-hook, or by hand --device "
-        "/dev/infiniband/uverbsN --device /dev/infiniband/rdma_cm";
+    "pass the devices in: CDI (--device from the spec erdma-cdi writes), the "
+    "erdma-container-runtime or erdma-hook, or by hand --device "
+    "/dev/infiniband/uverbsN --device /dev/infiniband/rdma_cm";
 
 static void check_nodes(struct probe *p)
 {
@@ -270,8 +270,9 @@ static void check_nodes(struct probe *p)
         enum ect_probe_status st = ECT_PROBE_PASS;
 
         if (p->device_unknown) {
-                strapp(&detail, "no device '%s' in this container (neither a node under "
-                                "%s/infiniband nor a sysfs entry)",
+                strapp(&detail,
+                       "no device '%s' in this container (neither a node under "
+                       "%s/infiniband nor a sysfs entry)",
                        p->o->device, p->dev);
                 add_check(p, "nodes", ECT_PROBE_FAIL, detail,
                           xasprintf("name a device by ibdev (erdma_0), node (uverbs0) or "
@@ -280,8 +281,9 @@ static void check_nodes(struct probe *p)
                 return;
         }
         if (n_nodes(p) == 0) {
-                strapp(&detail, "no %s/infiniband/uverbs* node in this container: no RDMA "
-                                "device was passed in",
+                strapp(&detail,
+                       "no %s/infiniband/uverbs* node in this container: no RDMA "
+                       "device was passed in",
                        p->dev);
                 add_check(p, "nodes", ECT_PROBE_FAIL, detail, xstrdup(HINT_PASS_IN));
                 return;
@@ -293,16 +295,17 @@ static void check_nodes(struct probe *p)
                 if (!d->is_chr) {
                         strapp(&detail, "%s is not a character device", d->node_path);
                         st = ECT_PROBE_FAIL;
-                        hint = xstrdup("replace it by the host's node: " "--device "
+                        hint = xstrdup("replace it by the host's node: "
+                                       "--device "
                                        "/dev/infiniband/uverbsN (not a bind mount of a file)");
                 } else {
-                        strapp(&detail, "%s (%u:%u)", d->node_path, d->node_major,
-                               d->node_minor);
+                        strapp(&detail, "%s (%u:%u)", d->node_path, d->node_major, d->node_minor);
                 }
         }
         if (!p->has_cm_node) {
-                strapp(&detail, "no %s/infiniband/rdma_cm: applications that use librdmacm "
-                                "(connection management) will fail",
+                strapp(&detail,
+                       "no %s/infiniband/rdma_cm: applications that use librdmacm "
+                       "(connection management) will fail",
                        p->dev);
                 if (st == ECT_PROBE_PASS)
                         st = ECT_PROBE_WARN;
@@ -326,12 +329,13 @@ static char *explain_open(const struct probe *p, int e, char **hint, unsigned ma
         case EPERM:
                 if (!*hint)
                         *hint = xasprintf(
-                                "allow 'c %u:%u rw' in the container's device cgroup: "
-                                "docker/podman --device, the CDI spec or the erdma runtime do; "
-                                "a bind mount of /dev alone does not%s",
-                                maj, min,
-                                p->has_rawio ? "" : "; on older eRDMA hardware also add "
-                                                    "--cap-add SYS_RAWIO");
+                            "allow 'c %u:%u rw' in the container's device cgroup: "
+                            "docker/podman --device, the CDI spec or the erdma runtime do; "
+                            "a bind mount of /dev alone does not%s",
+                            maj, min,
+                            p->has_rawio ? ""
+                                         : "; on older eRDMA hardware also add "
+                                           "--cap-add SYS_RAWIO");
                 return xasprintf("denied by the device cgroup%s",
                                  p->has_rawio ? " (CAP_SYS_RAWIO is present, so not a "
                                                 "capability problem)"
@@ -378,7 +382,7 @@ static void check_access(struct probe *p)
                 st = ECT_PROBE_FAIL;
                 cleanup_free char *et = errtext(d->open_errno);
                 cleanup_free char *why =
-                        explain_open(p, d->open_errno, &hint, d->node_major, d->node_minor);
+                    explain_open(p, d->open_errno, &hint, d->node_major, d->node_minor);
                 strapp(&detail, "%s: %s: %s", d->name, et, why);
         }
         if (p->has_cm_node && p->cm_is_chr) {
@@ -390,7 +394,7 @@ static void check_access(struct probe *p)
                         st = ECT_PROBE_FAIL;
                         cleanup_free char *et = errtext(p->cm_errno);
                         cleanup_free char *why =
-                                explain_open(p, p->cm_errno, &hint, p->cm_major, p->cm_minor);
+                            explain_open(p, p->cm_errno, &hint, p->cm_major, p->cm_minor);
                         strapp(&detail, "rdma_cm: %s: %s", et, why);
                 }
         }
@@ -426,22 +430,25 @@ static void check_sysfs(struct probe *p)
                         continue;
                 any = true;
                 if (!d->has_sysfs) {
-                        strapp(&detail, "%s has a node but no sysfs entry (a stale node, or "
-                                        "one of another host)",
+                        strapp(&detail,
+                               "%s has a node but no sysfs entry (a stale node, or "
+                               "one of another host)",
                                d->name);
                         st = ECT_PROBE_FAIL;
                         if (!hint)
                                 hint = xstrdup("pass the nodes the host has now "
                                                "(/sys/class/infiniband_verbs on the host)");
                 } else if (!d->ibdev || !d->sysfs_dev_ok) {
-                        strapp(&detail, "%s: sysfs entry without a readable ibdev or dev "
-                                        "attribute",
+                        strapp(&detail,
+                               "%s: sysfs entry without a readable ibdev or dev "
+                               "attribute",
                                d->name);
                         st = ECT_PROBE_FAIL;
-                } else if (d->is_chr && (d->sys_major != d->node_major ||
-                                         d->sys_minor != d->node_minor)) {
-                        strapp(&detail, "%s is %u:%u but sysfs says %s is %u:%u (stale "
-                                        "major:minor)",
+                } else if (d->is_chr &&
+                           (d->sys_major != d->node_major || d->sys_minor != d->node_minor)) {
+                        strapp(&detail,
+                               "%s is %u:%u but sysfs says %s is %u:%u (stale "
+                               "major:minor)",
                                d->name, d->node_major, d->node_minor, d->ibdev, d->sys_major,
                                d->sys_minor);
                         st = ECT_PROBE_FAIL;
@@ -455,8 +462,8 @@ static void check_sysfs(struct probe *p)
                 }
         }
         if (!any) {
-                add_check(p, "sysfs", ECT_PROBE_SKIP,
-                          xstrdup("no uverbs node to map (see nodes)"), NULL);
+                add_check(p, "sysfs", ECT_PROBE_SKIP, xstrdup("no uverbs node to map (see nodes)"),
+                          NULL);
                 return;
         }
         add_check(p, "sysfs", st, detail, hint);
@@ -465,8 +472,8 @@ static void check_sysfs(struct probe *p)
 /* ---- 4. verbs ---- */
 
 static const char HINT_MEMLOCK[] =
-        "raise RLIMIT_MEMLOCK: docker/podman --ulimit memlock=-1, or the "
-        "erdma-container-runtime 'memlock' setting (or add CAP_IPC_LOCK)";
+    "raise RLIMIT_MEMLOCK: docker/podman --ulimit memlock=-1, or the "
+    "erdma-container-runtime 'memlock' setting (or add CAP_IPC_LOCK)";
 
 static const char *port_state_name(enum ibv_port_state s)
 {
@@ -518,8 +525,9 @@ static void fail_alloc(struct probe *p, char **detail, char **hint, const char *
                 if (p->ops->get_memlock(&rl) == 0)
                         lim = rl.rlim_cur == RLIM_INFINITY ? xstrdup("unlimited")
                                                            : human_size(rl.rlim_cur);
-                strapp(detail, "%s: %s failed: %s: locked memory limit reached (memlock, "
-                               "RLIMIT_MEMLOCK %s)",
+                strapp(detail,
+                       "%s: %s failed: %s: locked memory limit reached (memlock, "
+                       "RLIMIT_MEMLOCK %s)",
                        dev, what, et, lim ? lim : "unknown");
                 if (!*hint)
                         *hint = xstrdup(HINT_MEMLOCK);
@@ -553,8 +561,9 @@ static bool verbs_one(struct probe *p, struct ibv_device *dev, char **detail, ch
                 const struct pdev *pd0 = pdev_by_ibdev(p, name);
                 if (pd0 && pd0->open_errno > 0) {
                         cleanup_free char *et = errtext(pd0->open_errno);
-                        strapp(detail, "%s: ibv_open_device failed: its node %s gives %s "
-                                       "(see access)",
+                        strapp(detail,
+                               "%s: ibv_open_device failed: its node %s gives %s "
+                               "(see access)",
                                name, pd0->name, et);
                         if (!*hint)
                                 *hint = xstrdup("resolve the access failure first (see access)");
@@ -577,9 +586,9 @@ static bool verbs_one(struct probe *p, struct ibv_device *dev, char **detail, ch
                 strapp(detail, "%s: ibv_query_device failed: %s", name, et);
                 goto out;
         }
-        info = xasprintf("%s: fw %s, max_qp %d, max_cq %d, max_mr_size %" PRIu64,
-                                            name, da.fw_ver[0] ? da.fw_ver : "?", da.max_qp,
-                                            da.max_cq, (uint64_t)da.max_mr_size);
+        info = xasprintf("%s: fw %s, max_qp %d, max_cq %d, max_mr_size %" PRIu64, name,
+                         da.fw_ver[0] ? da.fw_ver : "?", da.max_qp, da.max_cq,
+                         (uint64_t)da.max_mr_size);
         unsigned nports = da.phys_port_cnt ? da.phys_port_cnt : 1;
         for (unsigned port = 1; port <= nports; port++) {
                 struct ibv_port_attr pa;
@@ -591,8 +600,8 @@ static bool verbs_one(struct probe *p, struct ibv_device *dev, char **detail, ch
                         goto out;
                 }
                 if (pa.state != IBV_PORT_ACTIVE) {
-                        strapp(detail, "%s: port %u is %s, not ACTIVE (link layer %s)", name,
-                               port, port_state_name(pa.state), link_layer_name(pa.link_layer));
+                        strapp(detail, "%s: port %u is %s, not ACTIVE (link layer %s)", name, port,
+                               port_state_name(pa.state), link_layer_name(pa.link_layer));
                         if (!*hint)
                                 *hint = xstrdup("the port carries no traffic: on the host, check "
                                                 "that the ENI with eRDMA is attached and up "
@@ -651,8 +660,8 @@ static bool verbs_one(struct probe *p, struct ibv_device *dev, char **detail, ch
         qa.qp_state = IBV_QPS_INIT;
         qa.pkey_index = 0;
         qa.port_num = 1;
-        qa.qp_access_flags = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ |
-                             IBV_ACCESS_REMOTE_WRITE;
+        qa.qp_access_flags =
+            IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE;
         e = ops->modify_qp(qp, &qa,
                            IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT | IBV_QP_ACCESS_FLAGS);
         if (e) {
@@ -720,19 +729,19 @@ static void check_verbs(struct probe *p)
                 for (size_t i = 0; i < p->n_devs; i++)
                         sysfs_has |= p->devs[i].has_sysfs && p->devs[i].has_node;
                 if (sysfs_has) {
-                        add_check(
-                                p, "verbs", ECT_PROBE_FAIL,
-                                xasprintf("ibv_get_device_list found no device: sysfs shows "
-                                          "uverbs devices with nodes, but no provider matched "
-                                          "them (providers in this probe: %s%s)",
-                                          ops->providers ? ops->providers : "none",
-                                          ops->is_static ? ", linked in" : ", loaded from the "
-                                                                           "system"),
-                                xstrdup("the device is not an eRDMA device (check "
-                                        "/sys/class/infiniband_verbs/uverbsN/device/modalias: "
-                                        "pci:v00001DEDd0000107F for eRDMA) or its kernel ABI "
-                                        "is not one the provider supports (update rdma-core / "
-                                        "the erdma driver)"));
+                        add_check(p, "verbs", ECT_PROBE_FAIL,
+                                  xasprintf("ibv_get_device_list found no device: sysfs shows "
+                                            "uverbs devices with nodes, but no provider matched "
+                                            "them (providers in this probe: %s%s)",
+                                            ops->providers ? ops->providers : "none",
+                                            ops->is_static ? ", linked in"
+                                                           : ", loaded from the "
+                                                             "system"),
+                                  xstrdup("the device is not an eRDMA device (check "
+                                          "/sys/class/infiniband_verbs/uverbsN/device/modalias: "
+                                          "pci:v00001DEDd0000107F for eRDMA) or its kernel ABI "
+                                          "is not one the provider supports (update rdma-core / "
+                                          "the erdma driver)"));
                 } else {
                         add_check(p, "verbs", ECT_PROBE_FAIL,
                                   xstrdup("ibv_get_device_list found no device (no sysfs "
@@ -799,7 +808,8 @@ static void check_rdma_cm(struct probe *p)
                         detail = xasprintf("rdma_create_event_channel failed: %s: librdmacm "
                                            "found no verbs device (see verbs)",
                                            et);
-                        hint = xstrdup("resolve the verbs failure first: rdma_cm needs a verbs device");
+                        hint = xstrdup(
+                            "resolve the verbs failure first: rdma_cm needs a verbs device");
                 } else {
                         detail = xasprintf("rdma_create_event_channel failed: %s", et);
                         hint = xstrdup(e == EPERM ? "allow the rdma_cm node in the device cgroup "
@@ -815,16 +825,16 @@ static void check_rdma_cm(struct probe *p)
                 int e = errno ? errno : EIO;
                 cleanup_free char *et = errtext(e);
                 ops->destroy_event_channel(ch);
-                add_check(p, "rdma_cm", ECT_PROBE_FAIL,
-                          xasprintf("event channel created; rdma_create_id failed: %s", et),
-                          xstrdup(e == ENOMEM ? HINT_MEMLOCK
-                                              : "on the host: check rdma_ucm and dmesg"));
+                add_check(
+                    p, "rdma_cm", ECT_PROBE_FAIL,
+                    xasprintf("event channel created; rdma_create_id failed: %s", et),
+                    xstrdup(e == ENOMEM ? HINT_MEMLOCK : "on the host: check rdma_ucm and dmesg"));
                 return;
         }
         (void)ops->destroy_id(id);
         ops->destroy_event_channel(ch);
-        add_check(p, "rdma_cm", ECT_PROBE_PASS,
-                  xstrdup("event channel and RDMA_PS_TCP id created"), NULL);
+        add_check(p, "rdma_cm", ECT_PROBE_PASS, xstrdup("event channel and RDMA_PS_TCP id created"),
+                  NULL);
 }
 
 /* ---- 6. memlock ---- */
@@ -845,13 +855,13 @@ static void check_memlock(struct probe *p)
                 return;
         }
         cleanup_free char *cur = human_size(rl.rlim_cur);
-        cleanup_free char *hard = rl.rlim_max == RLIM_INFINITY ? xstrdup("unlimited")
-                                                               : human_size(rl.rlim_max);
+        cleanup_free char *hard =
+            rl.rlim_max == RLIM_INFINITY ? xstrdup("unlimited") : human_size(rl.rlim_max);
         if (rl.rlim_cur >= p->mr_size) {
-                add_check(p, "memlock", ECT_PROBE_PASS,
-                          xasprintf("RLIMIT_MEMLOCK %s (hard %s) covers --mr-size %s", cur, hard,
-                                    want),
-                          NULL);
+                add_check(
+                    p, "memlock", ECT_PROBE_PASS,
+                    xasprintf("RLIMIT_MEMLOCK %s (hard %s) covers --mr-size %s", cur, hard, want),
+                    NULL);
                 return;
         }
         if (p->has_ipc_lock) {
@@ -892,15 +902,17 @@ static void check_netns(struct probe *p)
                 const char *hit = NULL;
                 for (size_t k = 0; k < n_ifs && !hit; k++) {
                         char g[20];
-                        if (ect_rdma_guid_from_mac(ifs[k].mac, g) && strcasecmp(g, d->node_guid) == 0)
+                        if (ect_rdma_guid_from_mac(ifs[k].mac, g) &&
+                            strcasecmp(g, d->node_guid) == 0)
                                 hit = ifs[k].name;
                 }
                 if (hit) {
                         strapp(&detail, "%s pairs with %s, visible here", d->ibdev, hit);
                 } else {
-                        strapp(&detail, "the interface paired with %s (node GUID %s) is not in "
-                                        "this network namespace: eRDMA connection management "
-                                        "needs the host network namespace",
+                        strapp(&detail,
+                               "the interface paired with %s (node GUID %s) is not in "
+                               "this network namespace: eRDMA connection management "
+                               "needs the host network namespace",
                                d->ibdev, d->node_guid);
                         st = ECT_PROBE_WARN;
                 }
@@ -908,24 +920,28 @@ static void check_netns(struct probe *p)
         free(ifs);
         if (!any) {
                 add_check(p, "netns", ECT_PROBE_SKIP,
-                          xstrdup("no device with a known node GUID (see nodes and sysfs)"),
-                          NULL);
+                          xstrdup("no device with a known node GUID (see nodes and sysfs)"), NULL);
                 return;
         }
         add_check(p, "netns", st, detail,
                   st == ECT_PROBE_PASS
-                          ? NULL
-                          : xstrdup("run the container in the host network namespace: "
-                                    "--net=host (docker, podman), hostNetwork: true "
-                                    "(Kubernetes); verbs without rdma_cm work without it"));
+                      ? NULL
+                      : xstrdup("run the container in the host network namespace: "
+                                "--net=host (docker, podman), hostNetwork: true "
+                                "(Kubernetes); verbs without rdma_cm work without it"));
 }
 
 /* ---- 8. the image's own stack (inspected, never loaded) ---- */
 
 static const char *const LIBDIRS[] = {
-        "usr/lib64", "lib64", "usr/lib", "lib",
-        "usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu",
-        "usr/lib/aarch64-linux-gnu", "lib/aarch64-linux-gnu",
+    "usr/lib64",
+    "lib64",
+    "usr/lib",
+    "lib",
+    "usr/lib/x86_64-linux-gnu",
+    "lib/x86_64-linux-gnu",
+    "usr/lib/aarch64-linux-gnu",
+    "lib/aarch64-linux-gnu",
 };
 
 /* The highest N of "IBVERBS_PRIVATE_N" in the file, -1 if none: the private
@@ -1002,7 +1018,7 @@ static void check_image(struct probe *p)
         }
         struct stat st;
         bool has_driver_file =
-                fstatat(rootfd, "etc/libibverbs.d/erdma.driver", &st, 0) == 0 && S_ISREG(st.st_mode);
+            fstatat(rootfd, "etc/libibverbs.d/erdma.driver", &st, 0) == 0 && S_ISREG(st.st_mode);
 
         char *detail = NULL, *hint = NULL;
         enum ect_probe_status status = ECT_PROBE_PASS;
@@ -1018,8 +1034,7 @@ static void check_image(struct probe *p)
         }
         int lib_abi = private_abi(rootfd, libverbs);
         strapp(&detail, "/%s%s%s%s", libverbs, libverbs_real ? " -> " : "",
-               libverbs_real ? libverbs_real : "",
-               lib_abi >= 0 ? "" : " (provider ABI unknown)");
+               libverbs_real ? libverbs_real : "", lib_abi >= 0 ? "" : " (provider ABI unknown)");
         if (lib_abi >= 0)
                 strapp(&detail, "libibverbs takes providers of ABI %d", lib_abi);
         if (!provider || !has_driver_file) {
@@ -1036,8 +1051,9 @@ static void check_image(struct probe *p)
                        provider_abi);
                 if (lib_abi >= 0 && lib_abi != provider_abi) {
                         status = ECT_PROBE_WARN;
-                        strapp(&detail, "provider ABI %d does not match libibverbs' %d: "
-                                        "libibverbs will not load it",
+                        strapp(&detail,
+                               "provider ABI %d does not match libibverbs' %d: "
+                               "libibverbs will not load it",
                                provider_abi, lib_abi);
                         hint = xstrdup("install libibverbs and the providers from the same "
                                        "rdma-core release");
@@ -1051,15 +1067,15 @@ static void check_image(struct probe *p)
 struct ect_probe_report *ect_probe_run(const struct ect_probe_opts *opts)
 {
         struct probe p = {
-                .o = opts,
-                .ops = opts->ops,
-                .sysfs = opts->sysfs_root ? opts->sysfs_root : "/sys",
-                .dev = opts->dev_root ? opts->dev_root : "/dev",
-                .image = opts->image_root ? opts->image_root : "/",
-                .mr_size = opts->mr_size ? opts->mr_size : ECT_PROBE_MR_SIZE_DEFAULT,
-                .r = xcalloc(1, sizeof(struct ect_probe_report)),
-                .cm_errno = -1,
-                .n_verbs_devices = SIZE_MAX,
+            .o = opts,
+            .ops = opts->ops,
+            .sysfs = opts->sysfs_root ? opts->sysfs_root : "/sys",
+            .dev = opts->dev_root ? opts->dev_root : "/dev",
+            .image = opts->image_root ? opts->image_root : "/",
+            .mr_size = opts->mr_size ? opts->mr_size : ECT_PROBE_MR_SIZE_DEFAULT,
+            .r = xcalloc(1, sizeof(struct ect_probe_report)),
+            .cm_errno = -1,
+            .n_verbs_devices = SIZE_MAX,
         };
         assert(p.ops);
         uint64_t caps = 0;
@@ -1201,8 +1217,8 @@ char *ect_probe_report_text(const struct ect_probe_report *r, bool color)
                 if (c->hint)
                         fprintf(f, "%15sfix: %s\n", "", c->hint);
         }
-        fprintf(f, "%s: %zu checks, %zu failed, %zu warning%s\n",
-                n_fail ? "FAILED" : "OK", r->n_checks, n_fail, n_warn, n_warn == 1 ? "" : "s");
+        fprintf(f, "%s: %zu checks, %zu failed, %zu warning%s\n", n_fail ? "FAILED" : "OK",
+                r->n_checks, n_fail, n_warn, n_warn == 1 ? "" : "s");
         if (fclose(f) != 0)
                 abort();
         return out;

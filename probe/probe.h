@@ -64,11 +64,11 @@ struct ect_probe_ops {
 extern const struct ect_probe_ops ect_probe_real_ops;
 
 struct ect_probe_opts {
-        const char *device;     /* ibdev, "uverbsN" or N; NULL: every device */
-        const char *sysfs_root; /* NULL: /sys */
-        const char *dev_root;   /* NULL: /dev */
-        const char *image_root; /* NULL: / (the image whose stack is inspected) */
-        uint64_t mr_size;       /* 0: ECT_PROBE_MR_SIZE_DEFAULT */
+        const char *device;              /* ibdev, "uverbsN" or N; NULL: every device */
+        const char *sysfs_root;          /* NULL: /sys */
+        const char *dev_root;            /* NULL: /dev */
+        const char *image_root;          /* NULL: / (the image whose stack is inspected) */
+        uint64_t mr_size;                /* 0: ECT_PROBE_MR_SIZE_DEFAULT */
         const struct ect_probe_ops *ops; /* required: &ect_probe_real_ops or a fake */
 };
 

@@ -149,8 +149,8 @@ static int r_list_ifaces(struct ect_probe_iface **ret, size_t *ret_n)
                 snprintf(e->name, sizeof e->name, "%s", i->ifa_name);
                 if (ll->sll_halen == 6)
                         snprintf(e->mac, sizeof e->mac, "%02x:%02x:%02x:%02x:%02x:%02x",
-                                 ll->sll_addr[0], ll->sll_addr[1], ll->sll_addr[2],
-                                 ll->sll_addr[3], ll->sll_addr[4], ll->sll_addr[5]);
+                                 ll->sll_addr[0], ll->sll_addr[1], ll->sll_addr[2], ll->sll_addr[3],
+                                 ll->sll_addr[4], ll->sll_addr[5]);
         }
         freeifaddrs(ifa);
         *ret = v;
@@ -204,30 +204,30 @@ struct protoent *__wrap_getprotobynumber(int proto)
 #endif
 
 const struct ect_probe_ops ect_probe_real_ops = {
-        .get_device_list = r_get_device_list,
-        .free_device_list = r_free_device_list,
-        .get_device_name = r_get_device_name,
-        .open_device = r_open_device,
-        .close_device = r_close_device,
-        .query_device = r_query_device,
-        .query_port = r_query_port,
-        .alloc_pd = r_alloc_pd,
-        .dealloc_pd = r_dealloc_pd,
-        .reg_mr = r_reg_mr,
-        .dereg_mr = r_dereg_mr,
-        .create_cq = r_create_cq,
-        .destroy_cq = r_destroy_cq,
-        .create_qp = r_create_qp,
-        .modify_qp = r_modify_qp,
-        .destroy_qp = r_destroy_qp,
-        .create_event_channel = r_create_event_channel,
-        .destroy_event_channel = r_destroy_event_channel,
-        .create_id = r_create_id,
-        .destroy_id = r_destroy_id,
-        .open_node = r_open_node,
-        .get_memlock = r_get_memlock,
-        .cap_eff = r_cap_eff,
-        .list_ifaces = r_list_ifaces,
-        .is_static = IS_STATIC,
-        .providers = IS_STATIC ? "erdma" : "the image's /etc/libibverbs.d",
+    .get_device_list = r_get_device_list,
+    .free_device_list = r_free_device_list,
+    .get_device_name = r_get_device_name,
+    .open_device = r_open_device,
+    .close_device = r_close_device,
+    .query_device = r_query_device,
+    .query_port = r_query_port,
+    .alloc_pd = r_alloc_pd,
+    .dealloc_pd = r_dealloc_pd,
+    .reg_mr = r_reg_mr,
+    .dereg_mr = r_dereg_mr,
+    .create_cq = r_create_cq,
+    .destroy_cq = r_destroy_cq,
+    .create_qp = r_create_qp,
+    .modify_qp = r_modify_qp,
+    .destroy_qp = r_destroy_qp,
+    .create_event_channel = r_create_event_channel,
+    .destroy_event_channel = r_destroy_event_channel,
+    .create_id = r_create_id,
+    .destroy_id = r_destroy_id,
+    .open_node = r_open_node,
+    .get_memlock = r_get_memlock,
+    .cap_eff = r_cap_eff,
+    .list_ifaces = r_list_ifaces,
+    .is_static = IS_STATIC,
+    .providers = IS_STATIC ? "erdma" : "the image's /etc/libibverbs.d",
 };
