@@ -617,7 +617,9 @@ static bool verbs_one(struct probe *p, struct ibv_device *dev, char **detail, ch
         errno = 0;
         pd = ops->alloc_pd(ctx);
         if (!pd) {
-                fail_alloc(p, detail, hint, name, "ibv_alloc_pd", errno ? errno : EIO);
+                /* a PD pins no memory: ENOMEM here is not memlock */
+                cleanup_free char *et = errtext(errno ? errno : EIO);
+                strapp(detail, "%s: ibv_alloc_pd failed: %s", name, et);
                 goto out;
         }
         buf = mmap(NULL, p->mr_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

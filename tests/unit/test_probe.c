@@ -567,7 +567,7 @@ static const struct {
     {&F.open_errno, EPERM, "ibv_open_device failed: EPERM", "SYS_RAWIO"},
     {&F.query_device_ret, EIO, "ibv_query_device failed: EIO", NULL},
     {&F.query_port_ret, EINVAL, "ibv_query_port 1 failed: EINVAL", NULL},
-    {&F.pd_errno, ENOMEM, "ibv_alloc_pd failed: ENOMEM", "--ulimit memlock=-1"},
+    {&F.pd_errno, ENOMEM, "ibv_alloc_pd failed: ENOMEM", "dmesg"},
     {&F.mr_errno, ENOMEM,
      "ibv_reg_mr of 16 MiB failed: ENOMEM (Cannot allocate memory): locked memory limit "
      "reached (memlock, RLIMIT_MEMLOCK unlimited)",
