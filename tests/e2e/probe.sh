@@ -5,8 +5,11 @@
 # reads the fake sysfs (bound at /fakesys, --sysfs-root sets SYSFS_PATH).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib/tap.sh
 . "$here/../lib/tap.sh"
+# shellcheck source=../lib/fakehost.sh
 . "$here/../lib/fakehost.sh"
+# shellcheck source=../lib/rootfs.sh
 . "$here/../lib/rootfs.sh"
 
 need_root
