@@ -9,7 +9,7 @@ BUILD_PKGS="gcc make pkg-config libc6-dev libyajl-dev libyaml-dev libseccomp-dev
 libibverbs-dev librdmacm-dev ibverbs-providers libnl-3-dev libnl-route-3-dev check"
 # test: real engines (../shared/TESTBED.md), a static busybox for rootfs,
 # the CDI schema validator, man page lint, eBPF inspection
-TEST_PKGS="runc crun podman docker.io containerd busybox-static python3-jsonschema
+TEST_PKGS="runc crun podman docker.io containerd busybox-static python3-jsonschema python3-yaml
 mandoc bpftool iproute2 util-linux procps hyperfine valgrind clang libclang-rt-14-dev jq file"
 
 missing=""

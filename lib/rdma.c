@@ -294,6 +294,18 @@ static void check_node(struct ctx *c, struct ect_node *n, const char *rel)
                             : ECT_NODE_MISMATCH;
 }
 
+/* The engines create nodes from sysfs's major:minor, but a spec with
+ * hostPath, or a user looking at the host, meets the node itself: say when
+ * it is not what sysfs describes. */
+static void report_node(struct ctx *c, const struct ect_node *n)
+{
+        if (n->status == ECT_NODE_MISSING)
+                warn(c, "%s: missing (sysfs says c %u:%u)", n->host_path, n->major, n->minor);
+        else if (n->status == ECT_NODE_MISMATCH)
+                warn(c, "%s: not the character device %u:%u that sysfs describes", n->host_path,
+                     n->major, n->minor);
+}
+
 static void node_init(struct ctx *c, struct ect_node *n, const char *rel, unsigned maj,
                       unsigned min)
 {
@@ -593,6 +605,8 @@ static void read_rdma_cm(struct ctx *c)
         }
         c->h->has_rdma_cm = true;
         node_init(c, &c->h->rdma_cm, "infiniband/rdma_cm", maj, min);
+        if (c->h->n_devices > 0)
+                report_node(c, &c->h->rdma_cm);
 }
 
 static void read_mad(struct ctx *c)
@@ -728,6 +742,7 @@ int ect_rdma_discover(const struct ect_discover_opts *opts, struct ect_host **re
                         device_clear(&d);
                         continue;
                 }
+                report_node(&c, &d.uverbs);
                 xgrow((void **)&h->devices, &c.cap_devices, h->n_devices + 1, sizeof d);
                 h->devices[h->n_devices++] = d;
         }
