@@ -28,6 +28,7 @@ LIB_SRCS := $(sort $(wildcard lib/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIBECT   := $(BUILD)/libect.a
 
+.DEFAULT_GOAL := all
 PROGRAMS :=
 # Each program directory describes itself in module.mk: it appends its binary
 # to PROGRAMS and gives the link rule. Keeps program-specific flags (the
