@@ -73,6 +73,13 @@ check_eq "--watch --output -: usage error" 2 "$st"
 st=0; "$CDI" list --watch 2>/dev/null || st=$?
 check_eq "list --watch: usage error" 2 "$st"
 
+st=0; "$CDI" generate --watch --output "$T/nodir/erdma.yaml" --sysfs-root "$SYS" --dev-root "$DEV" 2>"$T/err" || st=$?
+check_eq "--watch, first spec cannot be written: exit status 1" 1 "$st"
+check_contains "  ... says why" "$(cat "$T/err")" "cannot write the spec: create '$T/nodir/erdma.yaml.tmp."
+st=0; "$CDI" generate --watch --output "$T/out/x.yaml" --sysfs-root "$SYS" --dev-root "$T/nodev" 2>"$T/err" || st=$?
+check_eq "--watch, dev root missing: exit status 1" 1 "$st"
+check_contains "  ... says why" "$(cat "$T/err")" "inotify watch '$T/nodev'"
+
 # ---- start, with a reader that parses the file all along ----
 cat >"$T/reader.py" <<'EOF'
 import os, sys, time, yaml
@@ -246,6 +253,11 @@ W=$!
 pids+=("$W")
 until_ms 3000 grep -q "watching" "$LOG" || true
 check_eq "restart with an up-to-date spec: not rewritten" "$ino:0" "$(inode):$(writes)"
+# SIGHUP makes the spec again: a file removed behind the watcher's back
+# comes back.
+rm -f "$SPEC"
+kill -HUP "$W"
+if until_ms 1000 has_names "$want"; then ok "SIGHUP: spec made again (${took} ms)"; else not_ok "SIGHUP: spec made again"; fi
 # SIGTERM while a change is pending (inside the debounce window).
 remove_device "$T/host" 29 erdma_29
 sleep 0.05
