@@ -128,8 +128,11 @@ static bool handle(struct ect_watch *w, const struct inotify_event *ev, bool *re
 {
         if (ev->mask & IN_Q_OVERFLOW) {
                 /* Events were lost: anything may have happened, including
-                 * infiniband/ going and coming back. */
+                 * infiniband/ going and coming back. Watch the path again:
+                 * the same directory gives back the same wd, a new one a
+                 * new wd (the old one's events are then ignored). */
                 log_debug("inotify queue overflow");
+                w->ib_wd = -1;
                 *rearm = true;
                 return true;
         }

@@ -231,6 +231,41 @@ START_TEST(test_ect_watch_dir_comes_and_goes)
 }
 END_TEST
 
+START_TEST(test_ect_watch_overflow)
+{
+        cleanup_watch struct ect_watch *w = NULL;
+        struct ect_error *err = NULL;
+        char *ib = path("dev/infiniband"), *dev = path("dev"), *f;
+        FILE *q = fopen("/proc/sys/fs/inotify/max_queued_events", "r");
+        int max = 16384;
+
+        if (q) {
+                ck_assert_int_eq(fscanf(q, "%d", &max), 1);
+                fclose(q);
+        }
+        ck_assert_int_eq(mkdir(dev, 0755), 0);
+        ck_assert_int_eq(mkdir(ib, 0755), 0);
+        ck_assert_int_eq(ect_watch_new(dev, tmp, &w, &err), 0);
+        /* More events than the queue holds: the kernel drops the rest and
+         * queues IN_Q_OVERFLOW. */
+        for (int i = 0; i < max / 2 + 16; i++) {
+                ck_assert_int_ge(asprintf(&f, "%s/f%d", ib, i), 0);
+                ck_assert_int_eq(mkdir(f, 0700), 0);
+                ck_assert_int_eq(rmdir(f), 0);
+                free(f);
+        }
+        ck_assert_int_eq(wait_read(w, 1000), 1);
+        ck_assert(ect_watch_has_ib_dir(w));
+        /* Still watching the same directory afterwards. */
+        ck_assert_int_ge(asprintf(&f, "%s/after", ib), 0);
+        put(f, "");
+        ck_assert_int_eq(wait_read(w, 1000), 1);
+        free(f);
+        free(ib);
+        free(dev);
+}
+END_TEST
+
 START_TEST(test_ect_watch_sysfs_class)
 {
         cleanup_watch struct ect_watch *w = NULL;
@@ -277,6 +312,7 @@ static Suite *watch_suite(void)
         tcase_add_test(tc, test_ect_watch_new_missing_root);
         tcase_add_test(tc, test_ect_watch_dir_comes_and_goes);
         tcase_add_test(tc, test_ect_watch_sysfs_class);
+        tcase_add_test(tc, test_ect_watch_overflow);
         suite_add_tcase(s, tc);
         return s;
 }
