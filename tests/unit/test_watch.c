@@ -248,11 +248,17 @@ START_TEST(test_ect_watch_overflow)
         ck_assert_int_eq(ect_watch_new(dev, tmp, &w, &err), 0);
         /* More events than the queue holds: the kernel drops the rest and
          * queues IN_Q_OVERFLOW. */
-        for (int i = 0; i < max / 2 + 16; i++) {
-                ck_assert_int_ge(asprintf(&f, "%s/f%d", ib, i), 0);
-                ck_assert_int_eq(mkdir(f, 0700), 0);
-                ck_assert_int_eq(rmdir(f), 0);
-                free(f);
+        {
+                /* chmod is the cheapest event; two names alternate, since
+                 * inotify merges an event identical to the last queued. */
+                char *a = path("dev/infiniband/a"), *b = path("dev/infiniband/b");
+
+                put(a, "");
+                put(b, "");
+                for (int i = 0; i < max + 16; i++)
+                        ck_assert_int_eq(chmod(i % 2 ? a : b, 0600), 0);
+                free(a);
+                free(b);
         }
         ck_assert_int_eq(wait_read(w, 1000), 1);
         ck_assert(ect_watch_has_ib_dir(w));
@@ -309,6 +315,7 @@ static Suite *watch_suite(void)
 
         tc = tcase_create("watch");
         tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 30);
         tcase_add_test(tc, test_ect_watch_new_missing_root);
         tcase_add_test(tc, test_ect_watch_dir_comes_and_goes);
         tcase_add_test(tc, test_ect_watch_sysfs_class);
