@@ -16,14 +16,17 @@
 #include "fileio.h"
 #include "log.h"
 #include "watch.h"
+#include "xalloc.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* One regeneration. A failure is fatal (< 0) only on the first run: a watcher
@@ -73,6 +76,22 @@ static int regenerate(const struct cdi_watch *w, bool first)
         return 0;
 }
 
+/* Nothing creates /run/cdi on a fresh boot (engines only read it): make the
+ * last component of the output's directory when its parent is there. A
+ * deeper miss is left to the first write to report. */
+static void make_output_dir(const char *output)
+{
+        cleanup_free char *copy = xstrdup(output);
+        const char *dir = dirname(copy);
+
+        if (mkdir(dir, 0755) == 0) {
+                (void)chmod(dir, 0755); /* whatever the umask */
+                log_info("created %s", dir);
+        }
+        else if (errno != EEXIST)
+                log_debug("mkdir '%s': %s", dir, strerror(errno));
+}
+
 int cdi_watch_run(const struct cdi_watch *w)
 {
         cleanup_watch struct ect_watch *iw = NULL;
@@ -104,6 +123,7 @@ int cdi_watch_run(const struct cdi_watch *w)
                 ect_error_free(&err);
                 goto out;
         }
+        make_output_dir(w->output);
         if (regenerate(w, true) < 0)
                 goto out;
         log_info("watching %s/infiniband%s for device changes", w->dev_root ? w->dev_root : "/dev",

@@ -73,12 +73,21 @@ check_eq "--watch --output -: usage error" 2 "$st"
 st=0; "$CDI" list --watch 2>/dev/null || st=$?
 check_eq "list --watch: usage error" 2 "$st"
 
-st=0; "$CDI" generate --watch --output "$T/nodir/erdma.yaml" --sysfs-root "$SYS" --dev-root "$DEV" 2>"$T/err" || st=$?
+st=0; "$CDI" generate --watch --output "$T/no/dir/erdma.yaml" --sysfs-root "$SYS" --dev-root "$DEV" 2>"$T/err" || st=$?
 check_eq "--watch, first spec cannot be written: exit status 1" 1 "$st"
-check_contains "  ... says why" "$(cat "$T/err")" "cannot write the spec: create '$T/nodir/erdma.yaml.tmp."
+check_contains "  ... says why" "$(cat "$T/err")" "cannot write the spec: create '$T/no/dir/erdma.yaml.tmp."
 st=0; "$CDI" generate --watch --output "$T/out/x.yaml" --sysfs-root "$SYS" --dev-root "$T/nodev" 2>"$T/err" || st=$?
 check_eq "--watch, dev root missing: exit status 1" 1 "$st"
 check_contains "  ... says why" "$(cat "$T/err")" "inotify watch '$T/nodev'"
+
+# The output's directory is made when only its last component is missing
+# (nothing makes /run/cdi on a fresh boot).
+"$CDI" generate --watch --output "$T/newdir/erdma.yaml" --sysfs-root "$SYS" --dev-root "$DEV" 2>"$T/err" &
+p=$!
+pids+=("$p")
+if until_ms 3000 test -s "$T/newdir/erdma.yaml"; then ok "missing output directory made, spec written"; else not_ok "missing output directory made, spec written"; diag "$(cat "$T/err")"; fi
+check_eq "  ... mode 0755" 755 "$(stat -c %a "$T/newdir" 2>/dev/null)"
+kill "$p"; wait "$p" || true
 
 # ---- start, with a reader that parses the file all along ----
 cat >"$T/reader.py" <<'EOF'
