@@ -37,7 +37,11 @@ UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_LIBS  := $(shell $(PKG_CONFIG) --libs check)
 
-.PHONY: all check check-unit check-e2e check-asan demo bench install uninstall clean format
+FUZZ_SRCS    := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_TARGETS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all check check-unit check-e2e check-asan demo bench fuzz fuzz-targets install uninstall clean format
 all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c
@@ -65,6 +69,16 @@ check-e2e: $(PROGRAMS) $(UNIT_TESTS)
 check-asan:
 	$(MAKE) BUILD=build-asan SANITIZE=address,undefined check-unit check-e2e
 
+# libFuzzer (clang from Debian): every target for FUZZ_SECONDS each.
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang SANITIZE=fuzzer-no-link,address,undefined fuzz-targets
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BUILD=build-fuzz fuzz/run.sh
+
+fuzz-targets: $(FUZZ_TARGETS)
+
+$(BUILD)/fuzz/%: $(BUILD)/fuzz/%.o $(LIBECT)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBECT) $(LIBS)
+
 demo: all
 	@ECT_BUILD=$(abspath $(BUILD)) examples/demo.sh
 
@@ -84,6 +98,8 @@ format:
 	clang-format -i lib/*.[ch] */*.c tests/unit/*.c
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
+
+.SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -10,7 +10,7 @@ libibverbs-dev librdmacm-dev ibverbs-providers check"
 # test: real engines (../shared/TESTBED.md), a static busybox for rootfs,
 # the CDI schema validator, man page lint, eBPF inspection
 TEST_PKGS="runc crun podman docker.io containerd busybox-static python3-jsonschema
-mandoc bpftool iproute2 util-linux procps hyperfine valgrind"
+mandoc bpftool iproute2 util-linux procps hyperfine valgrind clang libclang-rt-14-dev"
 
 missing=""
 for p in $BUILD_PKGS $TEST_PKGS; do
