@@ -247,7 +247,7 @@ int ect_select_parse(const struct ect_host *host, const char *value, bool all_ne
                                 sel->devices[sel->n_devices++] = d;
                 } else {
                         cleanup_free char *names = host_names(host);
-                        r = ect_error_set(err, ENODEV, "unknown eRDMA device '%.*s' (%s)",
+                        r = ect_error_set(err, 0, "unknown eRDMA device '%.*s' (%s)",
                                           (int)n, is, names);
                         break;
                 }
@@ -262,7 +262,7 @@ int ect_select_parse(const struct ect_host *host, const char *value, bool all_ne
         if (r >= 0 && all) {
                 if (host->n_devices == 0 && all_needs_devices) {
                         cleanup_free char *names = host_names(host);
-                        r = ect_error_set(err, ENODEV, "all eRDMA devices requested, but %s",
+                        r = ect_error_set(err, 0, "all eRDMA devices requested, but %s",
                                           names);
                 }
                 for (size_t i = 0; i < host->n_devices; i++)
