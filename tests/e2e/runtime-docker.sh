@@ -20,6 +20,12 @@ SHIM=$(ect_bin erdma-container-runtime)
 T=$(mktemp -d /tmp/ect-rt-docker.XXXXXX)
 had_run_docker=0; [ -e /run/docker ] && had_run_docker=1
 had_run_ctd=0; [ -e /run/containerd ] && had_run_ctd=1
+# dockerd (cgroupfs driver) makes a "docker" group in every hierarchy and
+# leaves it: remove the ones that were not there before (rmdir: only empty).
+new_cg=()
+for d in /sys/fs/cgroup/*/; do
+	[ -L "${d%/}" ] || [ -e "${d}docker" ] || new_cg+=("${d}docker")
+done
 cleanup() {
 	set +e
 	[ -f "$T/docker.pid" ] && kill "$(cat "$T/docker.pid")" 2>/dev/null
@@ -29,6 +35,7 @@ cleanup() {
 	# dockerd's vfs/overlay mounts, if any are left
 	grep -o " $T[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
 	rm -rf "$T"
+	for d in "${new_cg[@]}"; do [ -d "$d" ] && rmdir "$d"; done
 	[ "$had_run_docker" = 1 ] || rm -rf /run/docker
 	[ "$had_run_ctd" = 1 ] || rm -rf /run/containerd
 }
