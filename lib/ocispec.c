@@ -42,14 +42,13 @@ int ect_oci_parse(const char *buf, size_t len, const char *path, struct ect_oci_
         return 0;
 }
 
-int ect_oci_load(const char *bundle, struct ect_oci_doc **ret, struct ect_error **err)
+int ect_oci_read(const char *bundle, char **ret_buf, size_t *ret_len, char **ret_path,
+                 mode_t *ret_mode, struct ect_error **err)
 {
         cleanup_close int dfd = -1;
         cleanup_close int fd = -1;
         cleanup_free char *path = NULL;
-        cleanup_free char *buf = NULL;
         struct stat st;
-        size_t len = 0;
 
         if (!bundle || !*bundle)
                 bundle = ".";
@@ -67,11 +66,24 @@ int ect_oci_load(const char *bundle, struct ect_oci_doc **ret, struct ect_error 
         if (st.st_size > ECT_OCI_MAX_SIZE)
                 return ect_error_set(err, EFBIG, "'%s' is larger than %d bytes", path,
                                      ECT_OCI_MAX_SIZE);
-        if (ect_read_fd(fd, path, ECT_OCI_MAX_SIZE, &buf, &len, err) < 0)
+        if (ect_read_fd(fd, path, ECT_OCI_MAX_SIZE, ret_buf, ret_len, err) < 0)
                 return -1 - (*err)->code;
-        if (ect_oci_parse(buf, len, path, ret, err) < 0)
+        *ret_mode = st.st_mode & 07777;
+        *ret_path = steal_ptr(&path);
+        return 0;
+}
+
+int ect_oci_load(const char *bundle, struct ect_oci_doc **ret, struct ect_error **err)
+{
+        cleanup_free char *buf = NULL;
+        cleanup_free char *path = NULL;
+        size_t len = 0;
+        mode_t mode = 0;
+
+        if (ect_oci_read(bundle, &buf, &len, &path, &mode, err) < 0 ||
+            ect_oci_parse(buf, len, path, ret, err) < 0)
                 return -1 - (*err)->code;
-        (*ret)->mode = st.st_mode & 07777;
+        (*ret)->mode = mode;
         return 0;
 }
 

@@ -30,6 +30,11 @@ struct ect_oci_doc {
  * larger than ECT_OCI_MAX_SIZE, invalid JSON with line and column, not an
  * object. Caller frees with ect_oci_free. */
 int ect_oci_load(const char *bundle, struct ect_oci_doc **ret, struct ect_error **err);
+/* The first half of ect_oci_load: the bytes of <bundle>/config.json with
+ * the same checks, its path and mode, not parsed (the shim looks for a
+ * request in the raw text first). */
+int ect_oci_read(const char *bundle, char **ret_buf, size_t *ret_len, char **ret_path,
+                 mode_t *ret_mode, struct ect_error **err);
 /* Same from memory (tests, tools); path is used in messages. */
 int ect_oci_parse(const char *buf, size_t len, const char *path, struct ect_oci_doc **ret,
                   struct ect_error **err);

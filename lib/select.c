@@ -21,6 +21,16 @@ const char *ect_select_source_name(enum ect_select_source s)
         return "?";
 }
 
+bool ect_select_may_request(const struct ect_config *cfg, const char *buf, size_t len)
+{
+        /* The names hold no character that JSON's short escapes (\" \\ \/
+         * \b \f \n \r \t) produce, so only \uXXXX could hide them. */
+        return cfg->default_devices != ECT_DEFAULT_NONE ||
+               memmem(buf, len, ECT_SELECT_ENV, strlen(ECT_SELECT_ENV)) ||
+               memmem(buf, len, ECT_SELECT_ANNOTATION, strlen(ECT_SELECT_ANNOTATION)) ||
+               memmem(buf, len, "\\u", 2);
+}
+
 void ect_selection_free(struct ect_selection *s)
 {
         if (!s)

@@ -72,9 +72,23 @@ int ect_shim_edit_bundle(const struct ect_config *cfg, const struct ect_runc_arg
         const char *id = args->id ? args->id : "?";
         bool changed = false;
 
-        if (ect_oci_load(args->bundle, &doc, err) < 0)
-                return -1;
-        /* The common case, no request: no sysfs walk, no write. */
+        {
+                cleanup_free char *buf = NULL;
+                cleanup_free char *path = NULL;
+                size_t len = 0;
+                mode_t mode = 0;
+                if (ect_oci_read(args->bundle, &buf, &len, &path, &mode, err) < 0)
+                        return -1;
+                /* The common case, no request: not even a parse. */
+                if (!ect_select_may_request(cfg, buf, len)) {
+                        log_debug("container '%s': no eRDMA request", id);
+                        return 0;
+                }
+                if (ect_oci_parse(buf, len, path, &doc, err) < 0)
+                        return -1;
+                doc->mode = mode;
+        }
+        /* No request after all: no sysfs walk, no write. */
         if (ect_select_request(cfg, ect_oci_annotations(doc), ect_oci_env(doc), &src, &value,
                                err) < 0)
                 return ect_error_wrap(err, "%s", doc->path);
