@@ -14,6 +14,7 @@ static enum ect_log_level max_level = ECT_LOG_WARN;
 static int file_fd = -1;
 static int file_json;
 static int extra_fd = -1;
+static enum ect_log_level stderr_max = ECT_LOG_DEBUG;
 
 static const char *const names[] = {"error", "warning", "info", "debug"};
 
@@ -90,6 +91,11 @@ static void to_file(enum ect_log_level level, const char *msg)
         write_all(file_fd, line, strlen(line));
 }
 
+void ect_log_set_stderr_level(enum ect_log_level level)
+{
+        stderr_max = level;
+}
+
 void ect_log_set_extra_file(int fd)
 {
         extra_fd = fd;
@@ -127,7 +133,8 @@ void ect_log_write(enum ect_log_level level, const char *file, int line, const c
                 out = xasprintf("%s: %s\n", prog, msg);
         else
                 out = xasprintf("%s: %s: %s\n", prog, names[level], msg);
-        write_all(STDERR_FILENO, out, strlen(out));
+        if (level <= stderr_max)
+                write_all(STDERR_FILENO, out, strlen(out));
         if (file_fd >= 0)
                 to_file(level, msg);
         if (extra_fd >= 0)

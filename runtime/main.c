@@ -54,6 +54,9 @@ int main(int argc, char *argv[])
         bool builds;
 
         ect_log_init("erdma-container-runtime");
+        /* During create our stderr is the container's: errors only there
+         * (they stop the start anyway); the rest goes to the log files. */
+        ect_log_set_stderr_level(ECT_LOG_ERROR);
         ect_runc_args_parse(argc, argv, &args);
         builds = ect_runc_args_builds_container(&args);
         if (builds)
