@@ -113,6 +113,7 @@ check_eq "no variable: memlock unchanged (engine's 64 KiB)" "memlock 64" "$(echo
 st=0
 out=$(drun -e ERDMA_VISIBLE_DEVICES=erdma_9) || st=$?
 check "unknown device: the container does not start" [ "$st" -ne 0 ]
+diag "docker says: $out"
 check_contains "unknown device: docker shows our message" "$out" "unknown eRDMA device 'erdma_9' (this host has: erdma_0 (index 0), erdma_1 (index 1))"
 check_not_contains "unknown device: not docker's 'unable to retrieve OCI runtime error'" "$out" "unable to retrieve"
 done_testing
