@@ -106,6 +106,13 @@ check_eq "by index: uverbs1 (231:193) and rdma_cm" \
 out=$(drun -e ERDMA_VISIBLE_DEVICES=aliyun.com/erdma=all) || true
 check_eq "CDI name 'all': both devices" "3" "$(echo "$out" | grep -c '^/dev/')"
 
+# --device gives the same node: the shim must not add it a second time
+# (runc would fail creating it twice).
+out=$(drun --device "$T/host/dev/infiniband/uverbs0:/dev/infiniband/uverbs0" -e ERDMA_VISIBLE_DEVICES=erdma_0) || true
+check_eq "--device of the same node plus the variable: the container starts, nodes once" \
+	"/dev/infiniband/rdma_cm character special file a:f1
+/dev/infiniband/uverbs0 character special file e7:c0" "$(echo "$out" | grep '^/dev/')"
+
 out=$(drun) || true
 check_eq "no variable: no /dev/infiniband" "" "$(echo "$out" | grep '^/dev/' || true)"
 check_eq "no variable: memlock unchanged (engine's 64 KiB)" "memlock 64" "$(echo "$out" | grep '^memlock')"
