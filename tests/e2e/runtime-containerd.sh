@@ -67,18 +67,25 @@ echo "memlock $(ulimit -l)"; grep -E "^0::|:devices:" /proc/self/cgroup | sort'
 # ctr's default spec sets cpu shares, and the cpu controller is not on
 # cgroup2 here: give ctr a spec of our own (runc spec, no resources).
 (cd "$T" && runc spec)
-# crun_ ID ENV...: the spec with these variables, run through the shim.
+# crun_ ID ENV...: the spec with these variables (and the annotation
+# com.aliyun.erdma.devices=$ANNOT when set), run through the shim.
 crun_() {
 	local id=$1
 	shift
-	python3 - "$T/config.json" "$T/spec-$id.json" "$T/rootfs" "$PROBE" "$@" <<'PY'
+	python3 - "$T/config.json" "$T/spec-$id.json" "$T/rootfs" "$PROBE" "${ANNOT:-}" "$@" <<'PY'
 import json, sys
-src, dst, rootfs, probe, *env = sys.argv[1:]
+src, dst, rootfs, probe, annot, *env = sys.argv[1:]
+if annot:
+    c_annot = {"com.aliyun.erdma.devices": annot}
+else:
+    c_annot = None
 c = json.load(open(src))
 c["root"] = {"path": rootfs, "readonly": False}
 c["process"]["terminal"] = False
 c["process"]["args"] = ["sh", "-c", probe]
 c["process"]["env"] += env
+if c_annot:
+    c["annotations"] = c_annot
 json.dump(c, open(dst, "w"))
 PY
 	ctr -a "$T/containerd.sock" run --rm --runc-binary "$SHIM" --config "$T/spec-$id.json" "$id" 2>&1
@@ -96,6 +103,12 @@ check_eq "uverbs0 opens to ENXIO (eBPF filter lets it through)" "No such device 
 check_eq "planted uverbs1 (231:193, not injected) gives EPERM" "Operation not permitted" "$(echo "$out" | sed -n 4p)"
 check_eq "rdma_cm opens to ENODEV" "No such device" "$(echo "$out" | sed -n 5p)"
 check_eq "ulimit -l is 8 MiB" "memlock 8192" "$(echo "$out" | sed -n 6p)"
+
+out=$(ANNOT=aliyun.com/erdma=erdma_1 crun_ "ect-rt-$$-c" ERDMA_VISIBLE_DEVICES=erdma_0) || true
+check_eq "annotation (CDI name erdma_1) wins over the variable" "rdma_cm
+uverbs1" "$(echo "$out" | sed -n 1,2p)"
+check_eq "annotation: uverbs0 not injected" "No such file or directory" "$(echo "$out" | sed -n 3p)"
+check_eq "annotation: planted uverbs1 now injected, ENXIO" "No such device or address" "$(echo "$out" | sed -n 4p)"
 
 st=0
 out=$(crun_ "ect-rt-$$-b" ERDMA_VISIBLE_DEVICES=erdma_0,nosuch) || st=$?
