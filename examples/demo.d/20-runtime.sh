@@ -35,14 +35,16 @@ echo $! >"$RT/containerd.pid"
 on_exit "kill \$(cat '$RT/containerd.pid') 2>/dev/null; sleep 0.5"
 for _ in $(seq 100); do [ -S "$RT/containerd.sock" ] && break; sleep 0.1; done
 
+# --cgroup: a top-level group that runc removes with the container (ctr's
+# default, /default/ID, leaves the "default" parents behind).
 rt_probe='ls -l /dev/infiniband; cat /dev/infiniband/uverbs0; cat /dev/infiniband/rdma_cm; echo "ulimit -l: $(ulimit -l)"'
 run ctr -a "$RT/containerd.sock" run --rm --runc-binary "$ECT_BUILD/erdma-container-runtime" \
-	--env ERDMA_VISIBLE_DEVICES=erdma_0 --rootfs "$DEMO/rootfs" "erdma-demo-$$" \
+	--cgroup "/erdma-demo-$$" --env ERDMA_VISIBLE_DEVICES=erdma_0 --rootfs "$DEMO/rootfs" "erdma-demo-$$" \
 	/bin/sh -c "$rt_probe" || true
 say "Without ERDMA_VISIBLE_DEVICES nothing changes"
 run ctr -a "$RT/containerd.sock" run --rm --runc-binary "$ECT_BUILD/erdma-container-runtime" \
-	--rootfs "$DEMO/rootfs" "erdma-demo-$$-b" /bin/sh -c 'ls /dev/infiniband; echo "ulimit -l: $(ulimit -l)"' || true
+	--cgroup "/erdma-demo-$$-b" --rootfs "$DEMO/rootfs" "erdma-demo-$$-b" /bin/sh -c 'ls /dev/infiniband; echo "ulimit -l: $(ulimit -l)"' || true
 say "A name this host does not have: the start fails with the host's names"
 run ctr -a "$RT/containerd.sock" run --rm --runc-binary "$ECT_BUILD/erdma-container-runtime" \
-	--env ERDMA_VISIBLE_DEVICES=erdma_7 --rootfs "$DEMO/rootfs" "erdma-demo-$$-c" /bin/true || true
+	--cgroup "/erdma-demo-$$-c" --env ERDMA_VISIBLE_DEVICES=erdma_7 --rootfs "$DEMO/rootfs" "erdma-demo-$$-c" /bin/true || true
 run cat "$RT/erdma-container-runtime.log"
