@@ -25,7 +25,7 @@ cleanup() {
 	set +e
 	if [ -f "$T/containerd.pid" ]; then
 		kill "$(cat "$T/containerd.pid")" 2>/dev/null
-		for i in $(seq 50); do kill -0 "$(cat "$T/containerd.pid")" 2>/dev/null || break; sleep 0.1; done
+		for _ in $(seq 50); do kill -0 "$(cat "$T/containerd.pid")" 2>/dev/null || break; sleep 0.1; done
 	fi
 	rm -rf "$T"
 	[ "$had_run_ctd" = 1 ] || rm -rf /run/containerd
@@ -56,7 +56,7 @@ ERDMA_CONFIG=$T/erdma.json prlimit --memlock=65536:8388608 \
 	'umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && exec containerd --config "$1"' \
 	sh "$T/config.toml" >"$T/containerd.log" 2>&1 &
 echo $! >"$T/containerd.pid"
-for i in $(seq 100); do [ -S "$T/containerd.sock" ] && break; sleep 0.1; done
+for _ in $(seq 100); do [ -S "$T/containerd.sock" ] && break; sleep 0.1; done
 if ! [ -S "$T/containerd.sock" ]; then
 	not_ok "containerd starts"; sed 's/^/# /' "$T/containerd.log" | tail -20; done_testing; exit 1
 fi

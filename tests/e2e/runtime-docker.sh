@@ -29,11 +29,11 @@ done
 cleanup() {
 	set +e
 	[ -f "$T/docker.pid" ] && kill "$(cat "$T/docker.pid")" 2>/dev/null
-	for i in $(seq 50); do [ -f "$T/docker.pid" ] && kill -0 "$(cat "$T/docker.pid")" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 50); do [ -f "$T/docker.pid" ] && kill -0 "$(cat "$T/docker.pid")" 2>/dev/null || break; sleep 0.1; done
 	[ -f "$T/containerd.pid" ] && kill "$(cat "$T/containerd.pid")" 2>/dev/null
-	for i in $(seq 50); do [ -f "$T/containerd.pid" ] && kill -0 "$(cat "$T/containerd.pid")" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 50); do [ -f "$T/containerd.pid" ] && kill -0 "$(cat "$T/containerd.pid")" 2>/dev/null || break; sleep 0.1; done
 	# dockerd's vfs/overlay mounts, if any are left
-	grep -o " $T[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
+	grep -o " ${T}[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
 	rm -rf "$T"
 	for d in "${new_cg[@]}"; do [ -d "$d" ] && rmdir "$d"; done
 	[ "$had_run_docker" = 1 ] || rm -rf /run/docker
@@ -66,7 +66,7 @@ JSON
 # runc): start it with a low soft memlock, the hard limit these machines have.
 prlimit --memlock=65536:8388608 containerd --config "$T/ctd/config.toml" >"$T/containerd.log" 2>&1 &
 echo $! >"$T/containerd.pid"
-for i in $(seq 100); do [ -S "$T/ctd/containerd.sock" ] && break; sleep 0.1; done
+for _ in $(seq 100); do [ -S "$T/ctd/containerd.sock" ] && break; sleep 0.1; done
 prlimit --memlock=65536:8388608 dockerd --data-root "$T/root" --exec-root "$T/exec" \
 	--pidfile "$T/docker.pid.d" -H "unix://$T/docker.sock" --containerd "$T/ctd/containerd.sock" \
 	--storage-driver vfs --iptables=false --ip6tables=false --bridge=none --ip-masq=false \
@@ -74,7 +74,7 @@ prlimit --memlock=65536:8388608 dockerd --data-root "$T/root" --exec-root "$T/ex
 echo $! >"$T/docker.pid"
 export DOCKER_HOST=unix://$T/docker.sock
 ready=0
-for i in $(seq 150); do
+for _ in $(seq 150); do
 	if /usr/bin/docker version >/dev/null 2>&1; then ready=1; break; fi
 	sleep 0.2
 done
