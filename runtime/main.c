@@ -51,6 +51,7 @@ int main(int argc, char *argv[])
         cleanup_config struct ect_config *cfg = NULL;
         struct ect_error *err = NULL;
         struct ect_runc_args args;
+        const char *config_path;
         bool builds;
 
         ect_log_init("erdma-container-runtime");
@@ -61,8 +62,11 @@ int main(int argc, char *argv[])
         builds = ect_runc_args_builds_container(&args);
         if (builds)
                 open_log(&args);
-        /* The daemon's environment, never the container's. */
-        if (ect_config_load(secure_getenv(ECT_CONFIG_ENV), &cfg, &err) < 0)
+        /* The daemon's environment, never the container's; empty = unset. */
+        config_path = secure_getenv(ECT_CONFIG_ENV);
+        if (config_path && !*config_path)
+                config_path = NULL;
+        if (ect_config_load(config_path, &cfg, &err) < 0)
                 return fail(&err, &args, builds);
         ect_log_set_level(args.debug ? ECT_LOG_DEBUG : (enum ect_log_level)cfg->log_level);
         if (builds) {
