@@ -151,8 +151,7 @@ int cdi_watch_run(const struct cdi_watch *w)
                                 log_info("SIGHUP: regenerating %s", w->output);
                                 ect_debounce_event(&db, ect_watch_now_ms());
                         } else if (k == (ssize_t)sizeof si) {
-                                log_info("%s: stopping; %s stays as it is",
-                                         strsignal((int)si.ssi_signo), w->output);
+                                log_info("%s: stopping", strsignal((int)si.ssi_signo));
                                 status = EXIT_SUCCESS;
                                 goto out;
                         }
