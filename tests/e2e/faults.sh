@@ -21,7 +21,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 need_root
 SHIM=$(ect_bin erdma-container-runtime)
 CDI=$(ect_bin erdma-cdi)
-[ -x "$SHIM" ] && [ -x "$CDI" ] || skip_all "build the programs first (make)"
+{ [ -x "$SHIM" ] && [ -x "$CDI" ]; } || skip_all "build the programs first (make)"
 command -v cc >/dev/null || skip_all "no C compiler for the fault library"
 T=$(mktemp -d /tmp/ect-faults.XXXXXX)
 SMALL=$T/small
@@ -65,8 +65,8 @@ if cmp -s "$T/orig.json" "$T/edited.json"; then not_ok "shim: a clean run edits 
 sweep() {
 	local s=$1 w=$2 run=$3 file=$4 old=$5 new=$6 dir=$7 name=$8 n st bad=0 kills=0 left
 	for n in $(seq 1 30); do
-		$run reset
-		st=$(faulty "$s:$n:$w" $run)
+		"$run" reset
+		st=$(faulty "$s:$n:$w" "$run")
 		[ "$st" = 137 ] || break
 		kills=$((kills + 1))
 		if ! { [ ! -e "$file" ] && [ -z "$old" ]; } &&
@@ -80,7 +80,7 @@ sweep() {
 			diag "$s:$n:$w: named temporary file left before the data was whole: $left"
 		fi
 		# The next run completes and removes what the killed one left.
-		$run >/dev/null 2>&1 || { bad=$((bad + 1)); diag "$s:$n:$w: next run failed"; }
+		"$run" >/dev/null 2>&1 || { bad=$((bad + 1)); diag "$s:$n:$w: next run failed"; }
 		if ! cmp -s "$file" "$new"; then
 			bad=$((bad + 1))
 			diag "$s:$n:$w: next run did not write the new file"
@@ -115,6 +115,7 @@ mkdir -p "$T/cdi"
 	--device-name-strategy index --output "$T/old.json" 2>/dev/null
 "$CDI" generate --format json --sysfs-root "$T/host/sys" --dev-root "$T/host/dev" \
 	--output "$T/new.json" 2>/dev/null
+# shellcheck disable=SC2120 # sweep passes "reset"
 cdi_run() {
 	if [ "${1:-}" = reset ]; then
 		cp "$T/old.json" "$T/cdi/erdma.json"
