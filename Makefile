@@ -43,7 +43,7 @@ FUZZ_SRCS    := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_TARGETS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all check check-unit check-e2e check-asan demo bench fuzz fuzz-targets install uninstall clean format
+.PHONY: all check check-unit check-e2e check-asan check-valgrind demo bench fuzz fuzz-targets install uninstall clean format
 all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c
@@ -59,8 +59,9 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBECT)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBECT) $(LIBS) $(UNIT_LIBS)
 
 # make check: everything CI runs. Unit tests and end-to-end tests on the normal
-# build, then the whole suite again under ASan+UBSan.
-check: check-unit check-e2e check-asan
+# build, then the whole suite again under ASan+UBSan, then each program's
+# main invocations under valgrind (about 10 s).
+check: check-unit check-e2e check-asan check-valgrind
 
 check-unit: $(UNIT_TESTS) $(PROGRAMS)
 	@tests/run-unit.sh $(UNIT_TESTS)
@@ -70,6 +71,12 @@ check-e2e: $(PROGRAMS) $(UNIT_TESTS)
 
 check-asan:
 	$(MAKE) BUILD=build-asan SANITIZE=address,undefined check-unit check-e2e
+
+# valgrind memcheck over each program's main invocations: a normal build,
+# the probe linked dynamically so that valgrind sees its heap.
+check-valgrind:
+	$(MAKE) BUILD=build-valgrind PROBE_DYNAMIC=1 all
+	@ECT_BUILD=$(abspath build-valgrind) tests/valgrind.sh
 
 # libFuzzer (clang from Debian): every target for FUZZ_SECONDS each.
 fuzz:
@@ -100,7 +107,7 @@ format:
 	clang-format -i lib/*.[ch] */*.c tests/unit/*.c
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-valgrind
 
 .SECONDARY:
 
