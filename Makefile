@@ -41,6 +41,9 @@ UNIT_LIBS  := $(shell $(PKG_CONFIG) --libs check)
 
 FUZZ_SRCS    := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_TARGETS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
+# The same targets with a plain main (fuzz/replay.c): their seed corpora
+# and kept crash inputs replayed as unit tests on every build.
+REPLAY_TESTS := $(FUZZ_SRCS:fuzz/fuzz_%.c=$(BUILD)/tests/replay_%)
 FUZZ_SECONDS ?= 60
 
 .PHONY: all check check-unit check-e2e check-asan check-valgrind demo bench fuzz fuzz-targets install uninstall clean format
@@ -63,8 +66,8 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBECT)
 # main invocations under valgrind (about 10 s).
 check: check-unit check-e2e check-asan check-valgrind
 
-check-unit: $(UNIT_TESTS) $(PROGRAMS)
-	@tests/run-unit.sh $(UNIT_TESTS)
+check-unit: $(UNIT_TESTS) $(REPLAY_TESTS) $(PROGRAMS)
+	@tests/run-unit.sh $(UNIT_TESTS) $(REPLAY_TESTS)
 
 check-e2e: $(PROGRAMS) $(UNIT_TESTS)
 	@ECT_BUILD=$(abspath $(BUILD)) tests/run-e2e.sh
@@ -84,6 +87,10 @@ fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BUILD=build-fuzz fuzz/run.sh
 
 fuzz-targets: $(FUZZ_TARGETS)
+
+$(BUILD)/tests/replay_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/replay.o $(LIBECT)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/fuzz/%: $(BUILD)/fuzz/%.o $(LIBECT)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBECT) $(LIBS)
