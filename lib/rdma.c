@@ -1,0 +1,784 @@
+/* Host discovery from sysfs. See rdma.h.
+ *
+ * Layout read (as the kernel lays it out, all relative to the sysfs root):
+ *   class/infiniband_verbs/uverbsN/{ibdev,dev,abi_version,device->PCI fn}
+ *   class/infiniband/IBDEV/{node_type,node_guid,ports/P/{state,link_layer},parent}
+ *   PCI function: {vendor,device,numa_node,driver->.../drivers/NAME}
+ *   class/net/IF/address           (pairing: eRDMA derives its GUID from it)
+ *   class/misc/rdma_cm/dev
+ *   class/infiniband_mad/{umadN,issmN}/{ibdev,dev}
+ * Every attribute is read with a size bound; a problem with one device is a
+ * warning, never the end of discovery. */
+#include "rdma.h"
+#include "cleanup.h"
+#include "fileio.h"
+#include "xalloc.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#define ATTR_MAX 4096
+#define IBDEV_NAME_MAX 64  /* IB_DEVICE_NAME_MAX in the kernel */
+#define MAX_DEVICES 4096   /* far above any host; bounds work on a hostile tree */
+
+/* ---- attribute parsers ---- */
+
+/* Accepts s when it is exactly text plus at most one trailing newline. */
+static bool one_line(const char *s, size_t *ret_len)
+{
+        size_t n = strlen(s);
+        if (n > 0 && s[n - 1] == '\n')
+                n--;
+        if (n == 0 || memchr(s, '\n', n))
+                return false;
+        *ret_len = n;
+        return true;
+}
+
+static bool parse_uint(const char *s, size_t n, unsigned long max, unsigned long *ret)
+{
+        unsigned long v = 0;
+
+        if (n == 0 || n > 10)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                if (!isdigit((unsigned char)s[i]))
+                        return false;
+                v = v * 10 + (unsigned long)(s[i] - '0');
+        }
+        if (v > max)
+                return false;
+        *ret = v;
+        return true;
+}
+
+bool ect_sysfs_parse_devnum(const char *s, unsigned *ret_major, unsigned *ret_minor)
+{
+        unsigned long maj, min;
+        const char *colon;
+        size_t n;
+
+        if (!one_line(s, &n))
+                return false;
+        colon = memchr(s, ':', n);
+        if (!colon)
+                return false;
+        /* Linux dev_t: 12-bit major, 20-bit minor. */
+        if (!parse_uint(s, (size_t)(colon - s), 4095, &maj) ||
+            !parse_uint(colon + 1, n - (size_t)(colon - s) - 1, (1ul << 20) - 1, &min))
+                return false;
+        *ret_major = (unsigned)maj;
+        *ret_minor = (unsigned)min;
+        return true;
+}
+
+bool ect_sysfs_parse_hex16(const char *s, unsigned *ret)
+{
+        unsigned v = 0;
+        size_t n;
+
+        if (!one_line(s, &n) || n < 3 || n > 6 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+                return false;
+        for (size_t i = 2; i < n; i++) {
+                int c = (unsigned char)s[i];
+                if (!isxdigit(c))
+                        return false;
+                v = v * 16 + (unsigned)(isdigit(c) ? c - '0' : tolower(c) - 'a' + 10);
+        }
+        *ret = v;
+        return true;
+}
+
+bool ect_sysfs_parse_int(const char *s, int *ret)
+{
+        unsigned long v;
+        bool neg;
+        size_t n;
+
+        if (!one_line(s, &n))
+                return false;
+        neg = s[0] == '-';
+        if (!parse_uint(s + neg, n - neg, neg ? (unsigned long)INT_MAX + 1 : INT_MAX, &v))
+                return false;
+        *ret = neg ? (int)(0 - v) : (int)v;
+        return true;
+}
+
+static bool printable(const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!isprint((unsigned char)s[i]))
+                        return false;
+        return true;
+}
+
+char *ect_sysfs_parse_enum(const char *s)
+{
+        unsigned long v;
+        const char *sep;
+        size_t n;
+
+        if (!one_line(s, &n))
+                return NULL;
+        sep = memchr(s, ':', n);
+        if (!sep || !parse_uint(s, (size_t)(sep - s), UINT_MAX, &v) ||
+            (size_t)(sep - s) + 2 > n || sep[1] != ' ')
+                return NULL;
+        sep += 2;
+        n -= (size_t)(sep - s);
+        if (n == 0 || n > 64 || !printable(sep, n))
+                return NULL;
+        return xstrndup(sep, n);
+}
+
+static bool parse_guid(const char *s, char out[20])
+{
+        size_t n;
+
+        if (!one_line(s, &n) || n != 19)
+                return false;
+        for (size_t i = 0; i < 19; i++) {
+                if (i % 5 == 4 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+                        return false;
+                out[i] = (char)tolower((unsigned char)s[i]);
+        }
+        out[19] = '\0';
+        return true;
+}
+
+bool ect_rdma_guid_from_mac(const char *mac, char out[20])
+{
+        unsigned b[6];
+        size_t n;
+
+        if (!one_line(mac, &n) || n != 17)
+                return false;
+        for (int i = 0; i < 6; i++) {
+                const char *p = mac + i * 3;
+                if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) ||
+                    (i < 5 && p[2] != ':'))
+                        return false;
+                if (sscanf(p, "%2x", &b[i]) != 1)
+                        return false;
+        }
+        /* EUI-64 from the MAC with the universal/local bit flipped. */
+        snprintf(out, 20, "%02x%02x:%02xff:fe%02x:%02x%02x", b[0] ^ 2u, b[1], b[2], b[3], b[4],
+                 b[5]);
+        return true;
+}
+
+static bool valid_ibdev(const char *s, size_t n)
+{
+        if (n == 0 || n >= IBDEV_NAME_MAX)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!isalnum((unsigned char)s[i]) && !strchr("_-.", s[i]))
+                        return false;
+        return true;
+}
+
+/* "uverbs12" -> 12; the kernel never pads, so neither do we. */
+static bool parse_indexed(const char *name, const char *prefix, unsigned *ret)
+{
+        size_t p = strlen(prefix);
+        unsigned long v;
+        const char *d;
+
+        if (strncmp(name, prefix, p) != 0)
+                return false;
+        d = name + p;
+        if (d[0] == '0' && d[1] != '\0')
+                return false;
+        if (!parse_uint(d, strlen(d), UINT_MAX, &v))
+                return false;
+        *ret = (unsigned)v;
+        return true;
+}
+
+/* ---- discovery ---- */
+
+struct ctx {
+        int sysfd;
+        int devfd; /* -1 when the dev root cannot be opened */
+        struct ect_host *h;
+        const char *drivers; /* NULL: eRDMA only; "any"; or a comma list */
+        size_t cap_devices, cap_warnings;
+        /* class/net, read once: name and derived GUID */
+        char (*net_guid)[20];
+        char **net_name;
+        size_t n_net;
+};
+
+static void __attribute__((format(printf, 2, 3))) warn(struct ctx *c, const char *fmt, ...)
+{
+        va_list ap;
+        size_t cap = c->cap_warnings;
+
+        xgrow((void **)&c->h->warnings, &cap, c->h->n_warnings + 1, sizeof(char *));
+        c->cap_warnings = cap;
+        va_start(ap, fmt);
+        c->h->warnings[c->h->n_warnings++] = xvasprintf(fmt, ap);
+        va_end(ap);
+}
+
+/* Reads one attribute. 0 on success; -ENOENT when absent; other negative
+ * values after a warning naming the file. */
+static int read_attr(struct ctx *c, int dirfd, const char *dirpath, const char *name,
+                     char **ret)
+{
+        struct ect_error *err = NULL;
+        int r = ect_read_file_at(dirfd, name, ATTR_MAX, ret, NULL, &err);
+
+        if (r >= 0)
+                return 0;
+        r = err->code == ENOENT ? -ENOENT : -(err->code ? err->code : EIO);
+        if (r != -ENOENT) {
+                cleanup_free char *t = ect_error_text(err);
+                warn(c, "%s/%s/%s: %s", c->h->sysfs_root, dirpath, name, t);
+        }
+        ect_error_free(&err);
+        return r;
+}
+
+/* basename of a link's target, or NULL. */
+static char *link_base(int dirfd, const char *name)
+{
+        char buf[PATH_MAX];
+        ssize_t n = readlinkat(dirfd, name, buf, sizeof buf - 1);
+        const char *b;
+
+        if (n <= 0)
+                return NULL;
+        buf[n] = '\0';
+        b = strrchr(buf, '/');
+        b = b ? b + 1 : buf;
+        return *b ? xstrdup(b) : NULL;
+}
+
+static bool is_pci_addr(const char *s)
+{
+        /* DDDD:BB:DD.F */
+        static const char pat[] = "xxxx:xx:xx.x";
+        if (strlen(s) != sizeof pat - 1)
+                return false;
+        for (size_t i = 0; pat[i]; i++)
+                if (pat[i] == 'x' ? !isxdigit((unsigned char)s[i]) : s[i] != pat[i])
+                        return false;
+        return true;
+}
+
+static void check_node(struct ctx *c, struct ect_node *n, const char *rel)
+{
+        struct stat st;
+
+        if (c->devfd < 0) {
+                n->status = ECT_NODE_MISSING;
+                return;
+        }
+        if (fstatat(c->devfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                n->status = errno == ENOENT ? ECT_NODE_MISSING : ECT_NODE_UNKNOWN;
+                return;
+        }
+        n->status = S_ISCHR(st.st_mode) && major(st.st_rdev) == n->major &&
+                                    minor(st.st_rdev) == n->minor
+                            ? ECT_NODE_OK
+                            : ECT_NODE_MISMATCH;
+}
+
+static void node_init(struct ctx *c, struct ect_node *n, const char *rel, unsigned maj,
+                      unsigned min)
+{
+        n->path = xasprintf("/dev/%s", rel);
+        n->host_path = xasprintf("%s/%s", c->h->dev_root, rel);
+        n->major = maj;
+        n->minor = min;
+        check_node(c, n, rel);
+}
+
+static void node_clear(struct ect_node *n)
+{
+        free(n->path);
+        free(n->host_path);
+}
+
+static void device_clear(struct ect_device *d)
+{
+        free(d->ibdev);
+        node_clear(&d->uverbs);
+        free(d->node_type);
+        free(d->node_guid);
+        for (size_t i = 0; i < d->n_ports; i++) {
+                free(d->ports[i].state);
+                free(d->ports[i].link_layer);
+        }
+        free(d->ports);
+        free(d->pci_addr);
+        free(d->driver);
+        free(d->netdev);
+        for (size_t i = 0; i < d->n_mad; i++)
+                node_clear(&d->mad[i]);
+        free(d->mad);
+}
+
+static void read_ports(struct ctx *c, struct ect_device *d, int ibfd, const char *ibpath)
+{
+        cleanup_close int pfd = openat(ibfd, "ports", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        cleanup_dir DIR *dir = NULL;
+        struct dirent *e;
+        size_t cap = 0;
+
+        if (pfd < 0) {
+                warn(c, "%s/%s/ports: %s, ignoring", c->h->sysfs_root, ibpath, strerror(errno));
+                return;
+        }
+        dir = fdopendir(pfd);
+        if (!dir)
+                return;
+        pfd = -1; /* owned by dir now */
+        while ((e = readdir(dir)) && d->n_ports < 256) {
+                cleanup_free char *path = NULL;
+                cleanup_free char *v = NULL;
+                cleanup_close int fd = -1;
+                struct ect_port p = {0};
+                unsigned num;
+
+                if (!parse_indexed(e->d_name, "", &num))
+                        continue;
+                path = xasprintf("%s/ports/%s", ibpath, e->d_name);
+                fd = openat(dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (fd < 0) {
+                        warn(c, "%s/%s: %s, ignoring", c->h->sysfs_root, path, strerror(errno));
+                        continue;
+                }
+                p.num = num;
+                if (read_attr(c, fd, path, "state", &v) == 0) {
+                        p.state = ect_sysfs_parse_enum(v);
+                        if (!p.state)
+                                warn(c, "%s/%s/state: unexpected value, ignoring",
+                                     c->h->sysfs_root, path);
+                }
+                free(steal_ptr(&v));
+                if (read_attr(c, fd, path, "link_layer", &v) == 0) {
+                        size_t n;
+                        if (one_line(v, &n) && n <= 32 && printable(v, n))
+                                p.link_layer = xstrndup(v, n);
+                        else
+                                warn(c, "%s/%s/link_layer: unexpected value, ignoring",
+                                     c->h->sysfs_root, path);
+                }
+                xgrow((void **)&d->ports, &cap, d->n_ports + 1, sizeof *d->ports);
+                d->ports[d->n_ports++] = p;
+        }
+        /* readdir order is arbitrary: present ports by number. */
+        for (size_t i = 1; i < d->n_ports; i++)
+                for (size_t j = i; j > 0 && d->ports[j - 1].num > d->ports[j].num; j--) {
+                        struct ect_port t = d->ports[j];
+                        d->ports[j] = d->ports[j - 1];
+                        d->ports[j - 1] = t;
+                }
+}
+
+static void read_ibdev(struct ctx *c, struct ect_device *d)
+{
+        cleanup_free char *path = xasprintf("class/infiniband/%s", d->ibdev);
+        cleanup_close int fd = openat(c->sysfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        cleanup_free char *v = NULL;
+        char guid[20];
+
+        if (fd < 0) {
+                warn(c, "%s/%s: %s, ignoring", c->h->sysfs_root, path, strerror(errno));
+                return;
+        }
+        if (read_attr(c, fd, path, "node_type", &v) == 0) {
+                d->node_type = ect_sysfs_parse_enum(v);
+                if (!d->node_type)
+                        warn(c, "%s/%s/node_type: unexpected value, ignoring", c->h->sysfs_root,
+                             path);
+        }
+        free(steal_ptr(&v));
+        if (read_attr(c, fd, path, "node_guid", &v) == 0) {
+                if (parse_guid(v, guid))
+                        d->node_guid = xstrdup(guid);
+                else
+                        warn(c, "%s/%s/node_guid: unexpected value, ignoring", c->h->sysfs_root,
+                             path);
+        }
+        free(steal_ptr(&v));
+        read_ports(c, d, fd, path);
+
+        /* The paired interface: eRDMA (and rxe/siw) derive the node GUID
+         * from the interface's MAC. rxe/siw also name it in "parent". */
+        for (size_t i = 0; d->node_guid && i < c->n_net; i++)
+                if (strcmp(c->net_guid[i], d->node_guid) == 0) {
+                        d->netdev = xstrdup(c->net_name[i]);
+                        return;
+                }
+        if (read_attr(c, fd, path, "parent", &v) == 0) {
+                size_t n;
+                if (one_line(v, &n) && n < 16 && valid_ibdev(v, n))
+                        d->netdev = xstrndup(v, n);
+        }
+}
+
+static void read_pci(struct ctx *c, struct ect_device *d, int uvfd, const char *uvpath)
+{
+        cleanup_free char *path = xasprintf("%s/device", uvpath);
+        cleanup_close int fd = -1;
+        cleanup_free char *v = NULL;
+        char *base = link_base(uvfd, "device");
+
+        if (!base)
+                return; /* virtual device (rxe, siw): no parent function */
+        if (!is_pci_addr(base)) {
+                free(base);
+                return;
+        }
+        d->pci_addr = base;
+        fd = openat(uvfd, "device", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+                warn(c, "%s/%s: %s, ignoring", c->h->sysfs_root, path,
+                     errno == ENOENT ? "dangling link" : strerror(errno));
+                return;
+        }
+        if (read_attr(c, fd, path, "vendor", &v) == 0 && !ect_sysfs_parse_hex16(v, &d->vendor_id))
+                warn(c, "%s/%s/vendor: unexpected value, ignoring", c->h->sysfs_root, path);
+        free(steal_ptr(&v));
+        if (read_attr(c, fd, path, "device", &v) == 0 && !ect_sysfs_parse_hex16(v, &d->device_id))
+                warn(c, "%s/%s/device: unexpected value, ignoring", c->h->sysfs_root, path);
+        free(steal_ptr(&v));
+        if (read_attr(c, fd, path, "numa_node", &v) == 0 && !ect_sysfs_parse_int(v, &d->numa_node))
+                warn(c, "%s/%s/numa_node: unexpected value, ignoring", c->h->sysfs_root, path);
+        d->driver = link_base(fd, "driver");
+        if (d->driver && !valid_ibdev(d->driver, strlen(d->driver))) {
+                warn(c, "%s/%s/driver: unexpected link target, ignoring", c->h->sysfs_root, path);
+                free(steal_ptr(&d->driver));
+        }
+}
+
+static bool selected(const struct ctx *c, const struct ect_device *d)
+{
+        const char *p = c->drivers;
+
+        if (!p)
+                return d->is_erdma;
+        if (strcmp(p, "any") == 0)
+                return true;
+        while (*p) {
+                size_t n = strcspn(p, ",");
+                if (n == strlen(ECT_ERDMA_DRIVER) && strncmp(p, ECT_ERDMA_DRIVER, n) == 0 &&
+                    d->is_erdma)
+                        return true;
+                if (d->driver && strlen(d->driver) == n && strncmp(p, d->driver, n) == 0)
+                        return true;
+                p += n;
+                if (*p == ',')
+                        p++;
+        }
+        return false;
+}
+
+/* Returns true when uverbsN became a device. */
+static bool read_uverbs(struct ctx *c, const char *name, unsigned index, struct ect_device *d)
+{
+        cleanup_free char *path = xasprintf("class/infiniband_verbs/%s", name);
+        cleanup_close int fd = openat(c->sysfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        cleanup_free char *v = NULL;
+        cleanup_free char *rel = NULL;
+        unsigned maj, min;
+        size_t n;
+
+        if (fd < 0) {
+                warn(c, "%s/%s: %s, ignoring device", c->h->sysfs_root, path,
+                     errno == ENOENT ? "dangling link" : strerror(errno));
+                return false;
+        }
+        memset(d, 0, sizeof *d);
+        d->index = index;
+        d->abi_version = -1;
+        d->numa_node = -1;
+
+        if (read_attr(c, fd, path, "ibdev", &v) < 0) {
+                /* read_attr() already named any error but a missing file. */
+                warn(c, "%s/%s/ibdev: cannot be read, ignoring device", c->h->sysfs_root, path);
+                return false;
+        }
+        if (!one_line(v, &n) || !valid_ibdev(v, n)) {
+                warn(c, "%s/%s/ibdev: not a device name, ignoring device", c->h->sysfs_root, path);
+                return false;
+        }
+        d->ibdev = xstrndup(v, n);
+        free(steal_ptr(&v));
+
+        if (read_attr(c, fd, path, "dev", &v) < 0 || !ect_sysfs_parse_devnum(v, &maj, &min)) {
+                warn(c, "%s/%s/dev: no major:minor, ignoring device", c->h->sysfs_root, path);
+                free(steal_ptr(&d->ibdev));
+                return false;
+        }
+        free(steal_ptr(&v));
+        rel = xasprintf("infiniband/%s", name);
+        node_init(c, &d->uverbs, rel, maj, min);
+
+        if (read_attr(c, fd, path, "abi_version", &v) == 0 &&
+            !ect_sysfs_parse_int(v, &d->abi_version))
+                warn(c, "%s/%s/abi_version: unexpected value, ignoring", c->h->sysfs_root, path);
+
+        read_pci(c, d, fd, path);
+        d->is_erdma = (d->vendor_id == ECT_ERDMA_PCI_VENDOR && d->device_id == ECT_ERDMA_PCI_DEVICE) ||
+                      (d->driver && strcmp(d->driver, ECT_ERDMA_DRIVER) == 0);
+        if (!selected(c, d))
+                return true; /* caller counts and drops it */
+        read_ibdev(c, d);
+        return true;
+}
+
+static void read_net(struct ctx *c)
+{
+        cleanup_close int fd = openat(c->sysfd, "class/net", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        cleanup_dir DIR *dir = NULL;
+        struct dirent *e;
+        size_t cap_g = 0, cap_n = 0;
+
+        if (fd < 0)
+                return;
+        dir = fdopendir(fd);
+        if (!dir)
+                return;
+        fd = -1;
+        while ((e = readdir(dir)) && c->n_net < MAX_DEVICES) {
+                cleanup_free char *path = NULL;
+                cleanup_free char *mac = NULL;
+                struct ect_error *err = NULL;
+                char guid[20];
+
+                if (e->d_name[0] == '.')
+                        continue;
+                path = xasprintf("%s/address", e->d_name);
+                /* Interfaces without a MAC (lo, tun) are not a warning. */
+                if (ect_read_file_at(dirfd(dir), path, 64, &mac, NULL, &err) < 0) {
+                        ect_error_free(&err);
+                        continue;
+                }
+                if (!ect_rdma_guid_from_mac(mac, guid))
+                        continue;
+                xgrow((void **)&c->net_guid, &cap_g, c->n_net + 1, sizeof *c->net_guid);
+                xgrow((void **)&c->net_name, &cap_n, c->n_net + 1, sizeof *c->net_name);
+                memcpy(c->net_guid[c->n_net], guid, sizeof guid);
+                c->net_name[c->n_net++] = xstrdup(e->d_name);
+        }
+}
+
+static void read_rdma_cm(struct ctx *c)
+{
+        cleanup_close int fd =
+                openat(c->sysfd, "class/misc/rdma_cm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        cleanup_free char *v = NULL;
+        unsigned maj, min;
+
+        /* Absent when rdma_ucm is not loaded; a dangling link, likewise. */
+        if (fd < 0 || read_attr(c, fd, "class/misc/rdma_cm", "dev", &v) < 0)
+                return;
+        if (!ect_sysfs_parse_devnum(v, &maj, &min)) {
+                warn(c, "%s/class/misc/rdma_cm/dev: no major:minor, ignoring rdma_cm",
+                     c->h->sysfs_root);
+                return;
+        }
+        c->h->has_rdma_cm = true;
+        node_init(c, &c->h->rdma_cm, "infiniband/rdma_cm", maj, min);
+}
+
+static void read_mad(struct ctx *c)
+{
+        cleanup_close int fd =
+                openat(c->sysfd, "class/infiniband_mad", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        cleanup_dir DIR *dir = NULL;
+        struct dirent *e;
+
+        if (fd < 0)
+                return;
+        dir = fdopendir(fd);
+        if (!dir)
+                return;
+        fd = -1;
+        while ((e = readdir(dir))) {
+                cleanup_free char *ib = NULL;
+                cleanup_free char *dev = NULL;
+                cleanup_free char *rel = NULL;
+                cleanup_free char *path = NULL;
+                cleanup_close int mfd = -1;
+                unsigned idx, maj, min;
+                size_t n;
+
+                if (!parse_indexed(e->d_name, "umad", &idx) &&
+                    !parse_indexed(e->d_name, "issm", &idx))
+                        continue;
+                path = xasprintf("class/infiniband_mad/%s", e->d_name);
+                mfd = openat(dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (mfd < 0 || read_attr(c, mfd, path, "ibdev", &ib) < 0 ||
+                    read_attr(c, mfd, path, "dev", &dev) < 0)
+                        continue;
+                if (!one_line(ib, &n) || !ect_sysfs_parse_devnum(dev, &maj, &min)) {
+                        warn(c, "%s/%s: unexpected ibdev or dev, ignoring", c->h->sysfs_root,
+                             path);
+                        continue;
+                }
+                for (size_t i = 0; i < c->h->n_devices; i++) {
+                        struct ect_device *d = &c->h->devices[i];
+                        size_t cap = d->n_mad;
+                        if (strlen(d->ibdev) != n || strncmp(d->ibdev, ib, n) != 0)
+                                continue;
+                        xgrow((void **)&d->mad, &cap, d->n_mad + 1, sizeof *d->mad);
+                        rel = xasprintf("infiniband/%s", e->d_name);
+                        node_init(c, &d->mad[d->n_mad++], rel, maj, min);
+                        break;
+                }
+        }
+}
+
+static int cmp_device(const void *a, const void *b)
+{
+        const struct ect_device *x = a, *y = b;
+        return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int cmp_mad(const void *a, const void *b)
+{
+        return strcmp(((const struct ect_node *)a)->path, ((const struct ect_node *)b)->path);
+}
+
+static int check_drivers(const char *s, struct ect_error **err)
+{
+        if (strcmp(s, "any") == 0)
+                return 0;
+        for (const char *p = s;;) {
+                size_t n = strcspn(p, ",");
+                if (n == 0 || !valid_ibdev(p, n))
+                        return ect_error_set(err, EINVAL,
+                                             "invalid driver list '%s': expected 'any' or driver "
+                                             "names separated by commas",
+                                             s);
+                p += n;
+                if (!*p)
+                        return 0;
+                p++;
+        }
+}
+
+int ect_rdma_discover(const struct ect_discover_opts *opts, struct ect_host **ret,
+                      struct ect_error **err)
+{
+        const char *sysroot = opts && opts->sysfs_root ? opts->sysfs_root : ECT_SYSFS_ROOT;
+        const char *devroot = opts && opts->dev_root ? opts->dev_root : ECT_DEV_ROOT;
+        struct ctx c = {.sysfd = -1, .devfd = -1};
+        cleanup_dir DIR *dir = NULL;
+        struct ect_host *h;
+        struct dirent *e;
+        int fd, r = 0;
+
+        if (opts && opts->drivers && *opts->drivers) {
+                r = check_drivers(opts->drivers, err);
+                if (r < 0)
+                        return r;
+                c.drivers = opts->drivers;
+        }
+        c.sysfd = open(sysroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (c.sysfd < 0)
+                return ect_error_set(err, errno, "sysfs root '%s'", sysroot);
+        /* A missing dev root is not fatal: every node is then reported
+         * missing, which the caller shows. */
+        c.devfd = open(devroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        h = xcalloc(1, sizeof *h);
+        h->sysfs_root = xstrdup(sysroot);
+        h->dev_root = xstrdup(devroot);
+        c.h = h;
+        read_net(&c);
+
+        fd = openat(c.sysfd, "class/infiniband_verbs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0) {
+                dir = fdopendir(fd);
+                if (!dir)
+                        (void)close(fd);
+        } else if (errno != ENOENT) {
+                warn(&c, "%s/class/infiniband_verbs: %s", sysroot, strerror(errno));
+        }
+        while (dir && (e = readdir(dir))) {
+                struct ect_device d;
+                unsigned index;
+
+                if (!parse_indexed(e->d_name, "uverbs", &index))
+                        continue; /* "abi_version" and friends */
+                if (h->n_devices + h->n_filtered >= MAX_DEVICES) {
+                        warn(&c, "%s/class/infiniband_verbs: more than %d devices, ignoring the rest",
+                             sysroot, MAX_DEVICES);
+                        break;
+                }
+                if (!read_uverbs(&c, e->d_name, index, &d))
+                        continue;
+                if (!selected(&c, &d)) {
+                        h->n_filtered++;
+                        device_clear(&d);
+                        continue;
+                }
+                xgrow((void **)&h->devices, &c.cap_devices, h->n_devices + 1, sizeof d);
+                h->devices[h->n_devices++] = d;
+        }
+        /* qsort() with a NULL base is undefined even for 0 elements. */
+        if (h->n_devices > 1)
+                qsort(h->devices, h->n_devices, sizeof *h->devices, cmp_device);
+        read_rdma_cm(&c);
+        read_mad(&c);
+        for (size_t i = 0; i < h->n_devices; i++)
+                if (h->devices[i].n_mad > 1)
+                        qsort(h->devices[i].mad, h->devices[i].n_mad, sizeof(struct ect_node), cmp_mad);
+
+        for (size_t i = 0; i < c.n_net; i++)
+                free(c.net_name[i]);
+        free(c.net_name);
+        free(c.net_guid);
+        (void)close(c.sysfd);
+        if (c.devfd >= 0)
+                (void)close(c.devfd);
+        *ret = h;
+        return 0;
+}
+
+void ect_host_free(struct ect_host *h)
+{
+        if (!h)
+                return;
+        for (size_t i = 0; i < h->n_devices; i++)
+                device_clear(&h->devices[i]);
+        free(h->devices);
+        if (h->has_rdma_cm)
+                node_clear(&h->rdma_cm);
+        for (size_t i = 0; i < h->n_warnings; i++)
+                free(h->warnings[i]);
+        free(h->warnings);
+        free(h->sysfs_root);
+        free(h->dev_root);
+        free(h);
+}
+
+const struct ect_device *ect_host_find(const struct ect_host *h, const char *name)
+{
+        unsigned long idx;
+
+        for (size_t i = 0; i < h->n_devices; i++)
+                if (strcmp(h->devices[i].ibdev, name) == 0)
+                        return &h->devices[i];
+        if (!parse_uint(name, strlen(name), UINT_MAX, &idx) || (name[0] == '0' && name[1]))
+                return NULL;
+        for (size_t i = 0; i < h->n_devices; i++)
+                if (h->devices[i].index == idx)
+                        return &h->devices[i];
+        return NULL;
+}
