@@ -204,8 +204,8 @@ static size_t build_prefix(struct bpf_insn *p, const struct ect_cgroup_dev *devs
         p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_2, 0, 0);
         p[k++] = INSN(BPF_ALU | BPF_AND | BPF_K, BPF_REG_2, 0, 0, 0xffff);
         p[k++] = INSN(BPF_ALU | BPF_RSH | BPF_K, BPF_REG_3, 0, 0, 16);
-        p[k++] = INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_4, BPF_REG_1, 0, 4);
-        p[k++] = INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_5, BPF_REG_1, 0, 8);
+        p[k++] = INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_4, BPF_REG_1, 4, 0);
+        p[k++] = INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_5, BPF_REG_1, 8, 0);
         skip_at = k;
         p[k++] = INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_2, 0, 0, BPF_DEVCG_DEV_CHAR);
         p[k++] = INSN(BPF_JMP | BPF_JSET | BPF_K, BPF_REG_3, 0, 0, BPF_DEVCG_ACC_MKNOD);
@@ -295,13 +295,16 @@ static int load(const struct bpf_insn *insns, size_t n, struct ect_error **err)
         if (fd >= 0)
                 return fd;
         {
-                size_t l = strlen(log);
-                const char *last;
-                while (l > 0 && log[l - 1] == '\n')
-                        log[--l] = '\0';
-                last = strrchr(log, '\n');
-                return ect_error_set(err, errno, "BPF_PROG_LOAD (verifier: %s)",
-                                     last ? last + 1 : log);
+                /* The cause is the last line before the statistics line
+                 * ("processed N insns ..."). */
+                char *line, *sp = NULL, *cause = NULL;
+                int code = errno;
+                log_debug("verifier log:\n%s", log);
+                for (line = strtok_r(log, "\n", &sp); line; line = strtok_r(NULL, "\n", &sp))
+                        if (strncmp(line, "processed ", 10) != 0 && line[0] != '\0')
+                                cause = line;
+                return ect_error_set(err, code, "BPF_PROG_LOAD (verifier: %s)",
+                                     cause ? cause : "no log");
         }
 }
 
