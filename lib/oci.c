@@ -108,9 +108,11 @@ int ect_oci_state_read(int fd, struct ect_oci_state **ret, struct ect_error **er
 {
         cleanup_free char *buf = NULL;
         size_t len = 0;
+        int r;
 
-        if (ect_read_fd(fd, "OCI state on stdin", ECT_OCI_STATE_MAX_SIZE, &buf, &len, err) < 0)
-                return -1 - ((*err)->code > 0 ? (*err)->code : 0);
+        r = ect_read_fd(fd, "OCI state on stdin", ECT_OCI_STATE_MAX_SIZE, &buf, &len, err);
+        if (r < 0)
+                return r;
         return ect_oci_state_parse(buf, len, ret, err);
 }
 
