@@ -3,6 +3,7 @@
 #include "cleanup.h"
 #include "config.h"
 #include "edits.h"
+#include "fileio.h"
 #include "log.h"
 #include "oci.h"
 #include "rdma.h"
@@ -18,6 +19,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -144,6 +146,27 @@ static bool same_ns(pid_t pid, const char *ns)
         return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+/* The host id that is root (0) in the container's user namespace, from
+ * /proc/PID/{uid,gid}_map ("inside outside count" lines). */
+static int root_id(pid_t pid, const char *map, unsigned *ret, struct ect_error **err)
+{
+        cleanup_free char *buf = NULL;
+        char p[64];
+        const char *line;
+
+        snprintf(p, sizeof p, "/proc/%d/%s", (int)pid, map);
+        if (ect_read_file_at(AT_FDCWD, p, 65536, &buf, NULL, err) < 0)
+                return -1;
+        for (line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+                unsigned long in, out, cnt;
+                if (sscanf(line, "%lu %lu %lu", &in, &out, &cnt) == 3 && in == 0 && cnt > 0) {
+                        *ret = (unsigned)out;
+                        return 0;
+                }
+        }
+        return ect_error_set(err, EINVAL, "'%s' maps no root", p);
+}
+
 /* Enters the mount namespace of the process pidfd refers to. */
 static int enter_mntns(int pidfd, pid_t pid, struct ect_error **err)
 {
@@ -264,6 +287,7 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
         const char *value = NULL;
         struct stat host_st;
         bool have_host_st, userns;
+        unsigned ns_uid = 0, ns_gid = 0;
         struct ect_discover_opts dopts = {0};
         struct ect_sandbox sb = {
                 .caps = rootfs_caps,
@@ -335,6 +359,9 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
         /* In a user namespace a node we make would sit on a nodev /dev:
          * bind-mount the host's node instead, as runc does. */
         userns = !same_ns(st->pid, "user");
+        if (userns && (root_id(st->pid, "uid_map", &ns_uid, err) < 0 ||
+                       root_id(st->pid, "gid_map", &ns_gid, err) < 0))
+                return ect_error_wrap(err, "user namespace of %d", (int)st->pid);
         trees = xcalloc(edits->n_nodes, sizeof *trees);
         for (size_t i = 0; i < edits->n_nodes; i++) {
                 const struct ect_edit_node *n = &edits->nodes[i];
@@ -360,6 +387,15 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
         rootfd = open_rootfs_in_ns(rootfs, have_host_st ? &host_st : NULL, err);
         if (rootfd < 0)
                 return -1;
+
+        /* A /dev mounted inside a user namespace takes only ids mapped
+         * there (EOVERFLOW otherwise): create as the container's root. */
+        if (userns) {
+                (void)setfsgid(ns_gid);
+                (void)setfsuid(ns_uid);
+                if ((unsigned)setfsuid((uid_t)-1) != ns_uid)
+                        return ect_error_set(err, EPERM, "setfsuid %u", ns_uid);
+        }
 
         /* Everything from here touches the untrusted image. */
         umask(0);

@@ -140,6 +140,24 @@ else
 	ok_skip "crun" "crun not installed"
 fi
 
+# --- a user namespace: mknod would give a node on a nodev /dev; the hook
+# bind-mounts the host node instead, creating as the container's root ------
+b=$T/userns
+hook_bundle "$b"
+chmod 755 "$T"
+chown -R 100000:100000 "$b/rootfs"
+bundle_annotate "$b" erdma_0
+bundle_jq "$b" '.linux.namespaces += [{"type": "user"}]
+	| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+	| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+	| .mounts |= map(select(.destination != "/sys"))'
+bundle_cmd "$b" "$SHOW_CMD; grep -c ' /dev/infiniband/uverbs0 ' /proc/self/mountinfo | sed 's/^/mounts: /'"
+out=$(runc_run "$b" "hk$$-userns"); st=$?
+check_eq "runc user namespace: container runs" 0 "$st"
+check_contains "runc user namespace: uverbs0 is c 231:192" "$out" "$U0"
+check_contains "runc user namespace: uverbs0 opens to ENXIO (not EACCES of a nodev mount)" "$out" "uverbs0': $ENXIO"
+check_contains "runc user namespace: it is a bind mount" "$out" "mounts: 1"
+
 # --- bad input, the hook alone ---------------------------------------------
 hookrun() { "$HOOK" --config "$HCFG" prestart 2>&1; }
 b=$T/ann
