@@ -21,7 +21,7 @@ const char *const ect_sandbox_base_syscalls[] = {
         "sigaltstack", "rt_sigaction", "mprotect", "sched_getaffinity", "readlink", "open",
         "openat", "read", "pipe2", "dup", "dup2", "dup3", "getrlimit", "prlimit64", "uname",
         "kill", "nanosleep", "clock_nanosleep", "set_robust_list", "rseq", "getrandom",
-        "getdents64", "statx", "pread64", "arch_prctl", "set_tid_address", "msync",
+        "getdents64", "getdents", "statx", "pread64", "arch_prctl", "set_tid_address", "msync",
 #endif
         NULL,
 };
