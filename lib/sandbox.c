@@ -30,33 +30,15 @@ struct cap_data {
         uint32_t effective, permitted, inheritable;
 };
 
-static bool keep(const struct ect_sandbox *sb, int cap)
-{
-        for (size_t i = 0; i < sb->n_caps; i++)
-                if (sb->caps[i] == cap)
-                        return true;
-        return false;
-}
-
 static int drop_caps(const struct ect_sandbox *sb, struct ect_error **err)
 {
         struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
         struct cap_data data[2];
-        int cap;
 
-        /* The bounding set first: dropping it needs CAP_SETPCAP. */
-        for (cap = 0; cap <= 63; cap++) {
-                if (keep(sb, cap))
-                        continue;
-                if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
-                        if (errno == EINVAL)
-                                break; /* past the kernel's last capability */
-                        if (errno == EPERM)
-                                break; /* no CAP_SETPCAP (rootless): capset below still limits */
-                        return ect_error_set(err, errno, "drop capability %d from the bounding set",
-                                             cap);
-                }
-        }
+        /* The bounding set only limits what an execve() could gain, and
+         * the filter below refuses execve: clearing it would cost one
+         * prctl per capability (each through the LSM hooks) on every
+         * container start, for nothing. */
         (void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
         memset(data, 0, sizeof data);
         for (size_t i = 0; i < sb->n_caps; i++) {
