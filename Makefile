@@ -18,7 +18,8 @@ WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototyp
 SAN  := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all)
 FORTIFY := $(if $(SANITIZE),,-D_FORTIFY_SOURCE=2)
 
-ALL_CPPFLAGS := -D_GNU_SOURCE $(FORTIFY) -Ilib $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
+# -iquote, not -I: lib/yaml.h must not hide libyaml's <yaml.h>.
+ALL_CPPFLAGS := -D_GNU_SOURCE $(FORTIFY) -iquote lib $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
 ALL_CFLAGS   := -std=gnu11 $(WARN) -fstack-protector-strong -fPIE -MMD -MP $(SAN) $(CFLAGS)
 ALL_LDFLAGS  := -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
 LIBS         := $(shell $(PKG_CONFIG) --libs $(PKGS))
@@ -27,6 +28,7 @@ LIB_SRCS := $(sort $(wildcard lib/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIBECT   := $(BUILD)/libect.a
 
+.DEFAULT_GOAL := all
 PROGRAMS :=
 # Each program directory describes itself in module.mk: it appends its binary
 # to PROGRAMS and gives the link rule. Keeps program-specific flags (the
@@ -37,7 +39,11 @@ UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_LIBS  := $(shell $(PKG_CONFIG) --libs check)
 
-.PHONY: all check check-unit check-e2e check-asan demo bench install uninstall clean format
+FUZZ_SRCS    := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_TARGETS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all check check-unit check-e2e check-asan demo bench fuzz fuzz-targets install uninstall clean format
 all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c
@@ -65,6 +71,16 @@ check-e2e: $(PROGRAMS) $(UNIT_TESTS)
 check-asan:
 	$(MAKE) BUILD=build-asan SANITIZE=address,undefined check-unit check-e2e
 
+# libFuzzer (clang from Debian): every target for FUZZ_SECONDS each.
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang SANITIZE=fuzzer-no-link,address,undefined fuzz-targets
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BUILD=build-fuzz fuzz/run.sh
+
+fuzz-targets: $(FUZZ_TARGETS)
+
+$(BUILD)/fuzz/%: $(BUILD)/fuzz/%.o $(LIBECT)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBECT) $(LIBS)
+
 demo: all
 	@ECT_BUILD=$(abspath $(BUILD)) examples/demo.sh
 
@@ -84,6 +100,8 @@ format:
 	clang-format -i lib/*.[ch] */*.c tests/unit/*.c
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
+
+.SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

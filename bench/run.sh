@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# make bench: runs every bench/*.sh part (never part of make check) and
+# prints their tables. Root is needed for the container parts.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+: "${ECT_BUILD:=$PWD/build}"
+export ECT_BUILD
+echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
+rc=0
+for part in bench/*.sh; do
+	[ "$(basename "$part")" = run.sh ] && continue
+	echo
+	echo "## $(basename "$part" .sh)"
+	bash "$part" || rc=1
+done
+exit $rc
