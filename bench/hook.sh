@@ -10,6 +10,7 @@
 # Target: erdma-hook costs at most 1.5x the no-op hook.
 #
 # Usage: bench/hook.sh [RUNS]   (root; ECT_BUILD names the build dir)
+# shellcheck disable=SC2016 # jq programs and container commands: single quotes on purpose
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/lib/tap.sh"

@@ -6,6 +6,7 @@
 # appear outside the rootfs. Regression tests for the attack classes:
 # TOCTOU on the rootfs (CVE-2024-0132/0134 class) and environment taken
 # from the container (CVE-2025-23266 class).
+# shellcheck disable=SC2016 # jq programs and container commands: single quotes on purpose
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"

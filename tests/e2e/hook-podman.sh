@@ -3,6 +3,7 @@
 # --annotation, an "always" hook that does nothing without a request, and
 # devices that CDI already injected (the hook meets EEXIST with the same
 # device and leaves it alone).
+# shellcheck disable=SC2016 # jq programs and container commands: single quotes on purpose
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"

@@ -3,6 +3,7 @@
 # gets exactly the selected nodes (type, major:minor, errno on open),
 # unselected nodes are absent or denied, memlock is raised; bad input
 # gives one clear line and a non-zero exit.
+# shellcheck disable=SC2016 # jq programs and container commands: single quotes on purpose
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"

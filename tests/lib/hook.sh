@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2016 # jq programs and container commands: single quotes on purpose
 # Helpers for the erdma-hook end-to-end tests: a fake host, a host config,
 # busybox bundles with our hook in config.json, runc/crun runs.
 #
@@ -22,6 +22,7 @@ hook_cleanup() {
 # The container command that shows what the container got: one line per
 # node "PATH TYPE MAJ:MIN" (hex, as busybox stat prints), then the errno
 # text of opening each node, then the memlock limit in KiB.
+# shellcheck disable=SC2034 # used by the scripts that source this file
 SHOW_CMD='for f in /dev/infiniband/*; do [ -e "$f" ] && stat -c "%n %F %t:%T" "$f"; done; for f in /dev/infiniband/*; do [ -e "$f" ] && cat "$f" 2>&1 | sed "s/^/open: /"; done; echo "memlock $(ulimit -l)"'
 
 hook_init() {
