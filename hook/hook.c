@@ -41,9 +41,9 @@ static const int rootfs_caps[] = {
 };
 
 /* What the in-namespace phase may call besides the base set. */
-static const char *const rootfs_syscalls[] = {
-        "openat", "openat2", "readlinkat", "mkdirat", "mknodat", "move_mount", "statx",
-        "fcntl",
+static const long rootfs_syscalls[] = {
+        SYS_openat, SYS_openat2, SYS_readlinkat, SYS_mkdirat, SYS_mknodat, SYS_move_mount,
+        SYS_statx, SYS_fcntl,
 };
 
 static const char *node_owner(const struct ect_edit_node *n)
