@@ -30,6 +30,9 @@
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
 
 /* Capabilities kept for the work inside the container's mount namespace,
  * and why (nvc ecaps[]). Everything else, the bounding set included, goes. */
@@ -132,13 +135,13 @@ static int check_host_nodes(const struct ect_edits *e, struct ect_error **err)
         return 0;
 }
 
-static bool same_ns(pid_t pid, const char *ns)
+static bool same_ns(int procfd, const char *ns)
 {
         char p[64];
         struct stat a, b;
 
-        snprintf(p, sizeof p, "/proc/%d/ns/%s", (int)pid, ns);
-        if (stat(p, &a) < 0)
+        snprintf(p, sizeof p, "ns/%s", ns);
+        if (fstatat(procfd, p, &a, 0) < 0)
                 return true;
         snprintf(p, sizeof p, "/proc/self/ns/%s", ns);
         if (stat(p, &b) < 0)
@@ -148,14 +151,13 @@ static bool same_ns(pid_t pid, const char *ns)
 
 /* The host id that is root (0) in the container's user namespace, from
  * /proc/PID/{uid,gid}_map ("inside outside count" lines). */
-static int root_id(pid_t pid, const char *map, unsigned *ret, struct ect_error **err)
+static int root_id(int procfd, const char *map, unsigned *ret, struct ect_error **err)
 {
         cleanup_free char *buf = NULL;
-        char p[64];
+        const char *p = map;
         const char *line;
 
-        snprintf(p, sizeof p, "/proc/%d/%s", (int)pid, map);
-        if (ect_read_file_at(AT_FDCWD, p, 65536, &buf, NULL, err) < 0)
+        if (ect_read_file_at(procfd, map, 65536, &buf, NULL, err) < 0)
                 return -1;
         for (line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
                 unsigned long in, out, cnt;
@@ -167,21 +169,27 @@ static int root_id(pid_t pid, const char *map, unsigned *ret, struct ect_error *
         return ect_error_set(err, EINVAL, "'%s' maps no root", p);
 }
 
-/* Enters the mount namespace of the process pidfd refers to. */
-static int enter_mntns(int pidfd, pid_t pid, struct ect_error **err)
+/* Whether the process of pidfd still runs; true without a pidfd (kernels
+ * before 5.3: the /proc fd alone is the pin there). */
+static bool alive(int pidfd)
+{
+        return pidfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0 ||
+               errno != ESRCH;
+}
+
+/* Enters the mount namespace of the process pidfd and procfd refer to. */
+static int enter_mntns(int pidfd, int procfd, pid_t pid, struct ect_error **err)
 {
         cleanup_close int nsfd = -1;
-        char p[64];
 
         if (pidfd >= 0 && setns(pidfd, CLONE_NEWNS) == 0)
                 return 0;
         if (pidfd >= 0 && errno == ESRCH)
                 return ect_error_set(err, ESRCH, "container process %d exited", (int)pid);
         /* Kernels before 5.8 take only namespace fds (delete with them). */
-        snprintf(p, sizeof p, "/proc/%d/ns/mnt", (int)pid);
-        nsfd = open(p, O_RDONLY | O_CLOEXEC);
+        nsfd = openat(procfd, "ns/mnt", O_RDONLY | O_CLOEXEC);
         if (nsfd < 0)
-                return ect_error_set(err, errno, "open '%s'", p);
+                return ect_error_set(err, errno, "open '/proc/%d/ns/mnt'", (int)pid);
         if (setns(nsfd, CLONE_NEWNS) < 0)
                 return ect_error_set(err, errno, "setns into the mount namespace of %d",
                                      (int)pid);
@@ -281,7 +289,8 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
         cleanup_free char *rootfs = NULL;
         cleanup_free struct ect_cgroup_dev *devs = NULL;
         cleanup_free int *trees = NULL;
-        cleanup_close int pidfd = -1, rootfd = -1;
+        cleanup_close int pidfd = -1, procfd = -1, rootfd = -1;
+        char procpath[32];
         const struct ect_json *annotations, *env;
         enum ect_select_source src;
         const char *value = NULL;
@@ -339,11 +348,21 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
         if (ect_oci_rootfs_path(config, st->bundle, &rootfs, err) < 0)
                 return -1;
 
-        /* Pin the process: from here on a reused pid cannot redirect us. */
+        /* Pin the process: a pidfd, and its /proc directory opened while
+         * the pidfd shows it alive (a /proc/PID fd stays bound to that
+         * process), so that a reused pid cannot redirect us. */
         pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
         if (pidfd < 0 && errno == ESRCH)
                 return ect_error_set(err, ESRCH, "container process %d does not exist (exited?)",
                                      (int)st->pid);
+        snprintf(procpath, sizeof procpath, "/proc/%d", (int)st->pid);
+        procfd = open(procpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (procfd < 0)
+                return ect_error_set(err, errno == ENOENT ? ESRCH : errno,
+                                     "container process %d does not exist (exited?)",
+                                     (int)st->pid);
+        if (!alive(pidfd))
+                return ect_error_set(err, ESRCH, "container process %d exited", (int)st->pid);
 
         /* Host side: memlock, device cgroup, host nodes for bind mounts. */
         if (raise_memlock(st->pid, edits->memlock, config, err) < 0)
@@ -353,14 +372,17 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
                 devs[i].major = edits->nodes[i].major;
                 devs[i].minor = edits->nodes[i].minor;
         }
-        if (ect_cgroup_allow(st->pid, devs, edits->n_nodes, NULL, err) < 0)
+        if (ect_cgroup_allow(procfd, devs, edits->n_nodes, NULL, err) < 0)
                 return -1;
+        /* prlimit() above took the pid number: make sure it was still ours. */
+        if (!alive(pidfd))
+                return ect_error_set(err, ESRCH, "container process %d exited", (int)st->pid);
 
         /* In a user namespace a node we make would sit on a nodev /dev:
          * bind-mount the host's node instead, as runc does. */
-        userns = !same_ns(st->pid, "user");
-        if (userns && (root_id(st->pid, "uid_map", &ns_uid, err) < 0 ||
-                       root_id(st->pid, "gid_map", &ns_gid, err) < 0))
+        userns = !same_ns(procfd, "user");
+        if (userns && (root_id(procfd, "uid_map", &ns_uid, err) < 0 ||
+                       root_id(procfd, "gid_map", &ns_gid, err) < 0))
                 return ect_error_wrap(err, "user namespace of %d", (int)st->pid);
         trees = xcalloc(edits->n_nodes, sizeof *trees);
         for (size_t i = 0; i < edits->n_nodes; i++) {
@@ -382,7 +404,7 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
         have_host_st = stat(rootfs, &host_st) == 0 && S_ISDIR(host_st.st_mode);
         if (ect_rootfs_init_proc(err) < 0)
                 return -1;
-        if (enter_mntns(pidfd, st->pid, err) < 0)
+        if (enter_mntns(pidfd, procfd, st->pid, err) < 0)
                 return -1;
         rootfd = open_rootfs_in_ns(rootfs, have_host_st ? &host_st : NULL, err);
         if (rootfd < 0)

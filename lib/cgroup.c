@@ -373,17 +373,15 @@ int ect_cgroup_bpf_allow(int cgfd, const struct ect_cgroup_dev *devs, size_t n, 
         return 0;
 }
 
-int ect_cgroup_allow(pid_t pid, const struct ect_cgroup_dev *devs, size_t n,
+int ect_cgroup_allow(int procfd, const struct ect_cgroup_dev *devs, size_t n,
                      struct ect_cgroup_result *ret, struct ect_error **err)
 {
         cleanup_free char *pc = NULL, *mi = NULL, *v1 = NULL, *v2 = NULL;
         struct ect_cgroup_result res = {0};
-        char path[64];
         int r;
 
-        snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
-        if (ect_read_file_at(AT_FDCWD, path, MAX_PROCFILE, &pc, NULL, err) < 0)
-                return ect_error_wrap(err, "container process %d", (int)pid);
+        if (ect_read_file_at(procfd, "cgroup", MAX_PROCFILE, &pc, NULL, err) < 0)
+                return ect_error_wrap(err, "container process");
         if (ect_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 16 * MAX_PROCFILE, &mi, NULL,
                              err) < 0)
                 return -1;

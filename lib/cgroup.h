@@ -22,10 +22,11 @@ struct ect_cgroup_result {
 };
 
 /* Allows read/write access to the n character devices for the cgroup(s) of
- * pid: v1 when the devices hierarchy is mounted here and pid is in it; v2
+ * the process whose /proc/PID directory procfd is (a directory fd stays
+ * bound to that process: no pid reuse can redirect it): v1 when the devices hierarchy is mounted here and pid is in it; v2
  * when a cgroup2 is mounted and a device program is attached to pid's
  * cgroup (none attached: nothing to do). Returns 0 or < 0. */
-int ect_cgroup_allow(pid_t pid, const struct ect_cgroup_dev *devs, size_t n,
+int ect_cgroup_allow(int procfd, const struct ect_cgroup_dev *devs, size_t n,
                      struct ect_cgroup_result *ret, struct ect_error **err);
 
 /* The directory of pid's cgroup for a v1 controller ("devices"), or for
