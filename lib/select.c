@@ -21,6 +21,16 @@ const char *ect_select_source_name(enum ect_select_source s)
         return "?";
 }
 
+bool ect_select_may_request(const struct ect_config *cfg, const char *buf, size_t len)
+{
+        /* The names hold no character that JSON's short escapes (\" \\ \/
+         * \b \f \n \r \t) produce, so only \uXXXX could hide them. */
+        return cfg->default_devices != ECT_DEFAULT_NONE ||
+               memmem(buf, len, ECT_SELECT_ENV, strlen(ECT_SELECT_ENV)) ||
+               memmem(buf, len, ECT_SELECT_ANNOTATION, strlen(ECT_SELECT_ANNOTATION)) ||
+               memmem(buf, len, "\\u", 2);
+}
+
 void ect_selection_free(struct ect_selection *s)
 {
         if (!s)
@@ -247,7 +257,7 @@ int ect_select_parse(const struct ect_host *host, const char *value, bool all_ne
                                 sel->devices[sel->n_devices++] = d;
                 } else {
                         cleanup_free char *names = host_names(host);
-                        r = ect_error_set(err, ENODEV, "unknown eRDMA device '%.*s' (%s)",
+                        r = ect_error_set(err, 0, "unknown eRDMA device '%.*s' (%s)",
                                           (int)n, is, names);
                         break;
                 }
@@ -262,7 +272,7 @@ int ect_select_parse(const struct ect_host *host, const char *value, bool all_ne
         if (r >= 0 && all) {
                 if (host->n_devices == 0 && all_needs_devices) {
                         cleanup_free char *names = host_names(host);
-                        r = ect_error_set(err, ENODEV, "all eRDMA devices requested, but %s",
+                        r = ect_error_set(err, 0, "all eRDMA devices requested, but %s",
                                           names);
                 }
                 for (size_t i = 0; i < host->n_devices; i++)

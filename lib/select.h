@@ -67,6 +67,11 @@ int ect_select_request(const struct ect_config *cfg, const struct ect_json *anno
 /* Resolves one value against the host (the grammar above). */
 int ect_select_parse(const struct ect_host *host, const char *value, bool all_needs_devices,
                      struct ect_selection **ret, struct ect_error **err);
+/* A fast, sound pre-check on the raw text of config.json: false only when
+ * no request can be in it (default-devices is "none", neither the
+ * annotation's nor the variable's name occurs, and no \u escape could spell
+ * them), so the caller may skip parsing. */
+bool ect_select_may_request(const struct ect_config *cfg, const char *buf, size_t len);
 const char *ect_select_source_name(enum ect_select_source s);
 void ect_selection_free(struct ect_selection *s);
 static inline void ect_selection_freep(struct ect_selection **s)

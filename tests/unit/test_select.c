@@ -250,6 +250,21 @@ START_TEST(test_edits_compute)
 }
 END_TEST
 
+START_TEST(test_select_may_request)
+{
+        cleanup_config struct ect_config *cfg = ect_config_new_default();
+#define MAY(s) ect_select_may_request(cfg, s, strlen(s))
+        ck_assert(!MAY("{\"process\":{\"env\":[\"PATH=/bin\"]}}"));
+        ck_assert(MAY("{\"process\":{\"env\":[\"ERDMA_VISIBLE_DEVICES=0\"]}}"));
+        ck_assert(MAY("{\"annotations\":{\"com.aliyun.erdma.devices\":\"all\"}}"));
+        /* an escape could spell the name: parse to be sure */
+        ck_assert(MAY("{\"process\":{\"env\":[\"\\u0045RDMA_VISIBLE_DEVICES=0\"]}}"));
+        cfg->default_devices = ECT_DEFAULT_ALL;
+        ck_assert(MAY("{}"));
+#undef MAY
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("select");
@@ -264,6 +279,7 @@ int main(void)
         tcase_add_test(tc, test_select_empty_host);
         tcase_add_test(tc, test_select_bad_types);
         tcase_add_test(tc, test_edits_compute);
+        tcase_add_test(tc, test_select_may_request);
         suite_add_tcase(s, tc);
         sr = srunner_create(s);
         srunner_run_all(sr, CK_ENV);
