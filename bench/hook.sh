@@ -86,3 +86,27 @@ printf '  %-36s %6s us  (%sx no-op)\n' "no-op static hook" "$(cost "$noop")" "1.
 printf '  %-36s %6s us  (%sx no-op)\n' "erdma-hook, no request" "$(cost "$none")" "$(ratio "$(cost "$none")" "$(cost "$noop")")"
 printf '  %-36s %6s us  (%sx no-op)\n' "erdma-hook, 1 device (+rdma_cm)" "$(cost "$one")" "$(ratio "$(cost "$one")" "$(cost "$noop")")"
 printf '  %-36s %6s us  (%sx no-op)\n' "erdma-hook, 8 devices (+rdma_cm)" "$(cost "$eight")" "$(ratio "$(cost "$eight")" "$(cost "$noop")")"
+
+# The same hooks' own CPU time (perf stat task-clock of the hook process,
+# run by runc under perf): less sensitive to load elsewhere than intervals.
+if command -v perf >/dev/null && perf stat -e task-clock true >/dev/null 2>&1; then
+	pwrap() { jq -c --arg o "$T/$1.perf" '{path: "'"$(command -v perf)"'", args: (["perf", "stat", "-x,", "--append", "-o", $o, "-e", "task-clock", .path] + .args[1:])} + (if .env then {env} else {} end)'; }
+	setup pnoop "$(jq -nc --arg p "$T/noop" '{path: $p, args: ["noop"]}' | pwrap pnoop)" ""
+	setup pnone "$(erdma | pwrap pnone)" ""
+	setup pone "$(erdma | pwrap pone)" erdma_0
+	setup peight "$(erdma | pwrap peight)" all
+	for i in $(seq 1 "$RUNS"); do
+		for n in pnoop pnone pone peight; do
+			runc --root "$RUNC_ROOT" run -b "$T/b-$n" "bench$$-$n-$i" </dev/null >/dev/null 2>&1 ||
+				{ echo "bench: variant $n failed" >&2; exit 1; }
+		done
+	done
+	pmed() { grep task-clock "$T/$1.perf" | cut -d, -f1 | sort -n | awk '{ v[NR] = $1 } END { printf "%.0f", v[int((NR + 1) / 2)] * 1000 }'; }
+	pn=$(pmed pnoop)
+	echo "CPU time of the hook process (perf stat task-clock, medians):"
+	for n in pnoop pnone pone peight; do
+		case $n in pnoop) l="no-op static hook" ;; pnone) l="erdma-hook, no request" ;;
+		pone) l="erdma-hook, 1 device (+rdma_cm)" ;; peight) l="erdma-hook, 8 devices (+rdma_cm)" ;; esac
+		printf '  %-36s %6s us  (%sx no-op)\n' "$l" "$(pmed $n)" "$(ratio "$(pmed $n)" "$pn")"
+	done
+fi
