@@ -6,6 +6,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "oci.h"
+#include "ocispec.h"
 #include "rdma.h"
 #include "rootfs.h"
 #include "sandbox.h"
@@ -62,38 +63,23 @@ static const char *memlock_text(uint64_t v, char *buf, size_t n)
         return buf;
 }
 
-/* config.json's own RLIMIT_MEMLOCK soft value, if any. */
-static bool config_memlock(const struct ect_json *config, uint64_t *ret)
-{
-        const struct ect_json *rl = ect_json_get(ect_json_get(config, "process"), "rlimits");
-
-        if (!ect_json_is(rl, ECT_JSON_ARRAY))
-                return false;
-        for (size_t i = 0; i < rl->n; i++) {
-                const char *t = ect_json_str(ect_json_get(rl->v[i], "type"));
-                if (t && strcmp(t, "RLIMIT_MEMLOCK") == 0 &&
-                    ect_json_u64(ect_json_get(rl->v[i], "soft"), ret))
-                        return true;
-        }
-        return false;
-}
-
 /* Raises the container's RLIMIT_MEMLOCK to want, never lowers it. Above
  * the hard limit without CAP_SYS_RESOURCE this is an error: a warning
  * would be lost (runc and Podman show a hook's stderr only on failure) and
  * the container would then fail at its first large memory registration. */
-static int raise_memlock(pid_t pid, uint64_t want, const struct ect_json *config,
+static int raise_memlock(pid_t pid, uint64_t want, const struct ect_oci_doc *doc,
                          struct ect_error **err)
 {
         struct rlimit cur, nl;
         rlim_t w = want == ECT_MEMLOCK_UNLIMITED ? RLIM_INFINITY : (rlim_t)want;
         char b1[32], b2[32];
-        uint64_t cfg_soft;
+        uint64_t cfg_soft, cfg_hard;
 
         if (prlimit(pid, RLIMIT_MEMLOCK, NULL, &cur) < 0)
                 return ect_error_set(err, errno, "memlock: read RLIMIT_MEMLOCK of process %d",
                                      (int)pid);
-        if (config_memlock(config, &cfg_soft) && cfg_soft != RLIM_INFINITY && cfg_soft < w)
+        if (ect_oci_memlock(doc, &cfg_soft, &cfg_hard) && cfg_soft != RLIM_INFINITY &&
+            cfg_soft < w)
                 log_warn("memlock: config.json sets RLIMIT_MEMLOCK to %s, which runc applies "
                          "again after this hook; use erdma-container-runtime to raise it",
                          memlock_text(cfg_soft, b1, sizeof b1));
@@ -282,7 +268,7 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
 {
         cleanup_oci_state struct ect_oci_state *st = NULL;
         cleanup_config struct ect_config *cfg = NULL;
-        cleanup_json struct ect_json *config = NULL;
+        cleanup_oci struct ect_oci_doc *doc = NULL;
         cleanup_host struct ect_host *host = NULL;
         cleanup_selection struct ect_selection *sel = NULL;
         cleanup_edits struct ect_edits *edits = NULL;
@@ -310,16 +296,16 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
                 return -1;
         if (ect_config_load(o->config_path, &cfg, err) < 0)
                 return -1;
-        if (ect_oci_config_load(st->bundle, &config, err) < 0)
+        if (ect_oci_load(st->bundle, &doc, err) < 0)
                 return -1;
 
         /* The selection comes from config.json (what the runtime reads);
          * Podman's state repeats the annotations: use them when the config
          * has none. Nothing else is read from the container's env. */
-        annotations = ect_json_get(config, "annotations");
+        annotations = ect_oci_annotations(doc);
         if (!annotations)
                 annotations = st->annotations;
-        env = ect_json_get(ect_json_get(config, "process"), "env");
+        env = ect_oci_env(doc);
         if (ect_select_request(cfg, annotations, env, &src, &value, err) < 0)
                 return -1;
         if (!value) {
@@ -346,7 +332,7 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
                 log_warn("capabilities in the host config are not applied by erdma-hook (a hook "
                          "cannot change them); use erdma-container-runtime, ignoring: %s ...",
                          edits->capabilities[0]);
-        if (ect_oci_rootfs_path(config, st->bundle, &rootfs, err) < 0)
+        if (ect_oci_rootfs_path(doc->root, st->bundle, &rootfs, err) < 0)
                 return -1;
 
         /* Pin the process: a pidfd, and its /proc directory opened while
@@ -366,7 +352,7 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
                 return ect_error_set(err, ESRCH, "container process %d exited", (int)st->pid);
 
         /* Host side: memlock, device cgroup, host nodes for bind mounts. */
-        if (raise_memlock(st->pid, edits->memlock, config, err) < 0)
+        if (raise_memlock(st->pid, edits->memlock, doc, err) < 0)
                 return -1;
         devs = xcalloc(edits->n_nodes, sizeof *devs);
         for (size_t i = 0; i < edits->n_nodes; i++) {

@@ -116,28 +116,6 @@ int ect_oci_state_read(int fd, struct ect_oci_state **ret, struct ect_error **er
         return ect_oci_state_parse(buf, len, ret, err);
 }
 
-int ect_oci_config_load(const char *bundle, struct ect_json **ret, struct ect_error **err)
-{
-        cleanup_close int dfd = -1;
-        cleanup_free char *buf = NULL;
-        struct ect_json *j = NULL;
-        size_t len = 0;
-
-        dfd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-                return ect_error_set(err, errno, "bundle '%s'", bundle);
-        if (ect_read_file_at(dfd, "config.json", ECT_OCI_CONFIG_MAX_SIZE, &buf, &len, err) < 0)
-                return ect_error_wrap(err, "bundle '%s'", bundle);
-        if (ect_json_parse(buf, len, &j, err) < 0)
-                return ect_error_wrap(err, "'%s/config.json'", bundle);
-        if (j->type != ECT_JSON_OBJECT) {
-                ect_json_free(j);
-                return ect_error_set(err, EINVAL, "'%s/config.json' is not a JSON object", bundle);
-        }
-        *ret = j;
-        return 0;
-}
-
 int ect_oci_rootfs_path(const struct ect_json *config, const char *bundle, char **ret,
                         struct ect_error **err)
 {

@@ -1,6 +1,6 @@
-/* The OCI hook state (read from stdin) and the parts of the bundle's
- * config.json a hook needs. Untrusted-ish input at the edge: bounded reads,
- * typed checks, clear messages (STYLE.md 7).
+/* The OCI hook state (read from stdin), and where a bundle's rootfs is.
+ * Input at the edge: bounded reads, typed checks, clear messages (STYLE.md
+ * 7). config.json itself is read by lib/ocispec.h.
  *
  * runc gives {"ociVersion","id","status":"creating","pid","bundle"}; crun
  * says "created" and adds "root"; Podman adds "annotations". */
@@ -11,7 +11,6 @@
 #include <sys/types.h>
 
 #define ECT_OCI_STATE_MAX_SIZE (1024 * 1024)
-#define ECT_OCI_CONFIG_MAX_SIZE (16 * 1024 * 1024)
 
 struct ect_oci_state {
         char *oci_version; /* NULL when absent */
@@ -35,8 +34,6 @@ static inline void ect_oci_state_freep(struct ect_oci_state **s)
 }
 #define cleanup_oci_state __attribute__((cleanup(ect_oci_state_freep)))
 
-/* Loads <bundle>/config.json (a regular file, bounded). Must be an object. */
-int ect_oci_config_load(const char *bundle, struct ect_json **ret, struct ect_error **err);
 /* The rootfs directory on the host: root.path, relative to the bundle when
  * not absolute. Caller frees *ret. */
 int ect_oci_rootfs_path(const struct ect_json *config, const char *bundle, char **ret,

@@ -124,30 +124,6 @@ START_TEST(test_rootfs_path)
 }
 END_TEST
 
-START_TEST(test_config_load)
-{
-        char *d = make_tmpdir();
-        struct ect_json *j = NULL;
-        struct ect_error *err = NULL;
-        char p[600];
-
-        ck_assert_int_lt(ect_oci_config_load(d, &j, &err), 0);
-        ck_assert_int_eq(err->code, ENOENT);
-        ect_error_free(&err);
-        snprintf(p, sizeof p, "printf '{\"a\": ' > %s/config.json", d);
-        ck_assert_int_eq(system(p), 0);
-        ck_assert_int_lt(ect_oci_config_load(d, &j, &err), 0);
-        ck_assert_ptr_nonnull(strstr(err->msg, "config.json"));
-        ect_error_free(&err);
-        snprintf(p, sizeof p, "rm %s/config.json; mkfifo %s/config.json", d, d);
-        ck_assert_int_eq(system(p), 0);
-        ck_assert_int_lt(ect_oci_config_load(d, &j, &err), 0);
-        ck_assert_ptr_nonnull(strstr(err->msg, "not a regular file"));
-        ect_error_free(&err);
-        rm_tmpdir(d);
-}
-END_TEST
-
 int main(void)
 {
         Suite *s = suite_create("oci");
@@ -159,7 +135,6 @@ int main(void)
         tcase_add_test(st, test_state_read_bounded);
         suite_add_tcase(s, st);
         tcase_add_test(cf, test_rootfs_path);
-        tcase_add_test(cf, test_config_load);
         suite_add_tcase(s, cf);
         return run_suite(s);
 }
