@@ -153,10 +153,10 @@ C
 	cc -o "$T/noopenat2" "$T/noopenat2.c"
 	cg=/sys/fs/cgroup/devices/ect-race-$$
 	mkdir "$cg"
-	hook_on_exit "rmdir '$cg'"
 	unshare -m --propagation private sleep 300 &
 	cpid=$!
-	hook_on_exit "kill $cpid"
+	# The cgroup goes only once its process is gone: kill, wait, rmdir.
+	hook_on_exit "kill $cpid; wait $cpid; rmdir '$cg'"
 	echo "$cpid" >"$cg/cgroup.procs"
 	python3 -c '
 import ctypes, sys
