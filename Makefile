@@ -76,9 +76,9 @@ check-asan:
 	$(MAKE) BUILD=build-asan SANITIZE=address,undefined check-unit check-e2e
 
 # valgrind memcheck over each program's main invocations: a normal build,
-# the probe linked dynamically so that valgrind sees its heap.
+# the probe and the hook linked dynamically so that valgrind sees their heap.
 check-valgrind:
-	$(MAKE) BUILD=build-valgrind PROBE_DYNAMIC=1 all
+	$(MAKE) BUILD=build-valgrind DYNAMIC=1 all
 	@ECT_BUILD=$(abspath build-valgrind) tests/valgrind.sh
 
 # libFuzzer (clang from Debian): every target for FUZZ_SECONDS each.
