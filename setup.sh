@@ -10,7 +10,7 @@ libibverbs-dev librdmacm-dev ibverbs-providers libnl-3-dev libnl-route-3-dev che
 # test: real engines (../shared/TESTBED.md), a static busybox for rootfs,
 # the CDI schema validator, man page lint, eBPF inspection
 TEST_PKGS="runc crun podman docker.io containerd busybox-static python3-jsonschema python3-yaml
-mandoc bpftool iproute2 util-linux procps hyperfine time valgrind clang libclang-rt-14-dev jq file"
+mandoc bpftool iproute2 util-linux procps hyperfine time valgrind clang libclang-rt-14-dev jq file strace"
 
 missing=""
 for p in $BUILD_PKGS $TEST_PKGS; do

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Faults: the tools killed (SIGKILL) at each step of their work, a full
-# disk, and concurrent writers.
+# disk, and concurrent writers. erdma-hook under runc: see its section.
 #  - erdma-container-runtime and erdma-cdi generate --output killed before
 #    and after every file-creating call, write (also half way), fsync, link,
 #    rename and exec (tests/lib/faultinject.c, preloaded): the target file is
@@ -237,6 +237,76 @@ check_eq "10 concurrent writers: every write succeeded" 0 "$wfail"
 check "10 concurrent writers: the reader saw the file" [ "$good" -gt 0 ]
 check_eq "10 concurrent writers: no torn or missing spec at any read" "0 0" "$bad $missing"
 check_eq "10 concurrent writers: no temporary file left" "" "$(leftovers "$T/cdi" erdma.json)"
+
+# ---- erdma-hook under runc, killed at each step ----
+# The hook is static (no preload): strace kills it at the entry of the Nth
+# call of each system call of its work: prlimit64 (memlock), openat and
+# write (device cgroup), setns (into the container), mkdirat and mknodat
+# (nodes). Whatever it was doing, the container must not start, nothing may
+# appear outside the container's rootfs, and runc's cleanup must leave no
+# cgroup behind. Inside the rootfs runc mounts a tmpfs on /dev, so even a
+# half-made /dev/infiniband goes with the container's mount namespace; with
+# an image /dev instead, what is left there belongs to a container that
+# never started, in a bundle the engine removes.
+HOOK=$(ect_bin erdma-hook)
+if [ -x "$HOOK" ] && command -v strace >/dev/null && command -v runc >/dev/null &&
+	command -v jq >/dev/null && command -v busybox >/dev/null; then
+	printf '{"sysfs-root":"%s","dev-root":"%s","memlock":8388608}\n' "$T/host/sys" "$T/host/dev" >"$T/hook.json"
+	mkdir -p "$T/hb" "$T/runc-root"
+	make_rootfs "$T/hb/rootfs" >/dev/null
+	(cd "$T/hb" && runc spec)
+	cat >"$T/hook-wrap" <<SH
+#!/bin/sh
+exec strace -o /dev/null -e inject=\$FAULT_SYSCALL:signal=KILL:when=\$FAULT_N "$HOOK" "\$@"
+SH
+	chmod +x "$T/hook-wrap"
+	hook_bundle() { # SYSCALL N
+		jq --arg hook "$T/hook-wrap" --arg cfg "$T/hook.json" --arg sc "$1" --arg n "$2" '
+			.process.terminal = false
+			| .process.args = ["sh", "-c", "ls /dev/infiniband"]
+			| .annotations["com.aliyun.erdma.devices"] = "erdma_0"
+			| .hooks.prestart = [{path: $hook, args: ["erdma-hook", "--config", $cfg, "prestart"],
+			     env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "FAULT_SYSCALL=\($sc)", "FAULT_N=\($n)"]}]' \
+			"$T/hb/config.json" >"$T/hb/c.json" && mv "$T/hb/c.json" "$T/hb/config.json"
+	}
+	host_ib_before=$([ -e /dev/infiniband ] && echo present || echo absent)
+	touch "$T/hmark"
+	sleep 1
+	hook_kills=0
+	for sc in prlimit64 openat write setns mkdirat mknodat; do
+		bad=0 kills=0
+		for n in $(seq 1 60); do
+			hook_bundle "$sc" "$n"
+			id=hf$$-$sc-$n
+			st=0
+			out=$(runc --root "$T/runc-root" run -b "$T/hb" "$id" </dev/null 2>&1) || st=$?
+			runc --root "$T/runc-root" delete -f "$id" >/dev/null 2>&1 || true
+			if [ "$st" = 0 ]; then
+				case $out in *uverbs0*) ;; *) bad=$((bad + 1)); diag "$sc:$n: ran without uverbs0" ;; esac
+				break
+			fi
+			kills=$((kills + 1))
+			case $out in
+			*"signal: killed"*) ;;
+			*) bad=$((bad + 1)); diag "$sc:$n: failed, but not from the kill: $out" ;;
+			esac
+			left=$(find "$T" -newer "$T/hmark" \( -type c -o -type b \) ! -path "$T/hb/rootfs/*" ! -path "$T/host/*" 2>/dev/null)
+			[ -z "$left" ] || { bad=$((bad + 1)); diag "$sc:$n: node outside the rootfs: $left"; }
+			[ ! -e "$T/hb/rootfs/dev/infiniband" ] || { bad=$((bad + 1)); diag "$sc:$n: /dev/infiniband left in the image"; }
+			cg=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$id" 2>/dev/null)
+			[ -z "$cg" ] || { bad=$((bad + 1)); diag "$sc:$n: cgroup left: $cg"; }
+		done
+		hook_kills=$((hook_kills + kills))
+		check_eq "hook killed at $sc ($kills kill point(s)): container not started, nothing outside the rootfs, no cgroup left, then a clean start" "0:0" "$bad:$st"
+	done
+	FAULTS=$((FAULTS + hook_kills))
+	check_eq "hook: the host's /dev/infiniband as it was" "$host_ib_before" \
+		"$([ -e /dev/infiniband ] && echo present || echo absent)"
+	check_eq "hook: no node anywhere under the test dir but the fake host's" "" \
+		"$(find "$T" \( -type c -o -type b \) ! -path "$T/host/*" ! -path "$T/hb/rootfs/*" 2>/dev/null)"
+else
+	ok_skip "hook killed at each step" "erdma-hook, strace, runc, jq or busybox missing"
+fi
 
 diag "faults injected: $FAULTS"
 done_testing
