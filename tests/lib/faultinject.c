@@ -13,8 +13,15 @@
  *           it; half (write only): write the first half, then SIGKILL;
  *           enospc: the call fails with ENOSPC, no kill.
  *
- * The constructor removes LD_PRELOAD and ECT_FAULT from the environment,
- * so that a program the tool executes (runc) runs without the library. */
+ *   ECT_RUSAGE_OUT=FILE
+ *     at each exec, appends "MAXRSS_KIB NEW_INHERITABLE_FDS" to FILE: the
+ *     process's peak RSS so far, and how many fds without FD_CLOEXEC it
+ *     holds beyond those it started with (what it would leak into the
+ *     program it executes). For tools that end in exec (the shim).
+ *
+ * The constructor removes LD_PRELOAD, ECT_FAULT and ECT_RUSAGE_OUT from the
+ * environment, so that a program the tool executes (runc) runs without the
+ * library. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -25,22 +32,68 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 static char step[16], when[16];
 static long nth, seen;
+static char rusage_out[4096];
+static int inheritable_at_start;
+
+/* fds above 2 without FD_CLOEXEC: they would survive an exec. */
+static int count_inheritable(void)
+{
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *e;
+        int n = 0;
+
+        if (!d)
+                return -1;
+        while ((e = readdir(d))) {
+                int fd = atoi(e->d_name);
+                int fl;
+                if (e->d_name[0] == '.' || fd <= 2 || fd == dirfd(d))
+                        continue;
+                fl = fcntl(fd, F_GETFD);
+                if (fl >= 0 && !(fl & FD_CLOEXEC))
+                        n++;
+        }
+        closedir(d);
+        return n;
+}
 
 __attribute__((constructor)) static void fault_init(void)
 {
         const char *f = getenv("ECT_FAULT");
+        const char *r = getenv("ECT_RUSAGE_OUT");
 
         if (f && sscanf(f, "%15[a-z]:%ld:%15[a-z]", step, &nth, when) != 3)
                 step[0] = '\0';
+        if (r && strlen(r) < sizeof rusage_out) {
+                strcpy(rusage_out, r);
+                inheritable_at_start = count_inheritable();
+        }
         unsetenv("ECT_FAULT");
+        unsetenv("ECT_RUSAGE_OUT");
         unsetenv("LD_PRELOAD");
+}
+
+static void report_rusage(void)
+{
+        struct rusage ru;
+        FILE *f;
+
+        if (!rusage_out[0] || getrusage(RUSAGE_SELF, &ru) < 0)
+                return;
+        f = fopen(rusage_out, "ae");
+        if (!f)
+                return;
+        fprintf(f, "%ld %d\n", ru.ru_maxrss, count_inheritable() - inheritable_at_start);
+        fclose(f);
 }
 
 /* Called before each step; returns -1 (errno set) when the step must fail. */
@@ -133,5 +186,26 @@ WRAP(int, mkdirat, "mkdir", (int a, const char *b, mode_t c), (a, b, c))
 WRAP(int, mount,
      "mount", (const char *a, const char *b, const char *c, unsigned long d, const void *e),
      (a, b, c, d, e))
-WRAP(int, execv, "exec", (const char *a, char *const b[]), (a, b))
-WRAP(int, execve, "exec", (const char *a, char *const b[], char *const c[]), (a, b, c))
+int execv(const char *a, char *const b[])
+{
+        int r;
+
+        report_rusage();
+        if (before("exec") < 0)
+                return -1;
+        r = REAL(execv)(a, b);
+        after("exec");
+        return r;
+}
+
+int execve(const char *a, char *const b[], char *const c[])
+{
+        int r;
+
+        report_rusage();
+        if (before("exec") < 0)
+                return -1;
+        r = REAL(execve)(a, b, c);
+        after("exec");
+        return r;
+}
