@@ -35,6 +35,9 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIBECT   := $(BUILD)/libect.a
 
 PROGRAMS :=
+# module.mk files hold the first rules in this file: without this, a plain
+# `make` would build only the first program.
+.DEFAULT_GOAL := all
 # Each program directory describes itself in module.mk: it appends its binary
 # to PROGRAMS and gives the link rule. Keeps program-specific flags (the
 # static probe) out of this file.
