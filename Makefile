@@ -25,7 +25,8 @@ WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototyp
 SAN  := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all)
 FORTIFY := $(if $(SANITIZE),,-D_FORTIFY_SOURCE=2)
 
-ALL_CPPFLAGS := -D_GNU_SOURCE $(FORTIFY) -Ilib $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
+# -iquote, not -I: lib/yaml.h must not hide libyaml's <yaml.h>.
+ALL_CPPFLAGS := -D_GNU_SOURCE $(FORTIFY) -iquote lib $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
 ALL_CFLAGS   := -std=gnu11 $(WARN) -fstack-protector-strong -fPIE -MMD -MP $(SAN) $(CFLAGS)
 ALL_LDFLAGS  := -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
 LIBS         := $(shell $(PKG_CONFIG) --libs $(PKGS))
@@ -34,6 +35,7 @@ LIB_SRCS := $(sort $(wildcard lib/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIBECT   := $(BUILD)/libect.a
 
+.DEFAULT_GOAL := all
 PROGRAMS :=
 # module.mk files hold the first rules in this file: without this, a plain
 # `make` would build only the first program.

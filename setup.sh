@@ -6,11 +6,11 @@ set -eu
 
 # build: compiler, libraries (headers, static archives for the probe), Check
 BUILD_PKGS="gcc make pkg-config libc6-dev libyajl-dev libyaml-dev libseccomp-dev
-libibverbs-dev librdmacm-dev ibverbs-providers check"
+libibverbs-dev librdmacm-dev ibverbs-providers libnl-3-dev libnl-route-3-dev check"
 # test: real engines (../shared/TESTBED.md), a static busybox for rootfs,
 # the CDI schema validator, man page lint, eBPF inspection
-TEST_PKGS="runc crun podman docker.io containerd busybox-static python3-jsonschema
-mandoc bpftool iproute2 util-linux procps hyperfine valgrind clang libclang-rt-14-dev"
+TEST_PKGS="runc crun podman docker.io containerd busybox-static python3-jsonschema python3-yaml
+mandoc bpftool iproute2 util-linux procps hyperfine time valgrind clang libclang-rt-14-dev jq file"
 
 missing=""
 for p in $BUILD_PKGS $TEST_PKGS; do

@@ -231,22 +231,46 @@ static void __attribute__((format(printf, 2, 3))) warn(struct ctx *c, const char
 }
 
 /* Reads one attribute. 0 on success; -ENOENT when absent; other negative
- * values after a warning naming the file. */
+ * values after a warning naming the file.
+ *
+ * One read() of up to ATTR_MAX + 1 bytes, no fstat(): a sysfs attribute is
+ * produced whole by one show() call of at most a page, and discovery runs on
+ * every generate and container start, so the syscalls per file matter
+ * (open, read, close). O_NONBLOCK keeps a FIFO in a fake tree from hanging
+ * us; anything longer than ATTR_MAX is refused, not cut. */
 static int read_attr(struct ctx *c, int dirfd, const char *dirpath, const char *name,
                      char **ret)
 {
-        struct ect_error *err = NULL;
-        int r = ect_read_file_at(dirfd, name, ATTR_MAX, ret, NULL, &err);
+        char buf[ATTR_MAX + 1];
+        cleanup_close int fd = -1;
+        ssize_t n;
+        int e;
 
-        if (r >= 0)
-                return 0;
-        r = err->code == ENOENT ? -ENOENT : -(err->code ? err->code : EIO);
-        if (r != -ENOENT) {
-                cleanup_free char *t = ect_error_text(err);
-                warn(c, "%s/%s/%s: %s", c->h->sysfs_root, dirpath, name, t);
+        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+                e = errno;
+                if (e == ENOENT)
+                        return -ENOENT;
+                warn(c, "%s/%s/%s: open '%s': %s", c->h->sysfs_root, dirpath, name, name,
+                     strerror(e));
+                return -e;
         }
-        ect_error_free(&err);
-        return r;
+        do
+                n = read(fd, buf, sizeof buf);
+        while (n < 0 && errno == EINTR);
+        if (n < 0) {
+                e = errno;
+                warn(c, "%s/%s/%s: read '%s': %s", c->h->sysfs_root, dirpath, name, name,
+                     strerror(e));
+                return -e;
+        }
+        if ((size_t)n > ATTR_MAX) {
+                warn(c, "%s/%s/%s: '%s' is larger than %d bytes", c->h->sysfs_root, dirpath, name,
+                     name, ATTR_MAX);
+                return -EFBIG;
+        }
+        *ret = xstrndup(buf, (size_t)n);
+        return 0;
 }
 
 /* basename of a link's target, or NULL. */
@@ -292,6 +316,18 @@ static void check_node(struct ctx *c, struct ect_node *n, const char *rel)
                                     minor(st.st_rdev) == n->minor
                             ? ECT_NODE_OK
                             : ECT_NODE_MISMATCH;
+}
+
+/* The engines create nodes from sysfs's major:minor, but a spec with
+ * hostPath, or a user looking at the host, meets the node itself: say when
+ * it is not what sysfs describes. */
+static void report_node(struct ctx *c, const struct ect_node *n)
+{
+        if (n->status == ECT_NODE_MISSING)
+                warn(c, "%s: missing (sysfs says c %u:%u)", n->host_path, n->major, n->minor);
+        else if (n->status == ECT_NODE_MISMATCH)
+                warn(c, "%s: not the character device %u:%u that sysfs describes", n->host_path,
+                     n->major, n->minor);
 }
 
 static void node_init(struct ctx *c, struct ect_node *n, const char *rel, unsigned maj,
@@ -593,6 +629,8 @@ static void read_rdma_cm(struct ctx *c)
         }
         c->h->has_rdma_cm = true;
         node_init(c, &c->h->rdma_cm, "infiniband/rdma_cm", maj, min);
+        if (c->h->n_devices > 0)
+                report_node(c, &c->h->rdma_cm);
 }
 
 static void read_mad(struct ctx *c)
@@ -734,6 +772,8 @@ int ect_rdma_discover(const struct ect_discover_opts *opts, struct ect_host **re
         /* qsort() with a NULL base is undefined even for 0 elements. */
         if (h->n_devices > 1)
                 qsort(h->devices, h->n_devices, sizeof *h->devices, cmp_device);
+        for (size_t i = 0; i < h->n_devices; i++)
+                report_node(&c, &h->devices[i].uverbs);
         read_rdma_cm(&c);
         read_mad(&c);
         for (size_t i = 0; i < h->n_devices; i++)

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# erdma-cdi generate on fake hosts of 1, 8, 64 and 256 devices: median time
+# (hyperfine) and peak memory. Target (issue 8): linear growth, under 5 ms
+# at 64 devices.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+: "${ECT_BUILD:=$top/build}"
+. "$top/tests/lib/fakehost.sh"
+cdi=$ECT_BUILD/erdma-cdi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mk=mknod=0
+[ "$(id -u)" = 0 ] && mk=mknod=1
+
+printf '%-8s %12s %12s %14s\n' devices median_ms per_dev_us peak_rss_kib
+for n in 1 8 64 256; do
+	h=$tmp/h$n
+	fakehost_init "$h"
+	for ((i = 0; i < n; i++)); do
+		if [ $i -lt 32 ]; then
+			fakehost_add_device "$h" $i "erdma_$i" $mk >/dev/null
+		else
+			fakehost_add_device "$h" $i "erdma_$i" major=511 minor=$((i - 32)) $mk >/dev/null
+		fi
+	done
+	fakehost_add_rdma_cm "$h" 241 $mk
+	cmd="$cdi generate --sysfs-root $h/sys --dev-root /dev --output $tmp/spec$n.yaml"
+	hyperfine -N -w 20 -r 200 --export-json "$tmp/r$n.json" "$cmd" >/dev/null 2>&1
+	med=$(/usr/bin/python3 -c "import json,sys; print('%.3f' % (json.load(open(sys.argv[1]))['results'][0]['median']*1000))" "$tmp/r$n.json")
+	rss=$( { /usr/bin/time -f %M $cmd; } 2>&1 | tail -1)
+	per=$(/usr/bin/python3 -c "print('%.1f' % ($med*1000/$n))")
+	printf '%-8s %12s %12s %14s\n' "$n" "$med" "$per" "$rss"
+done

@@ -1,0 +1,375 @@
+/* erdma-cdi: lists the host's eRDMA devices and writes a CDI spec for them.
+ * Parses the command line, calls lib/ (discovery, spec, serialisers) and
+ * reports each failure once. Exit: 0 ok, 1 failure, 2 usage error. */
+#include "cdi.h"
+#include "cleanup.h"
+#include "fileio.h"
+#include "json.h"
+#include "list.h"
+#include "log.h"
+#include "rdma.h"
+#include "xalloc.h"
+#include "yaml.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef ECT_VERSION
+#define ECT_VERSION "0.1.0"
+#endif
+
+enum { EXIT_USAGE = 2 };
+enum format { FORMAT_AUTO, FORMAT_JSON, FORMAT_YAML };
+
+static const char usage_text[] =
+    "Usage: erdma-cdi list [--json] [OPTIONS]\n"
+    "       erdma-cdi generate [--output FILE] [--format json|yaml] [OPTIONS]\n"
+    "       erdma-cdi --help | --version\n"
+    "\n"
+    "list      show the RDMA devices and the CDI names that select them\n"
+    "generate  write a CDI spec (stdout, or FILE atomically)\n"
+    "\n"
+    "Options:\n"
+    "  --json                          list: JSON instead of a table\n"
+    "  -o, --output FILE               generate: write FILE (mode 0644) instead of stdout\n"
+    "  -f, --format json|yaml          generate: output format (default: from FILE's\n"
+    "                                  extension .json/.yaml/.yml, else yaml)\n"
+    "  --vendor V                      CDI vendor (default " ECT_CDI_VENDOR ")\n"
+    "  --class C                       CDI class (default " ECT_CDI_CLASS ")\n"
+    "  --device-name-strategy S        ibdev (default), index or both\n"
+    "  --driver LIST|any               devices bound to these drivers (comma list);\n"
+    "                                  default: eRDMA (PCI ID 1ded:107f or driver erdma)\n"
+    "  --sysfs-root DIR                read sysfs under DIR (default /sys)\n"
+    "  --dev-root DIR                  device nodes under DIR (default /dev); another\n"
+    "                                  root adds hostPath to each node\n"
+    "  --debug                         debug messages on stderr\n"
+    "  -h, --help                      this text\n"
+    "  --version                       the version\n"
+    "\n"
+    "A generated spec usually lives in /var/run/cdi/erdma.yaml; see erdma-cdi(1).\n";
+
+struct args {
+        bool list, json;
+        enum format format;
+        const char *output;
+        struct ect_cdi_opts cdi;
+        const char *drivers;
+        char *sysfs_root, *dev_root;
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+        fprintf(stderr, "erdma-cdi: ");
+        fprintf(stderr, fmt, arg);
+        fprintf(stderr, "\nTry 'erdma-cdi --help'.\n");
+        return EXIT_USAGE;
+}
+
+/* An absolute path for a root given on the command line: it ends up in
+ * hostPath, which the engine reads from another working directory. */
+static char *absolute(const char *p)
+{
+        cleanup_free char *cwd = NULL;
+
+        if (p[0] == '/')
+                return xstrdup(p);
+        cwd = getcwd(NULL, 0);
+        if (!cwd)
+                return xstrdup(p); /* lib/cdi.c refuses it with a message */
+        return xasprintf("%s/%s", cwd, p);
+}
+
+/* Returns 0 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, struct args *a)
+{
+        enum {
+                OPT_JSON = 256,
+                OPT_VENDOR,
+                OPT_CLASS,
+                OPT_STRATEGY,
+                OPT_DRIVER,
+                OPT_SYSFS,
+                OPT_DEV,
+                OPT_DEBUG,
+                OPT_VERSION
+        };
+        static const struct option opts[] = {
+            {"json", no_argument, NULL, OPT_JSON},
+            {"output", required_argument, NULL, 'o'},
+            {"format", required_argument, NULL, 'f'},
+            {"vendor", required_argument, NULL, OPT_VENDOR},
+            {"class", required_argument, NULL, OPT_CLASS},
+            {"device-name-strategy", required_argument, NULL, OPT_STRATEGY},
+            {"driver", required_argument, NULL, OPT_DRIVER},
+            {"sysfs-root", required_argument, NULL, OPT_SYSFS},
+            {"dev-root", required_argument, NULL, OPT_DEV},
+            {"debug", no_argument, NULL, OPT_DEBUG},
+            {"help", no_argument, NULL, 'h'},
+            {"version", no_argument, NULL, OPT_VERSION},
+            {NULL, 0, NULL, 0},
+        };
+        int c, n;
+
+        if (argc < 2)
+                return usage_error("%s", "missing command: list or generate");
+        if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+                fputs(usage_text, stdout);
+                return EXIT_SUCCESS;
+        }
+        if (strcmp(argv[1], "--version") == 0) {
+                printf("erdma-cdi %s\n", ECT_VERSION);
+                return EXIT_SUCCESS;
+        }
+        if (strcmp(argv[1], "list") == 0)
+                a->list = true;
+        else if (strcmp(argv[1], "generate") != 0)
+                return usage_error("unknown command '%s' (list or generate)", argv[1]);
+
+        opterr = 0;
+        optind = 2;
+        while ((c = getopt_long(argc, argv, ":o:f:h", opts, NULL)) != -1) {
+                switch (c) {
+                case OPT_JSON:
+                        if (!a->list)
+                                return usage_error("%s", "--json belongs to 'list'");
+                        a->json = true;
+                        break;
+                case 'o':
+                        if (a->list)
+                                return usage_error("%s", "--output belongs to 'generate'");
+                        a->output = optarg;
+                        break;
+                case 'f':
+                        if (a->list)
+                                return usage_error("%s", "--format belongs to 'generate'");
+                        if (strcmp(optarg, "json") == 0)
+                                a->format = FORMAT_JSON;
+                        else if (strcmp(optarg, "yaml") == 0)
+                                a->format = FORMAT_YAML;
+                        else
+                                return usage_error("unknown format '%s' (json or yaml)", optarg);
+                        break;
+                case OPT_VENDOR:
+                        if (!ect_cdi_valid_vendor(optarg))
+                                return usage_error(
+                                    "invalid CDI vendor '%s': letters, digits, '_', '-' and "
+                                    "'.', starting with a letter, ending with a letter or "
+                                    "digit",
+                                    optarg);
+                        a->cdi.vendor = optarg;
+                        break;
+                case OPT_CLASS:
+                        if (!ect_cdi_valid_class(optarg))
+                                return usage_error(
+                                    "invalid CDI class '%s': letters, digits, '_', '-' and "
+                                    "'.', starting with a letter, ending with a letter or "
+                                    "digit, at most 63 characters",
+                                    optarg);
+                        a->cdi.class = optarg;
+                        break;
+                case OPT_STRATEGY:
+                        n = ect_cdi_parse_naming(optarg);
+                        if (n < 0)
+                                return usage_error(
+                                    "unknown device name strategy '%s' (ibdev, index or both)",
+                                    optarg);
+                        a->cdi.naming = (enum ect_cdi_naming)n;
+                        break;
+                case OPT_DRIVER:
+                        a->drivers = optarg;
+                        break;
+                case OPT_SYSFS:
+                        free(a->sysfs_root);
+                        a->sysfs_root = absolute(optarg);
+                        break;
+                case OPT_DEV:
+                        free(a->dev_root);
+                        a->dev_root = absolute(optarg);
+                        break;
+                case OPT_DEBUG:
+                        ect_log_set_level(ECT_LOG_DEBUG);
+                        break;
+                case 'h':
+                        fputs(usage_text, stdout);
+                        return EXIT_SUCCESS;
+                case OPT_VERSION:
+                        printf("erdma-cdi %s\n", ECT_VERSION);
+                        return EXIT_SUCCESS;
+                case ':':
+                        return usage_error("option '%s' needs a value", argv[optind - 1]);
+                default:
+                        return usage_error("unknown option '%s'", argv[optind - 1]);
+                }
+        }
+        if (optind < argc)
+                return usage_error("unexpected argument '%s'", argv[optind]);
+        a->cdi.dev_root = a->dev_root;
+        return -1;
+}
+
+static const char *filter_text(const char *drivers)
+{
+        return drivers && *drivers ? drivers : "erdma (PCI ID 1ded:107f or driver erdma)";
+}
+
+/* Discovers and reports what discovery had to say; exit status on failure. */
+static int discover(const struct args *a, struct ect_host **ret)
+{
+        struct ect_discover_opts o = {
+            .sysfs_root = a->sysfs_root, .dev_root = a->dev_root, .drivers = a->drivers};
+        struct ect_error *err = NULL;
+        struct ect_host *h = NULL;
+
+        if (ect_rdma_discover(&o, &h, &err) < 0) {
+                log_error_err(err);
+                ect_error_free(&err);
+                return EXIT_FAILURE;
+        }
+        for (size_t i = 0; i < h->n_warnings; i++)
+                log_warn("%s", h->warnings[i]);
+        if (h->n_filtered > 0)
+                log_info("%zu RDMA device(s) left out by the driver filter %s (--driver any "
+                         "selects every RDMA device)",
+                         h->n_filtered, filter_text(a->drivers));
+        *ret = h;
+        return 0;
+}
+
+static void no_device(const struct args *a, const struct ect_host *h)
+{
+        log_error("no RDMA device matches: looked at %s/class/infiniband_verbs with driver "
+                  "filter %s; %zu RDMA device(s) seen, %zu left out by the filter",
+                  h->sysfs_root ? h->sysfs_root : ECT_SYSFS_ROOT, filter_text(a->drivers),
+                  h->n_devices + h->n_filtered, h->n_filtered);
+}
+
+static int cmd_list(const struct args *a)
+{
+        cleanup_host struct ect_host *h = NULL;
+        int r = discover(a, &h);
+
+        if (r)
+                return r;
+        if (a->json) {
+                cleanup_json struct ect_json *j = cdi_list_json(h, &a->cdi);
+                cleanup_free char *s = NULL;
+                struct ect_error *err = NULL;
+
+                if (ect_json_emit(j, true, &s, NULL, &err) < 0) {
+                        log_error_err(err);
+                        ect_error_free(&err);
+                        return EXIT_FAILURE;
+                }
+                fputs(s, stdout);
+        } else {
+                cdi_list_table(stdout, h, &a->cdi);
+        }
+        if (fflush(stdout) != 0) {
+                log_error("cannot write the list: %m");
+                return EXIT_FAILURE;
+        }
+        if (h->n_devices == 0) {
+                no_device(a, h);
+                return EXIT_FAILURE;
+        }
+        return EXIT_SUCCESS;
+}
+
+static enum format format_of(const struct args *a)
+{
+        const char *base, *dot;
+
+        if (a->format != FORMAT_AUTO || !a->output)
+                return a->format == FORMAT_JSON ? FORMAT_JSON : FORMAT_YAML;
+        base = strrchr(a->output, '/');
+        base = base ? base + 1 : a->output;
+        dot = strrchr(base, '.');
+        if (dot && strcmp(dot, ".json") == 0)
+                return FORMAT_JSON;
+        if (!dot || (strcmp(dot, ".yaml") != 0 && strcmp(dot, ".yml") != 0))
+                log_warn("'%s' does not end in .json or .yaml: writing YAML, but engines only "
+                         "read *.json and *.yaml from their CDI directories",
+                         a->output);
+        return FORMAT_YAML;
+}
+
+static int cmd_generate(const struct args *a)
+{
+        cleanup_host struct ect_host *h = NULL;
+        cleanup_json struct ect_json *spec = NULL;
+        cleanup_free char *buf = NULL;
+        struct ect_error *err = NULL;
+        char **warnings = NULL;
+        enum format fmt = format_of(a);
+        const char *version;
+        size_t len = 0;
+        int r = discover(a, &h);
+
+        if (r)
+                return r;
+        if (h->n_devices == 0) {
+                no_device(a, h);
+                return EXIT_FAILURE;
+        }
+        r = ect_cdi_build(h, &a->cdi, &spec, &warnings, &err);
+        for (char **w = warnings; w && *w; w++)
+                log_warn("%s", *w);
+        ect_cdi_strv_free(warnings);
+        if (r < 0) {
+                log_error_err(err);
+                ect_error_free(&err);
+                return EXIT_FAILURE;
+        }
+        version = ect_json_str(ect_json_get(spec, "cdiVersion"));
+        if (strcmp(version, "0.5.0") > 0)
+                log_warn("the spec needs cdiVersion %s: Podman 4.3 and other engines built on "
+                         "CDI before 0.6 skip it without a word",
+                         version);
+        r = fmt == FORMAT_JSON ? ect_json_emit(spec, true, &buf, &len, &err)
+                               : ect_yaml_emit(spec, &buf, &len, &err);
+        if (r >= 0 && a->output && strcmp(a->output, "-") != 0) {
+                r = ect_write_file_atomic(a->output, buf, len, 0644, &err);
+                if (r < 0)
+                        ect_error_wrap(&err, "cannot write the spec (an older file there is "
+                                             "left as it was)");
+        } else if (r >= 0) {
+                if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
+                        log_error("cannot write the spec to stdout: %m");
+                        return EXIT_FAILURE;
+                }
+        }
+        if (r < 0) {
+                log_error_err(err);
+                ect_error_free(&err);
+                return EXIT_FAILURE;
+        }
+        if (a->output && strcmp(a->output, "-") != 0)
+                log_info("wrote %s: kind %s/%s, %zu device name(s) and \"all\", cdiVersion %s",
+                         a->output, a->cdi.vendor ? a->cdi.vendor : ECT_CDI_VENDOR,
+                         a->cdi.class ? a->cdi.class : ECT_CDI_CLASS,
+                         ect_json_get(spec, "devices")->n - 1, version);
+        return EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+        struct args a = {0};
+        const char *lvl;
+        int r;
+
+        ect_log_init("erdma-cdi");
+        ect_log_set_level(ECT_LOG_INFO);
+        lvl = secure_getenv("ERDMA_LOG_LEVEL");
+        if (lvl && ect_log_parse_level(lvl) >= 0)
+                ect_log_set_level((enum ect_log_level)ect_log_parse_level(lvl));
+        r = parse_args(argc, argv, &a);
+        if (r < 0)
+                r = a.list ? cmd_list(&a) : cmd_generate(&a);
+        free(a.sysfs_root);
+        free(a.dev_root);
+        return r;
+}

@@ -1,0 +1,32 @@
+# erdma-probe runs inside arbitrary images (busybox, Alpine): it is linked
+# statically, with the erdma provider built in (probe/README says why and
+# what that costs). A sanitizer build cannot be static: it links
+# dynamically and libibverbs loads providers the usual way.
+PROGRAMS += $(BUILD)/erdma-probe
+
+PROBE_OBJS := $(BUILD)/probe/probe.o
+PROBE_VERBS_OBJ := $(BUILD)/probe/verbs.o
+
+ifeq ($(SANITIZE),)
+comma := ,
+# glibc functions that need NSS (dlopen of the image's libnss_*) in a static
+# binary; referenced by librdmacm/libnl/libibverbs code the probe never runs.
+PROBE_NSS := getaddrinfo freeaddrinfo getnameinfo getprotobyname getprotobynumber
+PROBE_LINK := -static-pie
+PROBE_LIBS := -Wl,--start-group -l:libyajl_s.a -libverbs -lerdma-rdmav34 -lrdmacm \
+              -lnl-route-3 -lnl-3 -Wl,--end-group -lpthread \
+              $(addprefix -Wl$(comma)--wrap=,$(PROBE_NSS))
+$(PROBE_VERBS_OBJ): ALL_CPPFLAGS += -DRDMA_STATIC_PROVIDERS=erdma
+else
+PROBE_LINK :=
+PROBE_LIBS := $(LIBS) $(shell $(PKG_CONFIG) --libs libibverbs librdmacm)
+endif
+
+$(BUILD)/erdma-probe: $(BUILD)/probe/main.o $(PROBE_OBJS) $(PROBE_VERBS_OBJ) $(LIBECT)
+	$(CC) $(ALL_LDFLAGS) $(PROBE_LINK) -o $@ $^ $(PROBE_LIBS)
+
+# The unit test drives probe.o with a fake verbs layer: no libibverbs.
+$(BUILD)/tests/test_probe: $(BUILD)/tests/unit/test_probe.o $(PROBE_OBJS) $(LIBECT)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(UNIT_LIBS)
+$(BUILD)/tests/unit/test_probe.o: ALL_CPPFLAGS += -Iprobe
