@@ -37,9 +37,6 @@ LIBECT   := $(BUILD)/libect.a
 
 .DEFAULT_GOAL := all
 PROGRAMS :=
-# module.mk files hold the first rules in this file: without this, a plain
-# `make` would build only the first program.
-.DEFAULT_GOAL := all
 # Each program directory describes itself in module.mk: it appends its binary
 # to PROGRAMS and gives the link rule. Keeps program-specific flags (the
 # static probe) out of this file.
