@@ -13,6 +13,8 @@ static const char *prog = "erdma";
 static enum ect_log_level max_level = ECT_LOG_WARN;
 static int file_fd = -1;
 static int file_json;
+static int extra_fd = -1;
+static enum ect_log_level stderr_max = ECT_LOG_DEBUG;
 
 static const char *const names[] = {"error", "warning", "info", "debug"};
 
@@ -89,6 +91,31 @@ static void to_file(enum ect_log_level level, const char *msg)
         write_all(file_fd, line, strlen(line));
 }
 
+void ect_log_set_stderr_level(enum ect_log_level level)
+{
+        stderr_max = level;
+}
+
+void ect_log_set_extra_file(int fd)
+{
+        extra_fd = fd;
+}
+
+static void to_extra(enum ect_log_level level, const char *msg)
+{
+        cleanup_free char *line = NULL;
+        char ts[64];
+        struct timespec now;
+        struct tm tm;
+
+        clock_gettime(CLOCK_REALTIME, &now);
+        gmtime_r(&now.tv_sec, &tm);
+        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+        line = xasprintf("%s.%06ldZ %s[%ld]: %s: %s\n", ts, now.tv_nsec / 1000, prog,
+                         (long)getpid(), names[level], msg);
+        write_all(extra_fd, line, strlen(line));
+}
+
 void ect_log_write(enum ect_log_level level, const char *file, int line, const char *fmt, ...)
 {
         cleanup_free char *msg = NULL;
@@ -106,9 +133,12 @@ void ect_log_write(enum ect_log_level level, const char *file, int line, const c
                 out = xasprintf("%s: %s\n", prog, msg);
         else
                 out = xasprintf("%s: %s: %s\n", prog, names[level], msg);
-        write_all(STDERR_FILENO, out, strlen(out));
+        if (level <= stderr_max)
+                write_all(STDERR_FILENO, out, strlen(out));
         if (file_fd >= 0)
                 to_file(level, msg);
+        if (extra_fd >= 0)
+                to_extra(level, msg);
 }
 
 void log_error_err(const struct ect_error *err)

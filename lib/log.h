@@ -13,6 +13,13 @@ int ect_log_parse_level(const char *s);
 /* Additionally copies every line to fd (the shim's --log file), formatted as
  * runc formats its log: JSON lines when json is true. -1 turns it off. */
 void ect_log_set_file(int fd, int json);
+/* Also appends every line, as "TIME PROG[PID]: level: msg", to fd (the
+ * configuration's log-file). -1 turns it off. */
+void ect_log_set_extra_file(int fd);
+/* Caps what reaches stderr (default: everything the level lets through).
+ * The runtime shim's stderr is the container's stderr during create, so it
+ * keeps stderr to errors and sends the rest to its log files. */
+void ect_log_set_stderr_level(enum ect_log_level level);
 void ect_log_write(enum ect_log_level level, const char *file, int line, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 

@@ -1,0 +1,371 @@
+#include "ocispec.h"
+#include "cleanup.h"
+#include "fileio.h"
+#include "xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void ect_oci_free(struct ect_oci_doc *d)
+{
+        if (!d)
+                return;
+        free(d->path);
+        ect_json_free(d->root);
+        free(d);
+}
+
+int ect_oci_parse(const char *buf, size_t len, const char *path, struct ect_oci_doc **ret,
+                  struct ect_error **err)
+{
+        struct ect_json *root = NULL;
+        struct ect_oci_doc *d;
+
+        if (ect_json_parse(buf, len, &root, err) < 0)
+                return ect_error_wrap(err, "%s", path);
+        if (!ect_json_is(root, ECT_JSON_OBJECT)) {
+                int r = ect_error_set(err, EINVAL, "%s: expected a JSON object, got %s", path,
+                                      ect_json_type_name(root));
+                ect_json_free(root);
+                return r;
+        }
+        d = xcalloc(1, sizeof *d);
+        d->path = xstrdup(path);
+        d->root = root;
+        d->mode = 0644;
+        /* Docker and containerd write one line, `runc spec` indents: keep
+         * what a person reading the file is used to. */
+        d->pretty = len > 2 && memchr(buf, '\n', len - 1) != NULL;
+        *ret = d;
+        return 0;
+}
+
+int ect_oci_read(const char *bundle, char **ret_buf, size_t *ret_len, char **ret_path,
+                 mode_t *ret_mode, struct ect_error **err)
+{
+        cleanup_close int dfd = -1;
+        cleanup_close int fd = -1;
+        cleanup_free char *path = NULL;
+        struct stat st;
+
+        if (!bundle || !*bundle)
+                bundle = ".";
+        path = xasprintf("%s/config.json", bundle);
+        dfd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return ect_error_set(err, errno, "bundle '%s'", bundle);
+        fd = openat(dfd, "config.json", O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return ect_error_set(err, errno, "open '%s'", path);
+        if (fstat(fd, &st) < 0)
+                return ect_error_set(err, errno, "stat '%s'", path);
+        if (!S_ISREG(st.st_mode))
+                return ect_error_set(err, EINVAL, "'%s' is not a regular file", path);
+        if (st.st_size > ECT_OCI_MAX_SIZE)
+                return ect_error_set(err, EFBIG, "'%s' is larger than %d bytes", path,
+                                     ECT_OCI_MAX_SIZE);
+        if (ect_read_fd(fd, path, ECT_OCI_MAX_SIZE, ret_buf, ret_len, err) < 0)
+                return -1 - (*err)->code;
+        *ret_mode = st.st_mode & 07777;
+        *ret_path = steal_ptr(&path);
+        return 0;
+}
+
+int ect_oci_load(const char *bundle, struct ect_oci_doc **ret, struct ect_error **err)
+{
+        cleanup_free char *buf = NULL;
+        cleanup_free char *path = NULL;
+        size_t len = 0;
+        mode_t mode = 0;
+
+        if (ect_oci_read(bundle, &buf, &len, &path, &mode, err) < 0 ||
+            ect_oci_parse(buf, len, path, ret, err) < 0)
+                return -1 - (*err)->code;
+        (*ret)->mode = mode;
+        return 0;
+}
+
+const struct ect_json *ect_oci_annotations(const struct ect_oci_doc *d)
+{
+        return ect_json_get(d->root, "annotations");
+}
+
+const struct ect_json *ect_oci_env(const struct ect_oci_doc *d)
+{
+        return ect_json_get(ect_json_get(d->root, "process"), "env");
+}
+
+/* Object (or array) at key inside obj, created when missing or null. */
+static struct ect_json *need(struct ect_json *obj, const char *where, const char *key,
+                             enum ect_json_type type, struct ect_error **err)
+{
+        struct ect_json *v = ect_json_get(obj, key);
+        if (ect_json_is(v, ECT_JSON_NULL))
+                return ect_json_set(obj, key, ect_json_new(type));
+        v = ect_json_ensure(obj, key, type);
+        if (!v)
+                ect_error_set(err, EINVAL, "%s%s: expected %s, got %s", where, key,
+                              type == ECT_JSON_ARRAY ? "an array" : "an object",
+                              ect_json_type_name(ect_json_get(obj, key)));
+        return v;
+}
+
+static bool str_is(const struct ect_json *j, const char *s)
+{
+        const char *v = ect_json_str(j);
+        return v && strcmp(v, s) == 0;
+}
+
+static int add_device(const char *file, struct ect_json *devices, const struct ect_edit_node *n,
+                      bool *changed, struct ect_error **err)
+{
+        struct ect_json *e;
+
+        for (size_t i = 0; i < devices->n; i++) {
+                const struct ect_json *d = devices->v[i];
+                int64_t maj = -1, min = -1;
+                if (!ect_json_is(d, ECT_JSON_OBJECT))
+                        return ect_error_set(err, EINVAL,
+                                             "%s: linux.devices[%zu]: expected an object, got %s",
+                                             file, i, ect_json_type_name(d));
+                if (!str_is(ect_json_get(d, "path"), n->path))
+                        continue;
+                (void)ect_json_i64(ect_json_get(d, "major"), &maj);
+                (void)ect_json_i64(ect_json_get(d, "minor"), &min);
+                if ((str_is(ect_json_get(d, "type"), "c") ||
+                     str_is(ect_json_get(d, "type"), "u")) &&
+                    maj == (int64_t)n->major && min == (int64_t)n->minor)
+                        return 0; /* from --device or CDI, or our earlier run */
+                return ect_error_set(err, EEXIST,
+                                     "%s: linux.devices already has '%s' as another device "
+                                     "(type %s, %lld:%lld), not c %u:%u",
+                                     file, n->path,
+                                     ect_json_str(ect_json_get(d, "type"))
+                                             ? ect_json_str(ect_json_get(d, "type"))
+                                             : "?",
+                                     (long long)maj, (long long)min, n->major, n->minor);
+        }
+        e = ect_json_append(devices, ect_json_new(ECT_JSON_OBJECT));
+        ect_json_set(e, "path", ect_json_new_str(n->path));
+        ect_json_set(e, "type", ect_json_new_str("c"));
+        ect_json_set(e, "major", ect_json_new_u64(n->major));
+        ect_json_set(e, "minor", ect_json_new_u64(n->minor));
+        ect_json_set(e, "fileMode", ect_json_new_u64(0666));
+        ect_json_set(e, "uid", ect_json_new_u64(0));
+        ect_json_set(e, "gid", ect_json_new_u64(0));
+        *changed = true;
+        return 0;
+}
+
+/* Does a cgroup rule apply to c major:minor? Wildcards: type "a" or absent,
+ * major/minor absent, null or -1 (runc's semantics). */
+static bool rule_matches(const struct ect_json *r, unsigned major, unsigned minor)
+{
+        const struct ect_json *t = ect_json_get(r, "type");
+        const struct ect_json *ma = ect_json_get(r, "major");
+        const struct ect_json *mi = ect_json_get(r, "minor");
+        int64_t v;
+
+        if (t && !ect_json_is(t, ECT_JSON_NULL) && !str_is(t, "a") && !str_is(t, "c") &&
+            !str_is(t, ""))
+                return false;
+        if (ma && !ect_json_is(ma, ECT_JSON_NULL) && ect_json_i64(ma, &v) && v != -1 &&
+            v != (int64_t)major)
+                return false;
+        if (mi && !ect_json_is(mi, ECT_JSON_NULL) && ect_json_i64(mi, &v) && v != -1 &&
+            v != (int64_t)minor)
+                return false;
+        return true;
+}
+
+static int add_rule(const char *file, struct ect_json *rules, const struct ect_edit_node *n,
+                    bool *changed, struct ect_error **err)
+{
+        bool covered = false;
+        struct ect_json *e;
+
+        /* Rules apply in order, a later one overriding an earlier one: ours
+         * is in force when an allow with r and w follows the last deny that
+         * could take r or w away. */
+        for (size_t i = 0; i < rules->n; i++) {
+                const struct ect_json *r = rules->v[i];
+                const struct ect_json *acc;
+                const char *a;
+                bool allow;
+                if (!ect_json_is(r, ECT_JSON_OBJECT))
+                        return ect_error_set(err, EINVAL,
+                                             "%s: linux.resources.devices[%zu]: expected an "
+                                             "object, got %s",
+                                             file, i, ect_json_type_name(r));
+                if (!rule_matches(r, n->major, n->minor))
+                        continue;
+                allow = ect_json_is(ect_json_get(r, "allow"), ECT_JSON_TRUE);
+                acc = ect_json_get(r, "access");
+                a = ect_json_str(acc);
+                if (!acc || ect_json_is(acc, ECT_JSON_NULL) || (a && !*a))
+                        a = "rwm";
+                if (!a)
+                        continue;
+                if (allow && strchr(a, 'r') && strchr(a, 'w'))
+                        covered = true;
+                else if (!allow && (strchr(a, 'r') || strchr(a, 'w')))
+                        covered = false;
+        }
+        if (covered)
+                return 0;
+        e = ect_json_append(rules, ect_json_new(ECT_JSON_OBJECT));
+        ect_json_set(e, "allow", ect_json_new_bool(true));
+        ect_json_set(e, "type", ect_json_new_str("c"));
+        ect_json_set(e, "major", ect_json_new_u64(n->major));
+        ect_json_set(e, "minor", ect_json_new_u64(n->minor));
+        ect_json_set(e, "access", ect_json_new_str("rw"));
+        *changed = true;
+        return 0;
+}
+
+static int raise_field(const char *file, size_t i, struct ect_json *rl, const char *key,
+                       uint64_t want, bool *changed, struct ect_error **err)
+{
+        const struct ect_json *v = ect_json_get(rl, key);
+        uint64_t cur = 0;
+
+        if (v && !ect_json_u64(v, &cur))
+                return ect_error_set(err, EINVAL,
+                                     "%s: process.rlimits[%zu] (RLIMIT_MEMLOCK): '%s' is not an "
+                                     "unsigned integer",
+                                     file, i, key);
+        if (v && cur >= want)
+                return 0;
+        ect_json_set(rl, key, ect_json_new_u64(want));
+        *changed = true;
+        return 0;
+}
+
+static int raise_memlock(const char *file, struct ect_json *process, uint64_t want,
+                         bool *changed, struct ect_error **err)
+{
+        struct ect_json *rls = need(process, "process.", "rlimits", ECT_JSON_ARRAY, err);
+        bool found = false;
+        struct ect_json *e;
+
+        if (!rls)
+                return ect_error_wrap(err, "%s", file);
+        for (size_t i = 0; i < rls->n; i++) {
+                struct ect_json *rl = rls->v[i];
+                if (!ect_json_is(rl, ECT_JSON_OBJECT))
+                        return ect_error_set(err, EINVAL,
+                                             "%s: process.rlimits[%zu]: expected an object, "
+                                             "got %s",
+                                             file, i, ect_json_type_name(rl));
+                if (!str_is(ect_json_get(rl, "type"), "RLIMIT_MEMLOCK"))
+                        continue;
+                found = true;
+                if (raise_field(file, i, rl, "hard", want, changed, err) < 0 ||
+                    raise_field(file, i, rl, "soft", want, changed, err) < 0)
+                        return -1 - (*err)->code;
+        }
+        if (found)
+                return 0;
+        e = ect_json_append(rls, ect_json_new(ECT_JSON_OBJECT));
+        ect_json_set(e, "type", ect_json_new_str("RLIMIT_MEMLOCK"));
+        ect_json_set(e, "hard", ect_json_new_u64(want));
+        ect_json_set(e, "soft", ect_json_new_u64(want));
+        *changed = true;
+        return 0;
+}
+
+static int add_caps(const char *file, struct ect_json *process, const struct ect_edits *ed,
+                    bool *changed, struct ect_error **err)
+{
+        static const char *const sets[] = {"bounding", "effective", "permitted"};
+        struct ect_json *caps = ect_json_get(process, "capabilities");
+
+        if (ed->n_capabilities == 0 || !caps || ect_json_is(caps, ECT_JSON_NULL))
+                return 0;
+        if (!ect_json_is(caps, ECT_JSON_OBJECT))
+                return ect_error_set(err, EINVAL,
+                                     "%s: process.capabilities: expected an object, got %s",
+                                     file, ect_json_type_name(caps));
+        for (size_t s = 0; s < 3; s++) {
+                struct ect_json *set =
+                        need(caps, "process.capabilities.", sets[s], ECT_JSON_ARRAY, err);
+                if (!set)
+                        return ect_error_wrap(err, "%s", file);
+                for (size_t c = 0; c < ed->n_capabilities; c++) {
+                        bool have = false;
+                        for (size_t i = 0; i < set->n && !have; i++)
+                                have = str_is(set->v[i], ed->capabilities[c]);
+                        if (!have) {
+                                ect_json_append(set, ect_json_new_str(ed->capabilities[c]));
+                                *changed = true;
+                        }
+                }
+        }
+        return 0;
+}
+
+int ect_oci_apply(struct ect_oci_doc *d, const struct ect_edits *edits, bool *ret_changed,
+                  struct ect_error **err)
+{
+        struct ect_json *linux_, *devices, *res, *rules, *process;
+        bool changed = false;
+        const char *f = d->path;
+
+        if (!edits) {
+                *ret_changed = false;
+                return 0;
+        }
+        if (!(linux_ = need(d->root, "", "linux", ECT_JSON_OBJECT, err)) ||
+            !(devices = need(linux_, "linux.", "devices", ECT_JSON_ARRAY, err)) ||
+            !(res = need(linux_, "linux.", "resources", ECT_JSON_OBJECT, err)) ||
+            !(rules = need(res, "linux.resources.", "devices", ECT_JSON_ARRAY, err)) ||
+            !(process = need(d->root, "", "process", ECT_JSON_OBJECT, err)))
+                return ect_error_wrap(err, "%s", f);
+        for (size_t i = 0; i < edits->n_nodes; i++) {
+                if (add_device(f, devices, &edits->nodes[i], &changed, err) < 0 ||
+                    add_rule(f, rules, &edits->nodes[i], &changed, err) < 0)
+                        return -1 - (*err)->code;
+        }
+        if (raise_memlock(f, process, edits->memlock, &changed, err) < 0 ||
+            add_caps(f, process, edits, &changed, err) < 0)
+                return -1 - (*err)->code;
+        *ret_changed = changed;
+        return 0;
+}
+
+bool ect_oci_memlock(const struct ect_oci_doc *d, uint64_t *ret_soft, uint64_t *ret_hard)
+{
+        const struct ect_json *rls = ect_json_get(ect_json_get(d->root, "process"), "rlimits");
+        bool found = false;
+        uint64_t soft = 0, hard = 0;
+
+        if (!ect_json_is(rls, ECT_JSON_ARRAY))
+                return false;
+        for (size_t i = 0; i < rls->n; i++) {
+                uint64_t s = 0, h = 0;
+                if (!str_is(ect_json_get(rls->v[i], "type"), "RLIMIT_MEMLOCK"))
+                        continue;
+                found = true;
+                if (ect_json_u64(ect_json_get(rls->v[i], "soft"), &s) && s > soft)
+                        soft = s;
+                if (ect_json_u64(ect_json_get(rls->v[i], "hard"), &h) && h > hard)
+                        hard = h;
+        }
+        if (found) {
+                *ret_soft = soft;
+                *ret_hard = hard;
+        }
+        return found;
+}
+
+int ect_oci_save(const struct ect_oci_doc *d, struct ect_error **err)
+{
+        cleanup_free char *buf = NULL;
+        size_t len = 0;
+
+        if (ect_json_emit(d->root, d->pretty, &buf, &len, err) < 0)
+                return ect_error_wrap(err, "%s", d->path);
+        return ect_write_file_atomic(d->path, buf, len, d->mode, err);
+}

@@ -1,0 +1,77 @@
+/* A bundle's config.json as a document we edit and write back.
+ *
+ * config.json comes from the engine, but its contents (env, annotations,
+ * anything from the image) are the container's: it is read with a bound
+ * and parsed strictly, and everything we do not touch is written back with
+ * the same meaning (lib/json.h keeps key order, number text, unicode). */
+#pragma once
+#include "edits.h"
+#include "error.h"
+#include "json.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Docker and containerd write a few KiB; the bound only keeps a hostile or
+ * broken file from eating memory. 16 MiB leaves room for huge annotation
+ * sets (a 1 MiB config.json is benchmarked). */
+#define ECT_OCI_MAX_SIZE (16 * 1024 * 1024)
+
+struct ect_oci_doc {
+        char *path;            /* "<bundle>/config.json" */
+        struct ect_json *root; /* an object */
+        mode_t mode;           /* permission bits of the file, kept on write */
+        bool pretty;           /* the file was indented: write it indented */
+};
+
+/* Reads and parses <bundle>/config.json (bundle NULL or "": the working
+ * directory). Errors name the file: missing bundle, not a regular file,
+ * larger than ECT_OCI_MAX_SIZE, invalid JSON with line and column, not an
+ * object. Caller frees with ect_oci_free. */
+int ect_oci_load(const char *bundle, struct ect_oci_doc **ret, struct ect_error **err);
+/* The first half of ect_oci_load: the bytes of <bundle>/config.json with
+ * the same checks, its path and mode, not parsed (the shim looks for a
+ * request in the raw text first). */
+int ect_oci_read(const char *bundle, char **ret_buf, size_t *ret_len, char **ret_path,
+                 mode_t *ret_mode, struct ect_error **err);
+/* Same from memory (tests, tools); path is used in messages. */
+int ect_oci_parse(const char *buf, size_t len, const char *path, struct ect_oci_doc **ret,
+                  struct ect_error **err);
+void ect_oci_free(struct ect_oci_doc *d);
+static inline void ect_oci_freep(struct ect_oci_doc **d)
+{
+        ect_oci_free(*d);
+}
+#define cleanup_oci __attribute__((cleanup(ect_oci_freep)))
+
+/* The inputs of selection: "annotations" (NULL when absent) and
+ * "process.env" (NULL when absent). Types are checked by ect_select. */
+const struct ect_json *ect_oci_annotations(const struct ect_oci_doc *d);
+const struct ect_json *ect_oci_env(const struct ect_oci_doc *d);
+
+/* Applies the edits to the tree, idempotently:
+ *  - linux.devices: {path, type "c", major, minor, fileMode 438, uid 0,
+ *    gid 0} unless an entry with that path exists; an entry with that path
+ *    but another type or number is an error;
+ *  - linux.resources.devices: {"allow":true,"type":"c","major","minor",
+ *    "access":"rw"} unless an allow rule for exactly that device with r and
+ *    w already follows the last deny rule;
+ *  - process.rlimits RLIMIT_MEMLOCK: soft and hard raised to
+ *    edits->memlock, never lowered; added when missing;
+ *  - process.capabilities bounding/effective/permitted: the extra
+ *    capabilities, when the config has a process.capabilities object
+ *    (without one, runc keeps the process's full set and there is nothing
+ *    to add).
+ * *ret_changed tells whether anything changed. Fails with a message naming
+ * the field when a field we must edit has the wrong type; the tree may then
+ * be partly edited, so the caller must not save it. */
+int ect_oci_apply(struct ect_oci_doc *d, const struct ect_edits *edits, bool *ret_changed,
+                  struct ect_error **err);
+/* The RLIMIT_MEMLOCK the process will get: the largest soft/hard among the
+ * config's entries; false when the config sets none. */
+bool ect_oci_memlock(const struct ect_oci_doc *d, uint64_t *ret_soft, uint64_t *ret_hard);
+
+/* Serialises (indented when the file was) and replaces the file atomically
+ * with the same mode. */
+int ect_oci_save(const struct ect_oci_doc *d, struct ect_error **err);

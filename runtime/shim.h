@@ -1,0 +1,13 @@
+/* erdma-container-runtime's flow: edit the bundle, then become the runtime. */
+#pragma once
+#include "config.h"
+#include "error.h"
+#include "runcargs.h"
+
+/* Edits <bundle>/config.json for create/run/restore when the container asks
+ * for eRDMA. On failure the file is unchanged. */
+int ect_shim_edit_bundle(const struct ect_config *cfg, const struct ect_runc_args *args,
+                         struct ect_error **err);
+/* Executes the configured low-level runtime with argv[1..] unchanged.
+ * Returns only on failure. */
+int ect_shim_exec(const struct ect_config *cfg, char *argv[], struct ect_error **err);

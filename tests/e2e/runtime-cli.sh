@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# erdma-container-runtime's own contract, without an engine (fast): the
+# arguments reach the runtime unchanged, pass-through commands do no
+# config.json work, bad input gives a clear error in stderr and in the --log
+# file (runc's JSON lines) and leaves config.json untouched, no request
+# leaves the file as it was, a second create changes nothing.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/tap.sh"
+. "$top/tests/lib/fakehost.sh"
+. "$top/tests/lib/rootfs.sh"
+
+need_root
+SHIM=$(ect_bin erdma-container-runtime)
+[ -x "$SHIM" ] || skip_all "build erdma-container-runtime first (make)"
+T=$(mktemp -d /tmp/ect-rt-cli.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+
+fakehost_standard "$T/host"
+# A runtime that records how it was called.
+cat >"$T/fake-runc" <<SH
+#!/bin/sh
+printf '%s\n' "\$@" >"$T/args"
+exit 0
+SH
+chmod +x "$T/fake-runc"
+conf() { # [MEMLOCK-JSON]
+	printf '{"sysfs-root":"%s","dev-root":"%s","memlock":%s,"runtime":"%s"}\n' \
+		"$T/host/sys" "$T/host/dev" "${1:-8388608}" "$T/fake-runc" >"$T/erdma.json"
+}
+conf
+export ERDMA_CONFIG=$T/erdma.json
+mkdir -p "$T/b"
+spec() { # ENV-JSON-ARRAY [EXTRA-TOP-LEVEL]
+	printf '{"ociVersion":"1.0.2","process":{"args":["sh"],"env":%s},"root":{"path":"rootfs"}%s}' "$1" "${2:-}" >"$T/b/config.json"
+	chmod 0640 "$T/b/config.json"
+}
+PREFIX=()
+shim() { rm -f "$T/args"; "${PREFIX[@]}" "$SHIM" "$@"; }
+
+# 1. arguments unchanged, edits done
+spec '["PATH=/bin","ERDMA_VISIBLE_DEVICES=erdma_1"]'
+shim --root "$T/state" --log "$T/log.json" --log-format json --systemd-cgroup create --bundle "$T/b" --pid-file "$T/pid" c1
+check_eq "create: the runtime gets the arguments unchanged" \
+	"--root $T/state --log $T/log.json --log-format json --systemd-cgroup create --bundle $T/b --pid-file $T/pid c1" \
+	"$(tr '\n' ' ' <"$T/args" | sed 's/ $//')"
+check_contains "create: uverbs1 added to linux.devices" "$(cat "$T/b/config.json")" '"path":"/dev/infiniband/uverbs1","type":"c","major":231,"minor":193,"fileMode":438'
+check_contains "create: memlock added" "$(cat "$T/b/config.json")" '{"type":"RLIMIT_MEMLOCK","hard":8388608,"soft":8388608}'
+check_eq "create: mode kept" "640" "$(stat -c %a "$T/b/config.json")"
+before=$(stat -c '%i %Y' "$T/b/config.json"); sum=$(md5sum <"$T/b/config.json")
+sleep 1
+(cd "$T/b" && shim run c1b)
+check_eq "run from the bundle directory, second time: file not rewritten" "$before $sum" "$(stat -c '%i %Y' "$T/b/config.json") $(md5sum <"$T/b/config.json")"
+
+# 2. no request: not rewritten
+spec '["PATH=/bin"]'
+before=$(stat -c '%i %Y' "$T/b/config.json"); sum=$(md5sum <"$T/b/config.json")
+sleep 1
+shim create -b "$T/b" c2
+check_eq "no request: file not rewritten" "$before $sum" "$(stat -c '%i %Y' "$T/b/config.json") $(md5sum <"$T/b/config.json")"
+check "no request: runtime called" [ -s "$T/args" ]
+
+# 3. pass-through: no config.json work even when the bundle is broken
+echo '{broken' >"$T/b/config.json"
+shim --root "$T/state" state c1
+check_eq "state passes through" "--root $T/state state c1" "$(tr '\n' ' ' <"$T/args" | sed 's/ $//')"
+shim delete --force c1
+check "delete passes through" [ -s "$T/args" ]
+
+# 4. errors: stderr and the --log file, config.json untouched, runtime not called
+fail_case() { # NAME EXPECTED-MESSAGE ARGS...
+	local name=$1 want=$2 st=0 err sum2
+	shift 2
+	rm -f "$T/log.json"
+	sum2=$(md5sum <"$T/b/config.json" 2>/dev/null || true)
+	err=$(shim --log "$T/log.json" --log-format json "$@" 2>&1 >/dev/null) || st=$?
+	check "$name: exit status non-zero" [ "$st" -ne 0 ]
+	check_contains "$name: stderr" "$err" "$want"
+	check_contains "$name: --log has a JSON error line" "$(cat "$T/log.json" 2>/dev/null)" '{"level":"error","msg":"'
+	check_contains "$name: --log names the cause" "$(cat "$T/log.json" 2>/dev/null)" "$want"
+	check "$name: runtime not called" [ ! -e "$T/args" ]
+	check_eq "$name: config.json unchanged" "$sum2" "$(md5sum <"$T/b/config.json" 2>/dev/null || true)"
+}
+printf '{"ociVersion":"1.0.2",\n "process":{"env":["ERDMA_VISIBLE_DEVICES=0"]' >"$T/b/config.json"
+fail_case "truncated config.json" "config.json: invalid JSON at line 2" create --bundle "$T/b" c3
+spec '["ERDMA_VISIBLE_DEVICES=erdma_0,erdma_5"]'
+fail_case "unknown device" "unknown eRDMA device 'erdma_5' (this host has: erdma_0 (index 0), erdma_1 (index 1))" create --bundle "$T/b" c4
+spec '["ERDMA_VISIBLE_DEVICES=0"]' ',"linux":{"devices":{}}'
+fail_case "wrong type in config.json" "linux.devices: expected an array, got object" create --bundle "$T/b" c5
+spec '["ERDMA_VISIBLE_DEVICES=0"]'
+fail_case "missing bundle" "bundle '$T/nope'" create --bundle "$T/nope" c6
+truncate -s 17M "$T/b/config.json"
+fail_case "huge config.json" "larger than 16777216 bytes" create --bundle "$T/b" c7
+spec '["ERDMA_VISIBLE_DEVICES=0"]'
+chattr +i "$T/b" 2>/dev/null && immutable=1 || immutable=0
+if [ "$immutable" = 1 ]; then
+	fail_case "unwritable bundle" "create '$T/b/config.json.tmp." create --bundle "$T/b" c8
+	chattr -i "$T/b"
+else
+	ok_skip "unwritable bundle" "chattr +i not supported on $(stat -f -c %T "$T")"
+fi
+conf '"lots"'
+fail_case "bad host configuration" "$T/erdma.json: key 'memlock'" create --bundle "$T/b" c9
+fail_case "bad host configuration, pass-through command" "$T/erdma.json: key 'memlock'" state c9
+printf '{"memlock": 8388608,\n  "runtime" "runc"}' >"$T/erdma.json"
+fail_case "malformed host configuration" "$T/erdma.json: invalid JSON at line 2, column" create --bundle "$T/b" c10
+conf '"unlimited"'
+# A hard limit below "unlimited" and no CAP_SYS_RESOURCE (root's effective
+# set after exec is its bounding set): runc could not set the limit.
+PREFIX=(prlimit --memlock=65536:8388608 setpriv --bounding-set -sys_resource)
+fail_case "memlock above the hard limit" "memlock unlimited is above this runtime's hard RLIMIT_MEMLOCK (8388608) and it lacks CAP_SYS_RESOURCE" create --bundle "$T/b" c11
+PREFIX=()
+conf
+printf '{"runtime":"no-such-runtime-%s"}' $$ >"$T/erdma.json"
+fail_case "runtime not in PATH" "runtime 'no-such-runtime-$$' not found in PATH" state c12
+ERDMA_CONFIG=$T/missing.json fail_case "ERDMA_CONFIG names a missing file" "open '$T/missing.json'" state c13
+
+# 5. text --log-format
+conf
+spec '["ERDMA_VISIBLE_DEVICES=erdma_9"]'
+rm -f "$T/log.txt"
+shim --log "$T/log.txt" create --bundle "$T/b" c14 2>/dev/null || true
+check_contains "--log without --log-format json: a text line" "$(cat "$T/log.txt")" "erdma-container-runtime: error: container 'c14': ERDMA_VISIBLE_DEVICES: unknown eRDMA device 'erdma_9'"
+done_testing

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# erdma-container-runtime under containerd 1.6 (`ctr run --runc-binary`),
+# with runc in cgroup v2 mode (../shared/TESTBED.md): containerd runs in a
+# private mount namespace where /sys/fs/cgroup is the cgroup2 hierarchy, so
+# runc enforces the device rules we add with its eBPF filter. The injected
+# node opens to ENXIO; a node for another device planted in the rootfs with
+# mknod is refused with EPERM.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/tap.sh"
+. "$top/tests/lib/fakehost.sh"
+. "$top/tests/lib/rootfs.sh"
+
+need_root
+for t in containerd ctr runc busybox unshare; do
+	command -v "$t" >/dev/null || skip_all "$t not installed (setup.sh installs containerd)"
+done
+SHIM=$(ect_bin erdma-container-runtime)
+[ -x "$SHIM" ] || skip_all "build erdma-container-runtime first (make)"
+grep -q cgroup2 /proc/filesystems || skip_all "kernel without cgroup2"
+
+T=$(mktemp -d /tmp/ect-rt-ctd.XXXXXX)
+had_run_ctd=0; [ -e /run/containerd ] && had_run_ctd=1
+cleanup() {
+	set +e
+	if [ -f "$T/containerd.pid" ]; then
+		kill "$(cat "$T/containerd.pid")" 2>/dev/null
+		for _ in $(seq 50); do kill -0 "$(cat "$T/containerd.pid")" 2>/dev/null || break; sleep 0.1; done
+	fi
+	rm -rf "$T"
+	[ "$had_run_ctd" = 1 ] || rm -rf /run/containerd
+}
+trap cleanup EXIT
+
+fakehost_standard "$T/host"
+cat >"$T/erdma.json" <<JSON
+{"sysfs-root": "$T/host/sys", "dev-root": "$T/host/dev", "memlock": 8388608}
+JSON
+make_rootfs "$T/rootfs"
+# A node for erdma_1 that we do not inject, outside the /dev tmpfs.
+mkdir -p "$T/rootfs/planted"
+mknod -m 0666 "$T/rootfs/planted/uverbs1" c 231 193
+
+cat >"$T/config.toml" <<TOML
+version = 2
+root = "$T/root"
+state = "$T/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$T/containerd.sock"
+[ttrpc]
+  address = "$T/containerd.sock.ttrpc"
+TOML
+ERDMA_CONFIG=$T/erdma.json prlimit --memlock=65536:8388608 \
+	unshare -m --propagation private sh -c \
+	'umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && exec containerd --config "$1"' \
+	sh "$T/config.toml" >"$T/containerd.log" 2>&1 &
+echo $! >"$T/containerd.pid"
+for _ in $(seq 100); do [ -S "$T/containerd.sock" ] && break; sleep 0.1; done
+if ! [ -S "$T/containerd.sock" ]; then
+	not_ok "containerd starts"; sed 's/^/# /' "$T/containerd.log" | tail -20; done_testing; exit 1
+fi
+
+PROBE='ls /dev/infiniband; cat /dev/infiniband/uverbs0 2>&1 | sed "s/.*: //"
+cat /planted/uverbs1 2>&1 | sed "s/.*: //"; cat /dev/infiniband/rdma_cm 2>&1 | sed "s/.*: //"
+echo "memlock $(ulimit -l)"; grep -E "^0::|:devices:" /proc/self/cgroup | sort'
+# ctr's default spec sets cpu shares, and the cpu controller is not on
+# cgroup2 here: give ctr a spec of our own (runc spec, no resources).
+(cd "$T" && runc spec)
+# crun_ ID ENV...: the spec with these variables (and the annotation
+# com.aliyun.erdma.devices=$ANNOT when set), run through the shim.
+crun_() {
+	local id=$1
+	shift
+	python3 - "$T/config.json" "$T/spec-$id.json" "$T/rootfs" "$PROBE" "${ANNOT:-}" "$@" <<'PY'
+import json, sys
+src, dst, rootfs, probe, annot, *env = sys.argv[1:]
+if annot:
+    c_annot = {"com.aliyun.erdma.devices": annot}
+else:
+    c_annot = None
+c = json.load(open(src))
+c["root"] = {"path": rootfs, "readonly": False}
+c["process"]["terminal"] = False
+c["process"]["args"] = ["sh", "-c", probe]
+c["process"]["env"] += env
+if c_annot:
+    c["annotations"] = c_annot
+json.dump(c, open(dst, "w"))
+PY
+	ctr -a "$T/containerd.sock" run --rm --runc-binary "$SHIM" --config "$T/spec-$id.json" "$id" 2>&1
+}
+
+out=$(crun_ "ect-rt-$$-a" ERDMA_VISIBLE_DEVICES=erdma_0) || true
+# runc in v2 mode puts the container in a cgroup2 directory and leaves the
+# v1 devices hierarchy alone: the EPERM below comes from its eBPF filter.
+check_eq "cgroup v2: runc put the container in a cgroup2 group, not a v1 devices group" \
+	"0::/ect-rt-$$-a
+$(grep :devices: /proc/self/cgroup)" "$(echo "$out" | sed -n 7,8p)"
+check_eq "erdma_0: /dev/infiniband has uverbs0 and rdma_cm" "rdma_cm
+uverbs0" "$(echo "$out" | sed -n 1,2p)"
+check_eq "uverbs0 opens to ENXIO (eBPF filter lets it through)" "No such device or address" "$(echo "$out" | sed -n 3p)"
+check_eq "planted uverbs1 (231:193, not injected) gives EPERM" "Operation not permitted" "$(echo "$out" | sed -n 4p)"
+check_eq "rdma_cm opens to ENODEV" "No such device" "$(echo "$out" | sed -n 5p)"
+check_eq "ulimit -l is 8 MiB" "memlock 8192" "$(echo "$out" | sed -n 6p)"
+
+out=$(ANNOT=aliyun.com/erdma=erdma_1 crun_ "ect-rt-$$-c" ERDMA_VISIBLE_DEVICES=erdma_0) || true
+check_eq "annotation (CDI name erdma_1) wins over the variable" "rdma_cm
+uverbs1" "$(echo "$out" | sed -n 1,2p)"
+check_eq "annotation: uverbs0 not injected" "No such file or directory" "$(echo "$out" | sed -n 3p)"
+check_eq "annotation: planted uverbs1 now injected, ENXIO" "No such device or address" "$(echo "$out" | sed -n 4p)"
+
+st=0
+out=$(crun_ "ect-rt-$$-b" ERDMA_VISIBLE_DEVICES=erdma_0,nosuch) || st=$?
+check "unknown device: ctr run fails" [ "$st" -ne 0 ]
+check_contains "unknown device: ctr shows our message" "$out" "unknown eRDMA device 'nosuch'"
+done_testing

@@ -1,0 +1,474 @@
+/* config.json editing: round trip, edits, idempotence, bad input. */
+#include "cleanup.h"
+#include "config.h"
+#include "edits.h"
+#include "fileio.h"
+#include "json.h"
+#include "ocispec.h"
+#include "xalloc.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Every field of runtime-spec 1.1 config.json that Docker or containerd
+ * writes, plus unknown ones at several levels, a number beyond 64 bits,
+ * RLIM_INFINITY, unicode (raw and escaped), a duplicate key. Compact, with
+ * no escapes that the emitter would write differently. */
+static const char full[] =
+        "{\"ociVersion\":\"1.0.2-dev\",\"zzUnknownFirst\":{\"b\":1,\"a\":[true,false,null]},"
+        "\"process\":{\"terminal\":false,\"user\":{\"uid\":0,\"gid\":0,\"additionalGids\":[10]},"
+        "\"args\":[\"sh\",\"-c\",\"echo h\xc3\xa9llo \\\"q\\\" \\\\ \\n\"],"
+        "\"env\":[\"PATH=/usr/bin\",\"LANG=zh_CN.UTF-8\",\"GREETING=\xe4\xbd\xa0\xe5\xa5\xbd \xf0\x9f\x98\x80\"],"
+        "\"cwd\":\"/\",\"capabilities\":{\"bounding\":[\"CAP_CHOWN\"],\"effective\":[\"CAP_CHOWN\"],"
+        "\"permitted\":[\"CAP_CHOWN\"],\"ambient\":[]},"
+        "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1048576,\"soft\":1048576}],"
+        "\"noNewPrivileges\":true,\"apparmorProfile\":\"docker-default\",\"oomScoreAdj\":-500,"
+        "\"selinuxLabel\":\"\",\"ioPriority\":{\"class\":\"IOPRIO_CLASS_IDLE\"},\"x-proc\":1.5e300},"
+        "\"root\":{\"path\":\"rootfs\",\"readonly\":false},\"hostname\":\"c1\",\"domainname\":\"\","
+        "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\",\"options\":[\"nosuid\"]}],"
+        "\"hooks\":{\"prestart\":[{\"path\":\"/usr/bin/true\",\"args\":[\"true\"],\"env\":[],\"timeout\":5}],"
+        "\"createRuntime\":[],\"createContainer\":[],\"startContainer\":[],\"poststart\":[],\"poststop\":[]},"
+        "\"annotations\":{\"org.opencontainers.image.title\":\"t\",\"big\":\"x\"},"
+        "\"linux\":{\"uidMappings\":[],\"gidMappings\":[],\"sysctl\":{\"net.core.somaxconn\":\"1024\"},"
+        "\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+        "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"}],"
+        "\"memory\":{\"limit\":18446744073709551615,\"swap\":123456789012345678901234567890},"
+        "\"cpu\":{\"shares\":1024,\"quota\":-1,\"period\":100000,\"cpus\":\"0-1\"},"
+        "\"pids\":{\"limit\":-1},\"blockIO\":{\"weight\":10},\"hugepageLimits\":[],"
+        "\"network\":{\"classID\":1},\"rdma\":{\"mlx5_0\":{\"hcaHandles\":3}},\"unified\":{\"io.max\":\"x\"}},"
+        "\"cgroupsPath\":\"/docker/abc\",\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"}],"
+        "\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,\"minor\":229,\"fileMode\":438}],"
+        "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[]},"
+        "\"rootfsPropagation\":\"private\",\"maskedPaths\":[\"/proc/kcore\"],\"readonlyPaths\":[\"/proc/sys\"],"
+        "\"mountLabel\":\"\",\"intelRdt\":{\"closID\":\"x\"},\"personality\":{\"domain\":\"LINUX\"},"
+        "\"timeOffsets\":{\"monotonic\":{\"secs\":1}},\"x-linux\":{}},"
+        "\"dup\":1,\"dup\":2,\"vm\":{\"hypervisor\":{\"path\":\"/x\"}},\"zzUnknownLast\":[[],{}]}";
+
+static struct ect_oci_doc *P(const char *s)
+{
+        struct ect_oci_doc *d = NULL;
+        struct ect_error *err = NULL;
+        ck_assert_msg(ect_oci_parse(s, strlen(s), "config.json", &d, &err) == 0, "parse: %s",
+                      err ? err->msg : "");
+        return d;
+}
+
+static char *emit(const struct ect_oci_doc *d)
+{
+        char *out = NULL;
+        size_t n;
+        struct ect_error *err = NULL;
+        ck_assert_int_eq(ect_json_emit(d->root, false, &out, &n, &err), 0);
+        return out;
+}
+
+/* uverbs0 231:192, rdma_cm 10:241, memlock 8 MiB, CAP_SYS_RAWIO */
+static struct ect_edits *E(uint64_t memlock, bool caps)
+{
+        struct ect_edits *e = xcalloc(1, sizeof *e);
+        e->nodes = xcalloc(2, sizeof *e->nodes);
+        e->nodes[0].path = xstrdup("/dev/infiniband/uverbs0");
+        e->nodes[0].major = 231;
+        e->nodes[0].minor = 192;
+        e->nodes[1].path = xstrdup("/dev/infiniband/rdma_cm");
+        e->nodes[1].major = 10;
+        e->nodes[1].minor = 241;
+        e->n_nodes = 2;
+        e->memlock = memlock;
+        e->capabilities = xcalloc(1, sizeof(char *));
+        if (caps) {
+                e->capabilities[0] = xstrdup("CAP_SYS_RAWIO");
+                e->n_capabilities = 1;
+        }
+        return e;
+}
+
+static bool apply(struct ect_oci_doc *d, const struct ect_edits *e)
+{
+        bool changed = false;
+        struct ect_error *err = NULL;
+        ck_assert_msg(ect_oci_apply(d, e, &changed, &err) == 0, "apply: %s",
+                      err ? err->msg : "");
+        return changed;
+}
+
+static const char *apply_err(const char *doc, const struct ect_edits *e)
+{
+        static char msg[1024];
+        cleanup_oci struct ect_oci_doc *d = P(doc);
+        bool changed = false;
+        struct ect_error *err = NULL;
+        ck_assert_int_lt(ect_oci_apply(d, e, &changed, &err), 0);
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        ect_error_free(&err);
+        return msg;
+}
+
+START_TEST(test_oci_round_trip)
+{
+        cleanup_oci struct ect_oci_doc *d = P(full);
+        cleanup_free char *out = emit(d);
+        bool changed = true;
+        struct ect_error *err = NULL;
+
+        /* Byte for byte: key order, duplicate keys, number text, raw UTF-8. */
+        ck_assert_str_eq(out, full);
+        ck_assert(!d->pretty);
+        /* No edits: nothing changes. */
+        ck_assert_int_eq(ect_oci_apply(d, NULL, &changed, &err), 0);
+        ck_assert(!changed);
+        /* An escape is kept in meaning (written as the raw UTF-8). */
+        {
+                cleanup_oci struct ect_oci_doc *esc = P("{\"s\":\"h\\u00e9 \\ud83d\\ude00\"}");
+                cleanup_free char *o = emit(esc);
+                ck_assert_str_eq(o, "{\"s\":\"h\xc3\xa9 \xf0\x9f\x98\x80\"}");
+        }
+}
+END_TEST
+
+START_TEST(test_oci_apply_full)
+{
+        cleanup_oci struct ect_oci_doc *d = P(full);
+        cleanup_oci struct ect_oci_doc *orig = P(full);
+        struct ect_edits *e = E(8388608, true);
+        const struct ect_json *devs, *rules, *rl, *caps;
+        cleanup_free char *out = NULL;
+
+        ck_assert(apply(d, e));
+        /* Top-level keys in the same order, nothing added or lost. */
+        ck_assert_uint_eq(d->root->n, orig->root->n);
+        for (size_t i = 0; i < d->root->n; i++)
+                ck_assert_str_eq(d->root->keys[i], orig->root->keys[i]);
+
+        devs = ect_json_get(ect_json_get(d->root, "linux"), "devices");
+        ck_assert_uint_eq(devs->n, 3);
+        out = NULL;
+        {
+                char *s = NULL;
+                size_t n;
+                struct ect_error *err = NULL;
+                ck_assert_int_eq(ect_json_emit(devs->v[1], false, &s, &n, &err), 0);
+                ck_assert_str_eq(s, "{\"path\":\"/dev/infiniband/uverbs0\",\"type\":\"c\","
+                                    "\"major\":231,\"minor\":192,\"fileMode\":438,\"uid\":0,"
+                                    "\"gid\":0}");
+                free(s);
+        }
+        ck_assert_str_eq(ect_json_str(ect_json_get(devs->v[2], "path")),
+                         "/dev/infiniband/rdma_cm");
+
+        rules = ect_json_get(ect_json_get(ect_json_get(d->root, "linux"), "resources"),
+                             "devices");
+        ck_assert_uint_eq(rules->n, 4);
+        {
+                char *s = NULL;
+                size_t n;
+                struct ect_error *err = NULL;
+                ck_assert_int_eq(ect_json_emit(rules->v[2], false, &s, &n, &err), 0);
+                ck_assert_str_eq(s, "{\"allow\":true,\"type\":\"c\",\"major\":231,"
+                                    "\"minor\":192,\"access\":\"rw\"}");
+                free(s);
+        }
+
+        rl = ect_json_get(ect_json_get(d->root, "process"), "rlimits");
+        ck_assert_uint_eq(rl->n, 2);
+        ck_assert_str_eq(ect_json_str(ect_json_get(rl->v[1], "type")), "RLIMIT_MEMLOCK");
+        ck_assert_str_eq(ect_json_get(rl->v[1], "hard")->str, "8388608");
+        ck_assert_str_eq(ect_json_get(rl->v[1], "soft")->str, "8388608");
+
+        caps = ect_json_get(ect_json_get(d->root, "process"), "capabilities");
+        ck_assert_uint_eq(ect_json_get(caps, "bounding")->n, 2);
+        ck_assert_str_eq(ect_json_str(ect_json_get(caps, "effective")->v[1]), "CAP_SYS_RAWIO");
+        ck_assert_uint_eq(ect_json_get(caps, "permitted")->n, 2);
+        ck_assert_uint_eq(ect_json_get(caps, "ambient")->n, 0);
+
+        /* Everything else is as it was. */
+        ck_assert(ect_json_equal(ect_json_get(d->root, "annotations"),
+                                 ect_json_get(orig->root, "annotations")));
+        ck_assert_str_eq(ect_json_get(ect_json_get(ect_json_get(ect_json_get(d->root, "linux"),
+                                                                 "resources"),
+                                                    "memory"),
+                                      "swap")
+                                 ->str,
+                         "123456789012345678901234567890");
+        ck_assert(ect_json_equal(ect_json_get(ect_json_get(d->root, "process"), "env"),
+                                 ect_json_get(ect_json_get(orig->root, "process"), "env")));
+
+        /* Idempotent: a second run changes nothing. */
+        {
+                cleanup_free char *before = emit(d);
+                cleanup_free char *after = NULL;
+                ck_assert(!apply(d, e));
+                after = emit(d);
+                ck_assert_str_eq(before, after);
+        }
+        ect_edits_free(e);
+}
+END_TEST
+
+START_TEST(test_oci_apply_minimal)
+{
+        /* No linux, no process: both created. */
+        cleanup_oci struct ect_oci_doc *d = P("{\"ociVersion\":\"1.0.2\"}");
+        struct ect_edits *e = E(ECT_MEMLOCK_UNLIMITED, true);
+        cleanup_free char *out = NULL;
+
+        ck_assert(apply(d, e));
+        out = emit(d);
+        ck_assert_str_eq(
+                out,
+                "{\"ociVersion\":\"1.0.2\",\"linux\":{\"devices\":[{\"path\":\"/dev/infiniband/"
+                "uverbs0\",\"type\":\"c\",\"major\":231,\"minor\":192,\"fileMode\":438,\"uid\":0,"
+                "\"gid\":0},{\"path\":\"/dev/infiniband/rdma_cm\",\"type\":\"c\",\"major\":10,"
+                "\"minor\":241,\"fileMode\":438,\"uid\":0,\"gid\":0}],\"resources\":{\"devices\":"
+                "[{\"allow\":true,\"type\":\"c\",\"major\":231,\"minor\":192,\"access\":\"rw\"},"
+                "{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":241,\"access\":\"rw\"}]}},"
+                "\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_MEMLOCK\",\"hard\":"
+                "18446744073709551615,\"soft\":18446744073709551615}]}}");
+        ck_assert(!apply(d, e));
+        ect_edits_free(e);
+}
+END_TEST
+
+START_TEST(test_oci_apply_existing)
+{
+        struct ect_edits *e = E(8388608, false);
+        /* --device already there (Docker: "rwm" rule after the deny-all),
+         * nulls where runc accepts them. */
+        cleanup_oci struct ect_oci_doc *d = P(
+                "{\"process\":{\"rlimits\":null},\"linux\":{\"devices\":[{\"path\":"
+                "\"/dev/infiniband/uverbs0\",\"type\":\"c\",\"major\":231,\"minor\":192}],"
+                "\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,"
+                "\"type\":\"c\",\"major\":231,\"minor\":192,\"access\":\"rwm\"},{\"allow\":true,"
+                "\"type\":\"c\",\"major\":10,\"minor\":241,\"access\":\"rwm\"},{\"allow\":false,"
+                "\"type\":\"c\",\"major\":10,\"minor\":-1,\"access\":\"w\"}]}}}");
+        const struct ect_json *devs, *rules;
+
+        ck_assert(apply(d, e));
+        devs = ect_json_get(ect_json_get(d->root, "linux"), "devices");
+        ck_assert_uint_eq(devs->n, 2); /* uverbs0 not duplicated */
+        rules = ect_json_get(ect_json_get(ect_json_get(d->root, "linux"), "resources"),
+                             "devices");
+        /* uverbs0 covered; rdma_cm's allow was undone by a later deny. */
+        ck_assert_uint_eq(rules->n, 5);
+        ck_assert_str_eq(ect_json_get(rules->v[4], "minor")->str, "241");
+        ect_edits_free(e);
+}
+END_TEST
+
+START_TEST(test_oci_apply_memlock)
+{
+        struct ect_edits *e = E(8388608, false);
+        const struct ect_json *rl;
+        uint64_t soft = 0, hard = 0;
+        /* soft lower: raised; hard higher: kept */
+        cleanup_oci struct ect_oci_doc *d = P(
+                "{\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_MEMLOCK\",\"hard\":"
+                "18446744073709551615,\"soft\":65536}]}}");
+        cleanup_oci struct ect_oci_doc *big = P(
+                "{\"process\":{\"rlimits\":[{\"soft\":99999999,\"type\":\"RLIMIT_MEMLOCK\","
+                "\"hard\":99999999}]}}");
+
+        ck_assert(apply(d, e));
+        rl = ect_json_get(ect_json_get(d->root, "process"), "rlimits");
+        ck_assert_uint_eq(rl->n, 1);
+        ck_assert_str_eq(ect_json_get(rl->v[0], "hard")->str, "18446744073709551615");
+        ck_assert_str_eq(ect_json_get(rl->v[0], "soft")->str, "8388608");
+        ck_assert(ect_oci_memlock(d, &soft, &hard));
+        ck_assert(soft == 8388608 && hard == UINT64_MAX);
+
+        /* larger explicit values stay: only devices change */
+        ck_assert(apply(big, e));
+        rl = ect_json_get(ect_json_get(big->root, "process"), "rlimits");
+        ck_assert_str_eq(ect_json_get(rl->v[0], "soft")->str, "99999999");
+        ck_assert_str_eq(ect_json_get(rl->v[0], "hard")->str, "99999999");
+        ect_edits_free(e);
+}
+END_TEST
+
+START_TEST(test_oci_apply_caps_absent)
+{
+        struct ect_edits *e = E(0, true);
+        cleanup_oci struct ect_oci_doc *d = P("{\"process\":{\"args\":[\"sh\"]}}");
+        ck_assert(apply(d, e));
+        ck_assert_ptr_null(ect_json_get(ect_json_get(d->root, "process"), "capabilities"));
+        ect_edits_free(e);
+}
+END_TEST
+
+START_TEST(test_oci_apply_bad)
+{
+        struct ect_edits *e = E(8388608, true);
+        ck_assert_ptr_nonnull(strstr(apply_err("{\"linux\":[]}", e),
+                                     "config.json: linux: expected an object, got array"));
+        ck_assert_ptr_nonnull(strstr(apply_err("{\"linux\":{\"devices\":{}}}", e),
+                                     "linux.devices: expected an array, got object"));
+        ck_assert_ptr_nonnull(strstr(apply_err("{\"linux\":{\"devices\":[1]}}", e),
+                                     "linux.devices[0]: expected an object"));
+        ck_assert_ptr_nonnull(
+                strstr(apply_err("{\"linux\":{\"resources\":{\"devices\":\"x\"}}}", e),
+                       "linux.resources.devices: expected an array"));
+        ck_assert_ptr_nonnull(strstr(
+                apply_err("{\"linux\":{\"devices\":[{\"path\":\"/dev/infiniband/uverbs0\","
+                          "\"type\":\"c\",\"major\":1,\"minor\":5}]}}",
+                          e),
+                "already has '/dev/infiniband/uverbs0' as another device (type c, 1:5)"));
+        ck_assert_ptr_nonnull(strstr(apply_err("{\"process\":\"x\"}", e),
+                                     "process: expected an object, got string"));
+        ck_assert_ptr_nonnull(strstr(apply_err("{\"process\":{\"rlimits\":{}}}", e),
+                                     "process.rlimits: expected an array"));
+        ck_assert_ptr_nonnull(strstr(
+                apply_err("{\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_MEMLOCK\",\"hard\":-1}]}}",
+                          e),
+                "'hard' is not an unsigned integer"));
+        ck_assert_ptr_nonnull(strstr(apply_err("{\"process\":{\"capabilities\":[]}}", e),
+                                     "process.capabilities: expected an object"));
+        ck_assert_ptr_nonnull(
+                strstr(apply_err("{\"process\":{\"capabilities\":{\"bounding\":\"x\"}}}", e),
+                       "process.capabilities.bounding: expected an array"));
+        ect_edits_free(e);
+}
+END_TEST
+
+static char dir[64];
+static void mkbundle(void)
+{
+        strcpy(dir, "/tmp/test_ocispec.XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+static void rmbundle(void)
+{
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        if (system(cmd) != 0)
+                fprintf(stderr, "cleanup failed: %s\n", cmd);
+}
+static void put(const char *name, const char *s, mode_t mode)
+{
+        char p[128];
+        int fd;
+        snprintf(p, sizeof p, "%s/%s", dir, name);
+        fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, mode);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+        fchmod(fd, mode);
+        close(fd);
+}
+static const char *load_err(const char *bundle)
+{
+        static char msg[1024];
+        struct ect_oci_doc *d = NULL;
+        struct ect_error *err = NULL;
+        ck_assert_int_lt(ect_oci_load(bundle, &d, &err), 0);
+        ck_assert_ptr_null(d);
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        ect_error_free(&err);
+        return msg;
+}
+
+START_TEST(test_oci_load_save)
+{
+        cleanup_oci struct ect_oci_doc *d = NULL;
+        struct ect_error *err = NULL;
+        struct ect_edits *e = E(8388608, false);
+        struct stat st;
+        char p[128], *buf = NULL;
+        size_t len;
+
+        put("config.json", "{\n  \"ociVersion\": \"1.0.2\",\n  \"process\": {}\n}\n", 0600);
+        ck_assert_int_eq(ect_oci_load(dir, &d, &err), 0);
+        ck_assert(d->pretty);
+        ck_assert_uint_eq(d->mode, 0600);
+        ck_assert(apply(d, e));
+        ck_assert_int_eq(ect_oci_save(d, &err), 0);
+        snprintf(p, sizeof p, "%s/config.json", dir);
+        ck_assert_int_eq(stat(p, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 07777, 0600);
+        ck_assert_int_eq(ect_read_file_at(AT_FDCWD, p, 1 << 20, &buf, &len, &err), 0);
+        ck_assert_ptr_nonnull(strstr(buf, "\"/dev/infiniband/uverbs0\""));
+        ck_assert_ptr_nonnull(strstr(buf, "\n    \"rlimits\": ["));
+        free(buf);
+        /* nothing left behind */
+        snprintf(p, sizeof p, "ls -A '%s' | grep -qv '^config.json$'", dir);
+        ck_assert_int_ne(system(p), 0);
+        ect_edits_free(e);
+}
+END_TEST
+
+START_TEST(test_oci_load_bad)
+{
+        char p[128];
+        int fd;
+
+        ck_assert_ptr_nonnull(strstr(load_err("/nonexistent/bundle"),
+                                     "bundle '/nonexistent/bundle'"));
+        ck_assert_ptr_nonnull(strstr(load_err(dir), "config.json'"));
+        put("config.json", "{\"ociVersion\":\"1.0.2\",\n\"process\":{\"args\":[\"sh\"", 0644);
+        ck_assert_ptr_nonnull(strstr(load_err(dir), "config.json: invalid JSON at line 2"));
+        put("config.json", "{\"a\":1} trailing", 0644);
+        ck_assert_ptr_nonnull(strstr(load_err(dir), "invalid JSON at line 1"));
+        put("config.json", "[1]", 0644);
+        ck_assert_ptr_nonnull(strstr(load_err(dir), "expected a JSON object, got array"));
+        put("config.json", "", 0644);
+        ck_assert_ptr_nonnull(strstr(load_err(dir), "invalid JSON"));
+        put("config.json", "{\"a\":\"\xff\"}", 0644);
+        ck_assert_ptr_nonnull(strstr(load_err(dir), "invalid JSON"));
+        /* huge: refused from its size, never read */
+        snprintf(p, sizeof p, "%s/config.json", dir);
+        fd = open(p, O_WRONLY | O_TRUNC);
+        ck_assert_int_eq(ftruncate(fd, ECT_OCI_MAX_SIZE + 1), 0);
+        close(fd);
+        ck_assert_ptr_nonnull(strstr(load_err(dir), "larger than 16777216 bytes"));
+        /* not a regular file */
+        unlink(p);
+        ck_assert_int_eq(mkdir(p, 0755), 0);
+        ck_assert_ptr_nonnull(strstr(load_err(dir), "not a regular file"));
+        rmdir(p);
+        ck_assert_int_eq(mkfifo(p, 0644), 0);
+        ck_assert_ptr_nonnull(strstr(load_err(dir), "not a regular file"));
+}
+END_TEST
+
+START_TEST(test_oci_selection_inputs)
+{
+        cleanup_oci struct ect_oci_doc *d = P(full);
+        cleanup_oci struct ect_oci_doc *bare = P("{}");
+        ck_assert_uint_eq(ect_oci_env(d)->n, 3);
+        ck_assert_ptr_nonnull(ect_json_get(ect_oci_annotations(d), "big"));
+        ck_assert_ptr_null(ect_oci_env(bare));
+        ck_assert_ptr_null(ect_oci_annotations(bare));
+}
+END_TEST
+
+int main(void)
+{
+        Suite *s = suite_create("ocispec");
+        TCase *tc = tcase_create("apply");
+        TCase *tf = tcase_create("files");
+        SRunner *sr;
+        int failed;
+
+        tcase_add_test(tc, test_oci_round_trip);
+        tcase_add_test(tc, test_oci_apply_full);
+        tcase_add_test(tc, test_oci_apply_minimal);
+        tcase_add_test(tc, test_oci_apply_existing);
+        tcase_add_test(tc, test_oci_apply_memlock);
+        tcase_add_test(tc, test_oci_apply_caps_absent);
+        tcase_add_test(tc, test_oci_apply_bad);
+        tcase_add_test(tc, test_oci_selection_inputs);
+        tcase_add_checked_fixture(tf, mkbundle, rmbundle);
+        tcase_add_test(tf, test_oci_load_save);
+        tcase_add_test(tf, test_oci_load_bad);
+        suite_add_tcase(s, tc);
+        suite_add_tcase(s, tf);
+        sr = srunner_create(s);
+        srunner_run_all(sr, CK_ENV);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
