@@ -90,6 +90,27 @@ else
 	ok_skip "systemd-analyze verify" "erdma-cdi not built in $build yet"
 fi
 
+# ExecStopPost of the oneshot: after a failed generate, the spec goes only
+# when no eRDMA device is left. Run as systemd would (`$$` is a literal `$`),
+# in a private mount namespace with a fake host at /sys and a /run/cdi of ours.
+if [ "$(id -u)" = 0 ] && [ -x "$d/usr/bin/erdma-cdi" ]; then
+	. "$top/tests/lib/fakehost.sh"
+	post=$(sed -n 's/^ExecStopPost=\/bin\/sh -c //p' "$units/erdma-cdi-generate.service" |
+		sed "s/^'//; s/'\$//; s/\\$\\$/\$/g; s|/usr/bin/erdma-cdi|$d/usr/bin/erdma-cdi|g")
+	stop_post() { # HOST RESULT: is the spec there afterwards?
+		mkdir -p "$tmp/cdi" && echo stale >"$tmp/cdi/erdma.yaml"
+		SERVICE_RESULT=$2 unshare -m --propagation private sh -c '
+			mount --bind "$1/sys" /sys && mount -t tmpfs -o size=1m none /run && mkdir /run/cdi &&
+			mount --bind "$2" /run/cdi && exec sh -c "$3"' sh "$1" "$tmp/cdi" "$post"
+		test -e "$tmp/cdi/erdma.yaml" && echo kept || echo removed
+	}
+	fakehost_standard "$tmp/host"
+	fakehost_init "$tmp/none"
+	check_eq "oneshot stop: generate succeeded: spec kept" kept "$(stop_post "$tmp/host" success)"
+	check_eq "oneshot stop: generate failed, devices there: spec kept" kept "$(stop_post "$tmp/host" exit-code)"
+	check_eq "oneshot stop: generate failed, no device left: spec removed" removed "$(stop_post "$tmp/none" exit-code)"
+fi
+
 # udev: one rule, for the verbs subsystem, add and remove, starting the oneshot.
 rule=$(grep -v '^#' "$d/usr/lib/udev/rules.d/90-erdma-cdi.rules" | grep .)
 check_contains "udev rule matches infiniband_verbs" "$rule" 'SUBSYSTEM=="infiniband_verbs"'
