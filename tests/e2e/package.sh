@@ -57,7 +57,11 @@ dpkg_retry() {
 # writes the .deb into the parent directory. Unit tests run elsewhere in
 # make check: nocheck keeps this test short.
 mkdir "$T/src"
-(cd "$top" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -xf - -C "$T/src"
+if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+	(cd "$top" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -xf - -C "$T/src"
+else
+	tar -C "$top" --exclude='./build*' --exclude=./.git -cf - . | tar -xf - -C "$T/src"
+fi
 if (cd "$T/src" && DEB_BUILD_OPTIONS="nocheck parallel=2" dpkg-buildpackage -b -uc -us) >"$T/build.log" 2>&1; then
 	ok "dpkg-buildpackage -b -uc -us"
 else
@@ -163,7 +167,8 @@ show='for f in /dev/infiniband/*; do ls -l "$f" | awk "{print substr(\$1,1,1), \
 if [ $have_cdi = 1 ]; then
 	exec 9>/run/ect-e2e-cdi.lock
 	flock 9
-	mkdir -p /var/run/cdi
+	made_cdi_dir=0
+	[ -d /var/run/cdi ] || { mkdir -p /var/run/cdi && made_cdi_dir=1; }
 	SPEC=/var/run/cdi/ect-e2e-pkg-$$.yaml
 	/usr/bin/erdma-cdi generate --output "$SPEC" --sysfs-root "$SYS" --dev-root "$DEV" 2>/dev/null
 	out=$(podman run --rm --name "ect-e2e-pkg-$$-cdi" --device aliyun.com/erdma=erdma_0 \
@@ -172,6 +177,7 @@ if [ $have_cdi = 1 ]; then
 		"$(printf '%s\n' "c 10,241 rdma_cm" "c 231,192 uverbs0" "No such device or address")" "$out"
 	rm -f "$SPEC"
 	SPEC=""
+	[ "$made_cdi_dir" = 1 ] && rmdir /var/run/cdi 2>/dev/null
 	flock -u 9
 	exec 9>&-
 fi
