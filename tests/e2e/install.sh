@@ -99,6 +99,7 @@ if [ "$(id -u)" = 0 ] && [ -x "$d/usr/bin/erdma-cdi" ]; then
 		sed "s/^'//; s/'\$//; s/\\$\\$/\$/g; s|/usr/bin/erdma-cdi|$d/usr/bin/erdma-cdi|g")
 	stop_post() { # HOST RESULT: is the spec there afterwards?
 		mkdir -p "$tmp/cdi" && echo stale >"$tmp/cdi/erdma.yaml"
+		# shellcheck disable=SC2016 # expanded by the inner shell
 		SERVICE_RESULT=$2 unshare -m --propagation private sh -c '
 			mount --bind "$1/sys" /sys && mount -t tmpfs -o size=1m none /run && mkdir /run/cdi &&
 			mount --bind "$2" /run/cdi && exec sh -c "$3"' sh "$1" "$tmp/cdi" "$post"

@@ -96,6 +96,7 @@ mkdir "$T/cdi"
 cmd=$($PY -c 'import json,shlex,sys; print(shlex.join(json.loads(sys.argv[1])))' "$WANT")
 # A private mount namespace: the fake host's sys and dev at /sys and /dev,
 # /run a fresh tmpfs whose cdi directory is $T/cdi (readable from here).
+# shellcheck disable=SC2016 # expanded by the inner shell
 unshare -m --propagation private sh -c '
 	mount --bind "$1/host/sys" /sys && mount --bind "$1/host/dev" /dev &&
 	mount -t tmpfs -o size=1m none /run && mkdir /run/cdi && mount --bind "$1/cdi" /run/cdi &&
@@ -105,8 +106,8 @@ pid=$!
 names() { $PY -c 'import sys,yaml; print(" ".join(d["name"] for d in yaml.safe_load(open(sys.argv[1]))["devices"]))' \
 	"$T/cdi/erdma.yaml" 2>/dev/null; }
 wait_for() {
-	local i
-	for i in $(seq 30); do
+	local _
+	for _ in $(seq 30); do
 		[ "$(names)" = "$1" ] && return 0
 		sleep 0.1
 	done

@@ -42,8 +42,8 @@ cleanup() {
 trap cleanup EXIT
 # dpkg refuses to run while another dpkg/apt holds its lock: wait a little.
 dpkg_retry() {
-	local i
-	for i in $(seq 30); do
+	local _
+	for _ in $(seq 30); do
 		dpkg "$@" && return 0
 		fuser /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock >/dev/null 2>&1 || return 1
 		sleep 2
@@ -87,7 +87,7 @@ fi
 files=$(dpkg -L "$PKG")
 progs="erdma-cdi erdma-container-runtime erdma-hook erdma-probe"
 for p in $progs; do
-	if [ -e "$top/$( [ $p = erdma-container-runtime ] && echo runtime || echo "${p#erdma-}")/module.mk" ]; then
+	if [ -e "$top/$( [ "$p" = erdma-container-runtime ] && echo runtime || echo "${p#erdma-}")/module.mk" ]; then
 		check "/usr/bin/$p installed and runs (--help)" "/usr/bin/$p" --help >/dev/null
 		check "man page $p(1) installed" test -e "/usr/share/man/man1/$p.1.gz"
 	else
@@ -162,6 +162,7 @@ EOF
 export CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.conf
 busybox_tar "$T/rootfs" "$P/busybox.tar"
 podman import -q "$P/busybox.tar" localhost/busybox:test >/dev/null
+# shellcheck disable=SC2016 # expanded by the inner shell
 show='for f in /dev/infiniband/*; do ls -l "$f" | awk "{print substr(\$1,1,1), \$5 \$6}" | tr "\n" " "; echo "${f##*/}"; done; cat /dev/infiniband/uverbs0 2>&1 | sed "s/.*: //"'
 
 if [ $have_cdi = 1 ]; then
