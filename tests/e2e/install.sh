@@ -6,7 +6,9 @@
 # uninstall leaves nothing behind. Also the bash completion of erdma-cdi.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib/tap.sh
 . "$top/tests/lib/tap.sh"
+# shellcheck source=../lib/rootfs.sh
 . "$top/tests/lib/rootfs.sh"
 
 build=$(dirname "$(ect_bin erdma-cdi)")
@@ -94,6 +96,7 @@ fi
 # when no eRDMA device is left. Run as systemd would (`$$` is a literal `$`),
 # in a private mount namespace with a fake host at /sys and a /run/cdi of ours.
 if [ "$(id -u)" = 0 ] && [ -x "$d/usr/bin/erdma-cdi" ]; then
+	# shellcheck source=../lib/fakehost.sh
 	. "$top/tests/lib/fakehost.sh"
 	post=$(sed -n 's/^ExecStopPost=\/bin\/sh -c //p' "$units/erdma-cdi-generate.service" |
 		sed "s/^'//; s/'\$//; s/\\$\\$/\$/g; s|/usr/bin/erdma-cdi|$d/usr/bin/erdma-cdi|g")

@@ -9,8 +9,11 @@
 # spec follows a device being added and removed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib/tap.sh
 . "$top/tests/lib/tap.sh"
+# shellcheck source=../lib/fakehost.sh
 . "$top/tests/lib/fakehost.sh"
+# shellcheck source=../lib/rootfs.sh
 . "$top/tests/lib/rootfs.sh"
 
 PY=/usr/bin/python3 # Debian's, with python3-yaml; tomllib is in 3.11

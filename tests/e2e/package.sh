@@ -7,8 +7,11 @@
 # as it was (an existing /etc/erdma-container-toolkit is put back).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib/tap.sh
 . "$top/tests/lib/tap.sh"
+# shellcheck source=../lib/fakehost.sh
 . "$top/tests/lib/fakehost.sh"
+# shellcheck source=../lib/rootfs.sh
 . "$top/tests/lib/rootfs.sh"
 
 need_root
@@ -72,6 +75,11 @@ else
 fi
 deb=$(ls "$T"/${PKG}_*.deb)
 lint=$(lintian --pedantic "$T"/${PKG}_*.changes 2>&1 | grep -E '^[EWP]:')
+# An override for a program this branch does not build yet does not match.
+for p in hook probe; do
+	[ -e "$top/$p/module.mk" ] ||
+		lint=$(printf '%s\n' "$lint" | grep -v "mismatched-override .*\[usr/bin/erdma-$p\]")
+done
 check_eq "lintian --pedantic: no error, warning or pedantic tag (overrides carry reasons)" "" "$lint"
 
 # --- install ----------------------------------------------------------------

@@ -7,7 +7,9 @@
 # unit tests run in make check).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib/tap.sh
 . "$top/tests/lib/tap.sh"
+# shellcheck source=../lib/rootfs.sh
 . "$top/tests/lib/rootfs.sh"
 
 SPEC=$top/packaging/rpm/erdma-container-toolkit.spec
