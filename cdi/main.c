@@ -8,6 +8,7 @@
 #include "list.h"
 #include "log.h"
 #include "rdma.h"
+#include "watcher.h"
 #include "xalloc.h"
 #include "yaml.h"
 
@@ -28,6 +29,7 @@ enum format { FORMAT_AUTO, FORMAT_JSON, FORMAT_YAML };
 static const char usage_text[] =
     "Usage: erdma-cdi list [--json] [OPTIONS]\n"
     "       erdma-cdi generate [--output FILE] [--format json|yaml] [OPTIONS]\n"
+    "       erdma-cdi generate --watch --output FILE [OPTIONS]\n"
     "       erdma-cdi --help | --version\n"
     "\n"
     "list      show the RDMA devices and the CDI names that select them\n"
@@ -36,6 +38,8 @@ static const char usage_text[] =
     "Options:\n"
     "  --json                          list: JSON instead of a table\n"
     "  -o, --output FILE               generate: write FILE (mode 0644) instead of stdout\n"
+    "  --watch                         generate: keep FILE fresh as devices come and\n"
+    "                                  go (removed while no device matches)\n"
     "  -f, --format json|yaml          generate: output format (default: from FILE's\n"
     "                                  extension .json/.yaml/.yml, else yaml)\n"
     "  --vendor V                      CDI vendor (default " ECT_CDI_VENDOR ")\n"
@@ -53,8 +57,8 @@ static const char usage_text[] =
     "A generated spec usually lives in /var/run/cdi/erdma.yaml; see erdma-cdi(1).\n";
 
 struct args {
-        bool list, json;
-        enum format format;
+        bool list, json, watch;
+        enum format format, resolved_format;
         const char *output;
         struct ect_cdi_opts cdi;
         const char *drivers;
@@ -95,11 +99,13 @@ static int parse_args(int argc, char **argv, struct args *a)
                 OPT_SYSFS,
                 OPT_DEV,
                 OPT_DEBUG,
-                OPT_VERSION
+                OPT_VERSION,
+                OPT_WATCH
         };
         static const struct option opts[] = {
             {"json", no_argument, NULL, OPT_JSON},
             {"output", required_argument, NULL, 'o'},
+            {"watch", no_argument, NULL, OPT_WATCH},
             {"format", required_argument, NULL, 'f'},
             {"vendor", required_argument, NULL, OPT_VENDOR},
             {"class", required_argument, NULL, OPT_CLASS},
@@ -142,6 +148,11 @@ static int parse_args(int argc, char **argv, struct args *a)
                         if (a->list)
                                 return usage_error("%s", "--output belongs to 'generate'");
                         a->output = optarg;
+                        break;
+                case OPT_WATCH:
+                        if (a->list)
+                                return usage_error("%s", "--watch belongs to 'generate'");
+                        a->watch = true;
                         break;
                 case 'f':
                         if (a->list)
@@ -207,6 +218,8 @@ static int parse_args(int argc, char **argv, struct args *a)
         }
         if (optind < argc)
                 return usage_error("unexpected argument '%s'", argv[optind]);
+        if (a->watch && (!a->output || strcmp(a->output, "-") == 0))
+                return usage_error("%s", "--watch needs --output FILE (the spec it keeps fresh)");
         a->cdi.dev_root = a->dev_root;
         return -1;
 }
@@ -216,19 +229,16 @@ static const char *filter_text(const char *drivers)
         return drivers && *drivers ? drivers : "erdma (PCI ID 1ded:107f or driver erdma)";
 }
 
-/* Discovers and reports what discovery had to say; exit status on failure. */
-static int discover(const struct args *a, struct ect_host **ret)
+/* Discovers and reports what discovery had to say. */
+static int discover(const struct args *a, struct ect_host **ret, struct ect_error **err)
 {
         struct ect_discover_opts o = {
             .sysfs_root = a->sysfs_root, .dev_root = a->dev_root, .drivers = a->drivers};
-        struct ect_error *err = NULL;
         struct ect_host *h = NULL;
+        int r = ect_rdma_discover(&o, &h, err);
 
-        if (ect_rdma_discover(&o, &h, &err) < 0) {
-                log_error_err(err);
-                ect_error_free(&err);
-                return EXIT_FAILURE;
-        }
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < h->n_warnings; i++)
                 log_warn("%s", h->warnings[i]);
         if (h->n_filtered > 0)
@@ -239,25 +249,27 @@ static int discover(const struct args *a, struct ect_host **ret)
         return 0;
 }
 
-static void no_device(const struct args *a, const struct ect_host *h)
+static char *no_device_text(const struct args *a, const struct ect_host *h)
 {
-        log_error("no RDMA device matches: looked at %s/class/infiniband_verbs with driver "
-                  "filter %s; %zu RDMA device(s) seen, %zu left out by the filter",
-                  h->sysfs_root ? h->sysfs_root : ECT_SYSFS_ROOT, filter_text(a->drivers),
-                  h->n_devices + h->n_filtered, h->n_filtered);
+        return xasprintf("no RDMA device matches: looked at %s/class/infiniband_verbs with "
+                         "driver filter %s; %zu RDMA device(s) seen, %zu left out by the filter",
+                         h->sysfs_root ? h->sysfs_root : ECT_SYSFS_ROOT,
+                         filter_text(a->drivers), h->n_devices + h->n_filtered, h->n_filtered);
 }
 
 static int cmd_list(const struct args *a)
 {
         cleanup_host struct ect_host *h = NULL;
-        int r = discover(a, &h);
+        struct ect_error *err = NULL;
 
-        if (r)
-                return r;
+        if (discover(a, &h, &err) < 0) {
+                log_error_err(err);
+                ect_error_free(&err);
+                return EXIT_FAILURE;
+        }
         if (a->json) {
                 cleanup_json struct ect_json *j = cdi_list_json(h, &a->cdi);
                 cleanup_free char *s = NULL;
-                struct ect_error *err = NULL;
 
                 if (ect_json_emit(j, true, &s, NULL, &err) < 0) {
                         log_error_err(err);
@@ -273,7 +285,8 @@ static int cmd_list(const struct args *a)
                 return EXIT_FAILURE;
         }
         if (h->n_devices == 0) {
-                no_device(a, h);
+                cleanup_free char *msg = no_device_text(a, h);
+                log_error("%s", msg);
                 return EXIT_FAILURE;
         }
         return EXIT_SUCCESS;
@@ -297,46 +310,70 @@ static enum format format_of(const struct args *a)
         return FORMAT_YAML;
 }
 
-static int cmd_generate(const struct args *a)
+/* Discovers the host and serialises its spec (a cdi_render_fn). Returns 1
+ * with the text in *ret and a one-line summary in *ret_summary, 0 when no
+ * device matches (*ret_summary says why), < 0 on failure. */
+static int render(void *ctx, char **ret, size_t *ret_len, char **ret_summary,
+                  struct ect_error **err)
 {
+        const struct args *a = ctx;
         cleanup_host struct ect_host *h = NULL;
         cleanup_json struct ect_json *spec = NULL;
         cleanup_free char *buf = NULL;
-        struct ect_error *err = NULL;
         char **warnings = NULL;
-        enum format fmt = format_of(a);
         const char *version;
         size_t len = 0;
-        int r = discover(a, &h);
+        int r = discover(a, &h, err);
 
-        if (r)
+        if (r < 0)
                 return r;
         if (h->n_devices == 0) {
-                no_device(a, h);
-                return EXIT_FAILURE;
+                *ret_summary = no_device_text(a, h);
+                return 0;
         }
-        r = ect_cdi_build(h, &a->cdi, &spec, &warnings, &err);
+        r = ect_cdi_build(h, &a->cdi, &spec, &warnings, err);
         for (char **w = warnings; w && *w; w++)
                 log_warn("%s", *w);
         ect_cdi_strv_free(warnings);
-        if (r < 0) {
-                log_error_err(err);
-                ect_error_free(&err);
-                return EXIT_FAILURE;
-        }
+        if (r < 0)
+                return r;
         version = ect_json_str(ect_json_get(spec, "cdiVersion"));
         if (strcmp(version, "0.5.0") > 0)
                 log_warn("the spec needs cdiVersion %s: Podman 4.3 and other engines built on "
                          "CDI before 0.6 skip it without a word",
                          version);
-        r = fmt == FORMAT_JSON ? ect_json_emit(spec, true, &buf, &len, &err)
-                               : ect_yaml_emit(spec, &buf, &len, &err);
-        if (r >= 0 && a->output && strcmp(a->output, "-") != 0) {
+        r = a->resolved_format == FORMAT_JSON ? ect_json_emit(spec, true, &buf, &len, err)
+                                              : ect_yaml_emit(spec, &buf, &len, err);
+        if (r < 0)
+                return r;
+        *ret_summary = xasprintf("kind %s/%s, %zu device name(s) and \"all\", cdiVersion %s",
+                                 a->cdi.vendor ? a->cdi.vendor : ECT_CDI_VENDOR,
+                                 a->cdi.class ? a->cdi.class : ECT_CDI_CLASS,
+                                 ect_json_get(spec, "devices")->n - 1, version);
+        *ret = steal_ptr(&buf);
+        *ret_len = len;
+        return 1;
+}
+
+static int cmd_generate(const struct args *a)
+{
+        cleanup_free char *buf = NULL;
+        cleanup_free char *summary = NULL;
+        struct ect_error *err = NULL;
+        bool to_file = a->output && strcmp(a->output, "-") != 0;
+        size_t len = 0;
+        int r = render((void *)a, &buf, &len, &summary, &err);
+
+        if (r == 0) {
+                log_error("%s", summary);
+                return EXIT_FAILURE;
+        }
+        if (r > 0 && to_file) {
                 r = ect_write_file_atomic(a->output, buf, len, 0644, &err);
                 if (r < 0)
                         ect_error_wrap(&err, "cannot write the spec (an older file there is "
                                              "left as it was)");
-        } else if (r >= 0) {
+        } else if (r > 0) {
                 if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
                         log_error("cannot write the spec to stdout: %m");
                         return EXIT_FAILURE;
@@ -347,12 +384,22 @@ static int cmd_generate(const struct args *a)
                 ect_error_free(&err);
                 return EXIT_FAILURE;
         }
-        if (a->output && strcmp(a->output, "-") != 0)
-                log_info("wrote %s: kind %s/%s, %zu device name(s) and \"all\", cdiVersion %s",
-                         a->output, a->cdi.vendor ? a->cdi.vendor : ECT_CDI_VENDOR,
-                         a->cdi.class ? a->cdi.class : ECT_CDI_CLASS,
-                         ect_json_get(spec, "devices")->n - 1, version);
+        if (to_file)
+                log_info("wrote %s: %s", a->output, summary);
         return EXIT_SUCCESS;
+}
+
+static int cmd_watch(const struct args *a)
+{
+        struct cdi_watch w = {
+            .output = a->output,
+            .dev_root = a->dev_root,
+            .sysfs_root = a->sysfs_root,
+            .render = render,
+            .ctx = (void *)a,
+        };
+
+        return cdi_watch_run(&w);
 }
 
 int main(int argc, char **argv)
@@ -367,8 +414,10 @@ int main(int argc, char **argv)
         if (lvl && ect_log_parse_level(lvl) >= 0)
                 ect_log_set_level((enum ect_log_level)ect_log_parse_level(lvl));
         r = parse_args(argc, argv, &a);
-        if (r < 0)
-                r = a.list ? cmd_list(&a) : cmd_generate(&a);
+        if (r < 0) {
+                a.resolved_format = format_of(&a);
+                r = a.list ? cmd_list(&a) : a.watch ? cmd_watch(&a) : cmd_generate(&a);
+        }
         free(a.sysfs_root);
         free(a.dev_root);
         return r;

@@ -60,6 +60,12 @@ int ect_read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t
 int ect_write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode,
                           struct ect_error **err)
 {
+        return ect_write_file_atomic_flags(path, buf, len, mode, ECT_WRITE_SYNC_DIR, err);
+}
+
+int ect_write_file_atomic_flags(const char *path, const void *buf, size_t len, mode_t mode,
+                                unsigned flags, struct ect_error **err)
+{
         cleanup_free char *dir_copy = xstrdup(path);
         cleanup_free char *tmp = NULL;
         cleanup_close int fd = -1;
@@ -104,9 +110,11 @@ int ect_write_file_atomic(const char *path, const void *buf, size_t len, mode_t 
         }
         /* Make the rename itself durable; failing here is not worth failing
          * the write for, the data is in place. */
-        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0)
-                (void)fsync(dfd);
+        if (flags & ECT_WRITE_SYNC_DIR) {
+                dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dfd >= 0)
+                        (void)fsync(dfd);
+        }
         return 0;
 fail:
         (void)unlink(tmp);

@@ -18,3 +18,14 @@ int ect_read_fd(int fd, const char *what, size_t max, char **ret, size_t *ret_le
  * the old file is left as it was and the temporary file is removed. */
 int ect_write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode,
                           struct ect_error **err);
+
+enum {
+        /* fsync the directory after the rename, so that the new name itself
+         * survives a crash. Wanted for files that outlive a boot (a CDI spec
+         * in /etc/cdi); not for a bundle's config.json, which runc reads
+         * right away and which no one needs after a crash. */
+        ECT_WRITE_SYNC_DIR = 1 << 0,
+};
+/* ect_write_file_atomic() with flags; it uses ECT_WRITE_SYNC_DIR. */
+int ect_write_file_atomic_flags(const char *path, const void *buf, size_t len, mode_t mode,
+                                unsigned flags, struct ect_error **err);

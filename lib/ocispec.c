@@ -367,5 +367,7 @@ int ect_oci_save(const struct ect_oci_doc *d, struct ect_error **err)
 
         if (ect_json_emit(d->root, d->pretty, &buf, &len, err) < 0)
                 return ect_error_wrap(err, "%s", d->path);
-        return ect_write_file_atomic(d->path, buf, len, d->mode, err);
+        /* The file itself is fsynced before the rename (never a torn
+         * config.json); the directory is not: see ECT_WRITE_SYNC_DIR. */
+        return ect_write_file_atomic_flags(d->path, buf, len, d->mode, 0, err);
 }
