@@ -122,7 +122,19 @@ check "a device attached: the spec follows" wait_for "erdma_0 erdma_1 erdma_2 al
 rm -f "$T/host/sys/class/infiniband_verbs/uverbs2" "$T/host/sys/class/infiniband/erdma_2"
 rm -f "$T/host/dev/infiniband/uverbs2"
 check "the device detached: the spec follows" wait_for "erdma_0 erdma_1 all"
+for n in 0 1; do
+	rm -f "$T/host/sys/class/infiniband_verbs/uverbs$n" "$T/host/sys/class/infiniband/erdma_$n"
+	rm -f "$T/host/dev/infiniband/uverbs$n"
+done
+gone() {
+	for _ in $(seq 30); do
+		[ -e "$T/cdi/erdma.yaml" ] || return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "every device detached: the spec is removed" gone
 check "the command is still running" kill -0 "$pid"
-[ -s "$T/err" ] && sed 's/^/# stderr: /' "$T/err" | head -5
+[ "$TAP_FAILED" -gt 0 ] && sed 's/^/# stderr: /' "$T/err" | head -10
 
 done_testing
