@@ -211,6 +211,7 @@ struct ctx {
         int devfd; /* -1 when the dev root cannot be opened */
         struct ect_host *h;
         const char *drivers; /* NULL: eRDMA only; "any"; or a comma list */
+        bool nodes_only;
         size_t cap_devices, cap_warnings;
         /* class/net, read once: name and derived GUID */
         char (*net_guid)[20];
@@ -563,7 +564,7 @@ static bool read_uverbs(struct ctx *c, const char *name, unsigned index, struct 
         rel = xasprintf("infiniband/%s", name);
         node_init(c, &d->uverbs, rel, maj, min);
 
-        if (read_attr(c, fd, path, "abi_version", &v) == 0 &&
+        if (!c->nodes_only && read_attr(c, fd, path, "abi_version", &v) == 0 &&
             !ect_sysfs_parse_int(v, &d->abi_version))
                 warn(c, "%s/%s/abi_version: unexpected value, ignoring", c->h->sysfs_root, path);
 
@@ -572,7 +573,8 @@ static bool read_uverbs(struct ctx *c, const char *name, unsigned index, struct 
                       (d->driver && strcmp(d->driver, ECT_ERDMA_DRIVER) == 0);
         if (!selected(c, d))
                 return true; /* caller counts and drops it */
-        read_ibdev(c, d);
+        if (!c->nodes_only)
+                read_ibdev(c, d);
         return true;
 }
 
@@ -738,7 +740,9 @@ int ect_rdma_discover(const struct ect_discover_opts *opts, struct ect_host **re
         h->sysfs_root = xstrdup(sysroot);
         h->dev_root = xstrdup(devroot);
         c.h = h;
-        read_net(&c);
+        c.nodes_only = opts && opts->nodes_only;
+        if (!c.nodes_only)
+                read_net(&c);
 
         fd = openat(c.sysfd, "class/infiniband_verbs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd >= 0) {

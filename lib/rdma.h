@@ -77,6 +77,10 @@ struct ect_discover_opts {
          * of driver names ("erdma,mlx5_core"), where "erdma" keeps its
          * PCI-ID meaning. */
         const char *drivers;
+        /* Only what an injector needs (ibdev, nodes, PCI IDs and driver for
+         * the filter, rdma_cm, umad/issm): no ports, node type or GUID, no
+         * netdev pairing. The hook runs on every container start. */
+        bool nodes_only;
 };
 
 /* Discovers the host. Fails only when the sysfs root itself cannot be used

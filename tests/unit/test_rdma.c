@@ -327,6 +327,35 @@ START_TEST(test_discover_mad_nodes)
 }
 END_TEST
 
+/* The hook's mode: nodes, ibdev and the PCI filter; no ports, GUID or
+ * netdev. */
+START_TEST(test_discover_nodes_only)
+{
+        struct ect_discover_opts o = {.sysfs_root = sysfs, .dev_root = devroot, .nodes_only = true};
+        struct ect_error *err = NULL;
+        struct ect_host *h = NULL;
+        const struct ect_device *d;
+
+        sh("fakehost_add_device %s 0 erdma_0 %s; fakehost_add_device %s 1 mlx5_0 driver=mlx5_core "
+           "vendor=0x15b3 device=0x101b %s; fakehost_add_rdma_cm %s 241 %s",
+           dir, mknod_opt(), dir, mknod_opt(), dir, mknod_opt());
+        ck_assert_int_eq(ect_rdma_discover(&o, &h, &err), 0);
+        ck_assert_uint_eq(h->n_devices, 1);
+        ck_assert_uint_eq(h->n_filtered, 1);
+        d = &h->devices[0];
+        ck_assert_str_eq(d->ibdev, "erdma_0");
+        ck_assert_uint_eq(d->uverbs.major, 231);
+        ck_assert_uint_eq(d->uverbs.minor, 192);
+        ck_assert(d->is_erdma);
+        ck_assert_ptr_null(d->node_guid);
+        ck_assert_ptr_null(d->netdev);
+        ck_assert_uint_eq(d->n_ports, 0);
+        ck_assert(h->has_rdma_cm);
+        ck_assert_uint_eq(h->rdma_cm.minor, 241);
+        ect_host_free(h);
+}
+END_TEST
+
 START_TEST(test_guid_from_mac)
 {
         char g[20];
@@ -399,6 +428,7 @@ int main(void)
         tcase_add_test(tc, test_discover_no_devices);
         tcase_add_test(tc, test_discover_node_cross_check);
         tcase_add_test(tc, test_discover_mad_nodes);
+        tcase_add_test(tc, test_discover_nodes_only);
         suite_add_tcase(s, tc);
         tc = tcase_create("parsers");
         tcase_add_test(tc, test_guid_from_mac);

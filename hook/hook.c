@@ -1,0 +1,417 @@
+#include "hook.h"
+#include "cgroup.h"
+#include "cleanup.h"
+#include "config.h"
+#include "edits.h"
+#include "fileio.h"
+#include "log.h"
+#include "oci.h"
+#include "ocispec.h"
+#include "rdma.h"
+#include "rootfs.h"
+#include "sandbox.h"
+#include "select.h"
+#include "xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+/* Capabilities kept for the work inside the container's mount namespace,
+ * and why (nvc ecaps[]). Everything else, the bounding set included, goes. */
+static const int rootfs_caps[] = {
+        CAP_MKNOD,           /* mknodat of the device nodes */
+        CAP_DAC_OVERRIDE,    /* directories of the image need not be root-writable */
+        CAP_DAC_READ_SEARCH, /* ... nor searchable */
+        CAP_SYS_ADMIN,       /* move_mount of a host node (user namespaces) */
+};
+
+/* What the in-namespace phase may call besides the base set. */
+static const long rootfs_syscalls[] = {
+        SYS_openat, SYS_openat2, SYS_readlinkat, SYS_mkdirat, SYS_mknodat, SYS_move_mount,
+        SYS_statx, SYS_fcntl,
+};
+
+static const char *node_owner(const struct ect_edit_node *n)
+{
+        return n->ibdev ? n->ibdev : "rdma_cm";
+}
+
+static const char *memlock_text(uint64_t v, char *buf, size_t n)
+{
+        if (v == ECT_MEMLOCK_UNLIMITED || v == RLIM_INFINITY)
+                return "unlimited";
+        snprintf(buf, n, "%" PRIu64, v);
+        return buf;
+}
+
+/* Raises the container's RLIMIT_MEMLOCK to want, never lowers it. Above
+ * the hard limit without CAP_SYS_RESOURCE this is an error: a warning
+ * would be lost (runc and Podman show a hook's stderr only on failure) and
+ * the container would then fail at its first large memory registration. */
+static int raise_memlock(pid_t pid, uint64_t want, const struct ect_oci_doc *doc,
+                         struct ect_error **err)
+{
+        struct rlimit cur, nl;
+        rlim_t w = want == ECT_MEMLOCK_UNLIMITED ? RLIM_INFINITY : (rlim_t)want;
+        char b1[32], b2[32];
+        uint64_t cfg_soft, cfg_hard;
+
+        if (prlimit(pid, RLIMIT_MEMLOCK, NULL, &cur) < 0)
+                return ect_error_set(err, errno, "memlock: read RLIMIT_MEMLOCK of process %d",
+                                     (int)pid);
+        if (ect_oci_memlock(doc, &cfg_soft, &cfg_hard) && cfg_soft != RLIM_INFINITY &&
+            cfg_soft < w)
+                log_warn("memlock: config.json sets RLIMIT_MEMLOCK to %s, which runc applies "
+                         "again after this hook; use erdma-container-runtime to raise it",
+                         memlock_text(cfg_soft, b1, sizeof b1));
+        if (cur.rlim_cur != RLIM_INFINITY && (w == RLIM_INFINITY || cur.rlim_cur < w)) {
+                nl.rlim_cur = w;
+                nl.rlim_max = cur.rlim_max;
+                if (cur.rlim_max != RLIM_INFINITY && (w == RLIM_INFINITY || cur.rlim_max < w))
+                        nl.rlim_max = w;
+                if (prlimit(pid, RLIMIT_MEMLOCK, &nl, NULL) < 0) {
+                        if (errno == EPERM && nl.rlim_max != cur.rlim_max)
+                                return ect_error_set(
+                                        err, EPERM,
+                                        "memlock: %s is above the container's hard limit %s and "
+                                        "raising it needs CAP_SYS_RESOURCE; set \"memlock\" in the "
+                                        "host config to at most %s",
+                                        memlock_text(want, b1, sizeof b1),
+                                        memlock_text(cur.rlim_max, b2, sizeof b2), b2);
+                        return ect_error_set(err, errno, "memlock: prlimit of process %d",
+                                             (int)pid);
+                }
+                log_debug("memlock of %d raised to %s", (int)pid,
+                          memlock_text(w, b1, sizeof b1));
+        }
+        return 0;
+}
+
+/* The devices' host nodes must be what sysfs says (STYLE.md 5.5). */
+static int check_host_nodes(const struct ect_edits *e, struct ect_error **err)
+{
+        for (size_t i = 0; i < e->n_nodes; i++) {
+                const struct ect_edit_node *n = &e->nodes[i];
+                if (n->status == ECT_NODE_MISMATCH)
+                        return ect_error_set(err, ENODEV,
+                                             "device '%s': host node '%s' is not character "
+                                             "device %u:%u",
+                                             node_owner(n), n->host_path ? n->host_path : n->path,
+                                             n->major, n->minor);
+        }
+        return 0;
+}
+
+static bool same_ns(int procfd, const char *ns)
+{
+        char p[64];
+        struct stat a, b;
+
+        snprintf(p, sizeof p, "ns/%s", ns);
+        if (fstatat(procfd, p, &a, 0) < 0)
+                return true;
+        snprintf(p, sizeof p, "/proc/self/ns/%s", ns);
+        if (stat(p, &b) < 0)
+                return true;
+        return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* The host id that is root (0) in the container's user namespace, from
+ * /proc/PID/{uid,gid}_map ("inside outside count" lines). */
+static int root_id(int procfd, const char *map, unsigned *ret, struct ect_error **err)
+{
+        cleanup_free char *buf = NULL;
+        const char *p = map;
+        const char *line;
+
+        if (ect_read_file_at(procfd, map, 65536, &buf, NULL, err) < 0)
+                return -1;
+        for (line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+                unsigned long in, out, cnt;
+                if (sscanf(line, "%lu %lu %lu", &in, &out, &cnt) == 3 && in == 0 && cnt > 0) {
+                        *ret = (unsigned)out;
+                        return 0;
+                }
+        }
+        return ect_error_set(err, EINVAL, "'%s' maps no root", p);
+}
+
+/* Whether the process of pidfd still runs; true without a pidfd (kernels
+ * before 5.3: the /proc fd alone is the pin there). */
+static bool alive(int pidfd)
+{
+        return pidfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0 ||
+               errno != ESRCH;
+}
+
+/* Enters the mount namespace of the process pidfd and procfd refer to. */
+static int enter_mntns(int pidfd, int procfd, pid_t pid, struct ect_error **err)
+{
+        cleanup_close int nsfd = -1;
+
+        if (pidfd >= 0 && setns(pidfd, CLONE_NEWNS) == 0)
+                return 0;
+        if (pidfd >= 0 && errno == ESRCH)
+                return ect_error_set(err, ESRCH, "container process %d exited", (int)pid);
+        /* Kernels before 5.8 take only namespace fds (delete with them). */
+        nsfd = openat(procfd, "ns/mnt", O_RDONLY | O_CLOEXEC);
+        if (nsfd < 0)
+                return ect_error_set(err, errno, "open '/proc/%d/ns/mnt'", (int)pid);
+        if (setns(nsfd, CLONE_NEWNS) < 0)
+                return ect_error_set(err, errno, "setns into the mount namespace of %d",
+                                     (int)pid);
+        return 0;
+}
+
+/* The rootfs as the container's mount namespace shows it. Before
+ * pivot_root (runc) it is root.path there; after (crun may already have
+ * pivoted when it runs createRuntime hooks) it is the namespace's root.
+ * A directory in the image that mimics the host path is told apart by
+ * comparing with what the host sees at root.path. */
+static int open_rootfs_in_ns(const char *rootfs, const struct stat *host_st,
+                             struct ect_error **err)
+{
+        cleanup_close int fd = -1;
+        struct stat st;
+
+        if (host_st) {
+                fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == host_st->st_dev &&
+                    st.st_ino == host_st->st_ino)
+                        return steal_fd(&fd);
+                ect_closep(&fd);
+        }
+        fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return ect_error_set(err, errno, "rootfs '%s' in the container's namespace",
+                                     rootfs);
+        if (host_st) {
+                if (fstat(fd, &st) < 0)
+                        return ect_error_set(err, errno, "stat rootfs '%s'", rootfs);
+                if (st.st_dev != host_st->st_dev || st.st_ino != host_st->st_ino)
+                        return ect_error_set(err, EXDEV,
+                                             "rootfs '%s' in the container's namespace is not "
+                                             "the one the host sees",
+                                             rootfs);
+        }
+        return steal_fd(&fd);
+}
+
+static const char *base_name(const char *path)
+{
+        const char *s = strrchr(path, '/');
+        return s ? s + 1 : path;
+}
+
+static char *dir_name(const char *path)
+{
+        const char *s = strrchr(path, '/');
+        return s ? xstrndup(path, (size_t)(s - path)) : xstrdup("/");
+}
+
+/* Nodes inside the rootfs. Runs in the container's mount namespace, in
+ * the sandbox. trees[i] >= 0: bind-mount it instead of mknod. */
+static int make_nodes(int rootfd, const struct ect_edits *e, const int *trees,
+                      struct ect_error **err)
+{
+        cleanup_free char *cur_dir = NULL;
+        cleanup_close int dirfd = -1;
+
+        for (size_t i = 0; i < e->n_nodes; i++) {
+                const struct ect_edit_node *n = &e->nodes[i];
+                cleanup_free char *dir = dir_name(n->path);
+                int r;
+
+                if (!cur_dir || strcmp(cur_dir, dir) != 0) {
+                        ect_closep(&dirfd);
+                        free(cur_dir);
+                        cur_dir = steal_ptr(&dir);
+                        dirfd = ect_rootfs_mkdir_p(rootfd, cur_dir, 0755, err);
+                        if (dirfd < 0)
+                                return ect_error_wrap(err, "device '%s': '%s'", node_owner(n),
+                                                      n->path);
+                }
+                if (trees[i] >= 0)
+                        r = ect_rootfs_bind_node(dirfd, base_name(n->path), trees[i], n->major,
+                                                 n->minor, err);
+                else
+                        r = ect_rootfs_mknod(dirfd, base_name(n->path), n->major, n->minor, 0666,
+                                             err);
+                if (r < 0)
+                        return ect_error_wrap(err, "device '%s': '%s'", node_owner(n), n->path);
+                log_debug("%s %s (%u:%u)", r == ECT_ROOTFS_CREATED ? "created" : "kept", n->path,
+                          n->major, n->minor);
+        }
+        return 0;
+}
+
+int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
+{
+        cleanup_oci_state struct ect_oci_state *st = NULL;
+        cleanup_config struct ect_config *cfg = NULL;
+        cleanup_oci struct ect_oci_doc *doc = NULL;
+        cleanup_host struct ect_host *host = NULL;
+        cleanup_selection struct ect_selection *sel = NULL;
+        cleanup_edits struct ect_edits *edits = NULL;
+        cleanup_free char *rootfs = NULL;
+        cleanup_free struct ect_cgroup_dev *devs = NULL;
+        cleanup_free int *trees = NULL;
+        cleanup_close int pidfd = -1, procfd = -1, rootfd = -1;
+        char procpath[32];
+        const struct ect_json *annotations, *env;
+        enum ect_select_source src;
+        const char *value = NULL;
+        struct stat host_st;
+        bool have_host_st, userns;
+        unsigned ns_uid = 0, ns_gid = 0;
+        struct ect_discover_opts dopts = {0};
+        struct ect_sandbox sb = {
+                .caps = rootfs_caps,
+                .n_caps = sizeof rootfs_caps / sizeof *rootfs_caps,
+                .syscalls = rootfs_syscalls,
+                .n_syscalls = sizeof rootfs_syscalls / sizeof *rootfs_syscalls,
+        };
+        int r;
+
+        if (ect_oci_state_read(o->state_fd, &st, err) < 0)
+                return -1;
+        if (ect_config_load(o->config_path, &cfg, err) < 0)
+                return -1;
+        if (ect_oci_load(st->bundle, &doc, err) < 0)
+                return -1;
+
+        /* The selection comes from config.json (what the runtime reads);
+         * Podman's state repeats the annotations: use them when the config
+         * has none. Nothing else is read from the container's env. */
+        annotations = ect_oci_annotations(doc);
+        if (!annotations)
+                annotations = st->annotations;
+        env = ect_oci_env(doc);
+        if (ect_select_request(cfg, annotations, env, &src, &value, err) < 0)
+                return -1;
+        if (!value) {
+                log_debug("no eRDMA request: nothing to do");
+                return 0;
+        }
+
+        dopts.sysfs_root = cfg->sysfs_root;
+        dopts.dev_root = cfg->dev_root;
+        dopts.nodes_only = true; /* no ports, GUIDs, netdevs: not needed here */
+        if (ect_rdma_discover(&dopts, &host, err) < 0)
+                return -1;
+        if (ect_select(host, cfg, annotations, env, &sel, err) < 0)
+                return -1;
+        if (ect_edits_compute(host, cfg, sel, &edits, err) < 0)
+                return -1;
+        if (!edits) {
+                log_debug("the request (%s) selects no device", ect_select_source_name(src));
+                return 0;
+        }
+        if (check_host_nodes(edits, err) < 0)
+                return -1;
+        if (edits->n_capabilities > 0)
+                log_warn("capabilities in the host config are not applied by erdma-hook (a hook "
+                         "cannot change them); use erdma-container-runtime, ignoring: %s ...",
+                         edits->capabilities[0]);
+        if (ect_oci_rootfs_path(doc->root, st->bundle, &rootfs, err) < 0)
+                return -1;
+
+        /* Pin the process: a pidfd, and its /proc directory opened while
+         * the pidfd shows it alive (a /proc/PID fd stays bound to that
+         * process), so that a reused pid cannot redirect us. */
+        pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+        if (pidfd < 0 && errno == ESRCH)
+                return ect_error_set(err, ESRCH, "container process %d does not exist (exited?)",
+                                     (int)st->pid);
+        snprintf(procpath, sizeof procpath, "/proc/%d", (int)st->pid);
+        procfd = open(procpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (procfd < 0)
+                return ect_error_set(err, errno == ENOENT ? ESRCH : errno,
+                                     "container process %d does not exist (exited?)",
+                                     (int)st->pid);
+        if (!alive(pidfd))
+                return ect_error_set(err, ESRCH, "container process %d exited", (int)st->pid);
+
+        /* Host side: memlock, device cgroup, host nodes for bind mounts. */
+        if (raise_memlock(st->pid, edits->memlock, doc, err) < 0)
+                return -1;
+        devs = xcalloc(edits->n_nodes, sizeof *devs);
+        for (size_t i = 0; i < edits->n_nodes; i++) {
+                devs[i].major = edits->nodes[i].major;
+                devs[i].minor = edits->nodes[i].minor;
+        }
+        if (ect_cgroup_allow(procfd, devs, edits->n_nodes, NULL, err) < 0)
+                return -1;
+        /* prlimit() above took the pid number: make sure it was still ours. */
+        if (!alive(pidfd))
+                return ect_error_set(err, ESRCH, "container process %d exited", (int)st->pid);
+
+        /* In a user namespace a node we make would sit on a nodev /dev:
+         * bind-mount the host's node instead, as runc does. */
+        userns = !same_ns(procfd, "user");
+        if (userns && (root_id(procfd, "uid_map", &ns_uid, err) < 0 ||
+                       root_id(procfd, "gid_map", &ns_gid, err) < 0))
+                return ect_error_wrap(err, "user namespace of %d", (int)st->pid);
+        trees = xcalloc(edits->n_nodes, sizeof *trees);
+        for (size_t i = 0; i < edits->n_nodes; i++) {
+                const struct ect_edit_node *n = &edits->nodes[i];
+                trees[i] = -1;
+                if (!userns)
+                        continue;
+                if (!n->host_path || n->status != ECT_NODE_OK)
+                        return ect_error_set(err, ENOENT,
+                                             "device '%s': no host node to bind-mount for '%s' "
+                                             "(user namespace)",
+                                             node_owner(n), n->path);
+                trees[i] = open_tree(AT_FDCWD, n->host_path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+                if (trees[i] < 0)
+                        return ect_error_set(err, errno, "device '%s': open_tree '%s'",
+                                             node_owner(n), n->host_path);
+        }
+
+        have_host_st = stat(rootfs, &host_st) == 0 && S_ISDIR(host_st.st_mode);
+        if (ect_rootfs_init_proc(err) < 0)
+                return -1;
+        if (enter_mntns(pidfd, procfd, st->pid, err) < 0)
+                return -1;
+        rootfd = open_rootfs_in_ns(rootfs, have_host_st ? &host_st : NULL, err);
+        if (rootfd < 0)
+                return -1;
+
+        /* A /dev mounted inside a user namespace takes only ids mapped
+         * there (EOVERFLOW otherwise): create as the container's root. */
+        if (userns) {
+                (void)setfsgid(ns_gid);
+                (void)setfsuid(ns_uid);
+                if ((unsigned)setfsuid((uid_t)-1) != ns_uid)
+                        return ect_error_set(err, EPERM, "setfsuid %u", ns_uid);
+        }
+
+        /* Everything from here touches the untrusted image. */
+        umask(0);
+        if (ect_sandbox_enter(&sb, err) < 0)
+                return -1;
+        r = make_nodes(rootfd, edits, trees, err);
+        for (size_t i = 0; i < edits->n_nodes; i++)
+                ect_closep(&trees[i]);
+        return r < 0 ? r : 0;
+}

@@ -1,0 +1,17 @@
+/* erdma-hook's flow: OCI state in, devices applied to the container being
+ * created (nodes in its /dev, device cgroup, RLIMIT_MEMLOCK). */
+#pragma once
+#include "error.h"
+
+#include <stdbool.h>
+
+struct ect_hook_opts {
+        const char *config_path; /* NULL: the default host config */
+        const char *stage;       /* "prestart" or "createRuntime" */
+        int state_fd;            /* where the OCI state is read from (stdin) */
+};
+
+/* Returns 0 when done or nothing was requested, < 0 with *err naming the
+ * device and the cause. Enters the container's mount namespace and a
+ * seccomp sandbox: the process should exit afterwards. */
+int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err);

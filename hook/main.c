@@ -1,0 +1,78 @@
+/* erdma-hook: OCI prestart/createRuntime hook that gives the container
+ * being created its selected eRDMA devices. */
+#include "error.h"
+#include "hook.h"
+#include "log.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void usage(FILE *f)
+{
+        fprintf(f, "Usage: erdma-hook [--config FILE] [--debug] prestart|createRuntime\n"
+                   "  OCI hook: reads the container state on stdin and injects the eRDMA\n"
+                   "  devices it selects (see erdma-hook(1)).\n");
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"config", required_argument, NULL, 'c'},
+                {"debug", no_argument, NULL, 'd'},
+                {"help", no_argument, NULL, 'h'},
+                {0},
+        };
+        struct ect_hook_opts o = {.state_fd = STDIN_FILENO};
+        struct ect_error *err = NULL;
+        const char *lvl;
+        int c;
+
+        ect_log_init("erdma-hook");
+        lvl = secure_getenv("ERDMA_LOG_LEVEL");
+        if (lvl && ect_log_parse_level(lvl) >= 0)
+                ect_log_set_level((enum ect_log_level)ect_log_parse_level(lvl));
+        while ((c = getopt_long(argc, argv, "c:dh", opts, NULL)) != -1) {
+                switch (c) {
+                case 'c':
+                        o.config_path = optarg;
+                        break;
+                case 'd':
+                        ect_log_set_level(ECT_LOG_DEBUG);
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return EXIT_SUCCESS;
+                default:
+                        usage(stderr);
+                        return 2;
+                }
+        }
+        if (optind != argc - 1) {
+                usage(stderr);
+                return 2;
+        }
+        o.stage = argv[optind];
+        /* createContainer and startContainer run inside the container's
+         * namespaces (after pivot_root), where the host's nodes, sysfs
+         * and cgroups are out of reach: refuse rather than half-work. */
+        if (strcmp(o.stage, "prestart") != 0 && strcmp(o.stage, "createRuntime") != 0) {
+                log_error("unsupported stage '%s': use prestart or createRuntime", o.stage);
+                return 2;
+        }
+        if (ect_hook_run(&o, &err) < 0) {
+                /* One line, whatever names the image put in the message:
+                 * the engine shows it to the user as it is. */
+                char *text = ect_error_text(err);
+                for (char *p = text; *p; p++)
+                        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                                *p = '?';
+                log_error("%s", text);
+                free(text);
+                ect_error_free(&err);
+                return EXIT_FAILURE;
+        }
+        return EXIT_SUCCESS;
+}

@@ -1,0 +1,413 @@
+#include "cgroup.h"
+#include "cleanup.h"
+#include "fileio.h"
+#include "log.h"
+#include "xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define MAX_PROCFILE (1024 * 1024)
+#define MAX_PROGS 64
+#define MAX_INSNS 1000000
+
+/* Mount points in mountinfo escape space, tab, newline and backslash as
+ * \ooo. */
+static char *unescape(const char *s, size_t n)
+{
+        char *out = xmalloc(n + 1), *o = out;
+        size_t i;
+
+        for (i = 0; i < n; i++) {
+                if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
+                    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+                        *o++ = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+                        i += 3;
+                } else {
+                        *o++ = s[i];
+                }
+        }
+        *o = '\0';
+        return out;
+}
+
+static bool list_has(const char *list, size_t n, const char *word)
+{
+        size_t wl = strlen(word), i = 0;
+
+        while (i < n) {
+                size_t e = i;
+                while (e < n && list[e] != ',')
+                        e++;
+                if (e - i == wl && memcmp(list + i, word, wl) == 0)
+                        return true;
+                i = e + 1;
+        }
+        return false;
+}
+
+/* pid's path in the hierarchy: "N:devices,x:/path" (v1) or "0::/path". */
+static int cgroup_path(const char *proc_cgroup, const char *controller, char **ret,
+                       struct ect_error **err)
+{
+        const char *line = proc_cgroup;
+
+        while (line && *line) {
+                const char *end = strchr(line, '\n');
+                const char *c1 = memchr(line, ':', end ? (size_t)(end - line) : strlen(line));
+                const char *c2;
+                size_t len = end ? (size_t)(end - line) : strlen(line);
+
+                if (len == 0)
+                        goto next;
+                if (!c1)
+                        return ect_error_set(err, EINVAL, "malformed cgroup line '%.*s'", (int)len,
+                                             line);
+                c2 = memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line));
+                if (!c2)
+                        return ect_error_set(err, EINVAL, "malformed cgroup line '%.*s'", (int)len,
+                                             line);
+                if (controller ? list_has(c1 + 1, (size_t)(c2 - c1 - 1), controller)
+                               : (c2 == c1 + 1 && c1 - line == 1 && line[0] == '0')) {
+                        *ret = xstrndup(c2 + 1, len - (size_t)(c2 + 1 - line));
+                        return 0;
+                }
+next:
+                line = end ? end + 1 : NULL;
+        }
+        *ret = NULL;
+        return 0;
+}
+
+int ect_cgroup_find_dir(const char *proc_cgroup, const char *mountinfo, const char *controller,
+                        char **ret, struct ect_error **err)
+{
+        cleanup_free char *path = NULL;
+        const char *line = mountinfo;
+        int r;
+
+        r = cgroup_path(proc_cgroup, controller, &path, err);
+        if (r < 0)
+                return r;
+        if (!path || path[0] != '/') {
+                *ret = NULL;
+                return 0;
+        }
+        while (line && *line) {
+                const char *end = strchr(line, '\n');
+                size_t len = end ? (size_t)(end - line) : strlen(line);
+                cleanup_free char *copy = xstrndup(line, len);
+                char *f[6] = {0}, *sep, *fstype, *super, *sp = NULL, *tok;
+                int i = 0;
+
+                line = end ? end + 1 : NULL;
+                sep = strstr(copy, " - ");
+                if (!sep)
+                        continue;
+                *sep = '\0';
+                for (tok = strtok_r(copy, " ", &sp); tok && i < 6; tok = strtok_r(NULL, " ", &sp))
+                        f[i++] = tok;
+                if (i < 5)
+                        continue;
+                fstype = strtok_r(sep + 3, " ", &sp);
+                (void)strtok_r(NULL, " ", &sp); /* source */
+                super = strtok_r(NULL, " ", &sp);
+                if (!fstype)
+                        continue;
+                if (controller) {
+                        if (strcmp(fstype, "cgroup") != 0 || !super ||
+                            !list_has(super, strlen(super), controller))
+                                continue;
+                } else if (strcmp(fstype, "cgroup2") != 0) {
+                        continue;
+                }
+                {
+                        cleanup_free char *root = unescape(f[3], strlen(f[3]));
+                        cleanup_free char *mnt = unescape(f[4], strlen(f[4]));
+                        size_t rl = strlen(root);
+                        const char *rest;
+
+                        if (strcmp(root, "/") == 0)
+                                rest = path;
+                        else if (strncmp(path, root, rl) == 0 &&
+                                 (path[rl] == '\0' || path[rl] == '/'))
+                                rest = path + rl;
+                        else
+                                continue; /* a bind of another subtree */
+                        if (strstr(rest, "/../") || strcmp(rest, "/..") == 0)
+                                return ect_error_set(err, EINVAL, "cgroup path '%s'", path);
+                        *ret = xasprintf("%s%s", strcmp(mnt, "/") == 0 ? "" : mnt,
+                                         rest[0] ? rest : "");
+                        if ((*ret)[0] == '\0') {
+                                free(*ret);
+                                *ret = xstrdup("/");
+                        }
+                        return 0;
+                }
+        }
+        *ret = NULL;
+        return 0;
+}
+
+static int v1_allow(const char *dir, const struct ect_cgroup_dev *devs, size_t n,
+                    struct ect_error **err)
+{
+        cleanup_close int dfd = -1, fd = -1;
+        size_t i;
+
+        dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return ect_error_set(err, errno, "open cgroup '%s'", dir);
+        fd = openat(dfd, "devices.allow", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return ect_error_set(err, errno, "open '%s/devices.allow'", dir);
+        for (i = 0; i < n; i++) {
+                char rule[64];
+                int len = snprintf(rule, sizeof rule, "c %u:%u rw", devs[i].major, devs[i].minor);
+                /* One rule per write: the kernel parses one per call. */
+                if (write(fd, rule, (size_t)len) != len)
+                        return ect_error_set(err, errno, "write '%s' to '%s/devices.allow'", rule,
+                                             dir);
+        }
+        return 0;
+}
+
+static int bpf(int cmd, union bpf_attr *attr)
+{
+        return (int)syscall(SYS_bpf, cmd, attr, sizeof *attr);
+}
+
+static uint64_t ptr(const void *p)
+{
+        return (uint64_t)(uintptr_t)p;
+}
+
+#define INSN(c, d, s, o, i)                                                                        \
+        ((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
+
+/* Our rules, in front of the original program. The context is struct
+ * bpf_cgroup_dev_ctx { u32 access_type (access << 16 | type); u32 major;
+ * u32 minor; }. R1 is left untouched for the original code, which starts
+ * from R1 as every program does; R2-R5 are scratch (the verifier makes sure
+ * the original code never reads a register it did not set). */
+static size_t build_prefix(struct bpf_insn *p, const struct ect_cgroup_dev *devs, size_t n)
+{
+        size_t k = 0, i, skip_at;
+
+        p[k++] = INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_1, 0, 0);
+        p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_2, 0, 0);
+        p[k++] = INSN(BPF_ALU | BPF_AND | BPF_K, BPF_REG_2, 0, 0, 0xffff);
+        p[k++] = INSN(BPF_ALU | BPF_RSH | BPF_K, BPF_REG_3, 0, 0, 16);
+        p[k++] = INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_4, BPF_REG_1, 4, 0);
+        p[k++] = INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_5, BPF_REG_1, 8, 0);
+        skip_at = k;
+        p[k++] = INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_2, 0, 0, BPF_DEVCG_DEV_CHAR);
+        p[k++] = INSN(BPF_JMP | BPF_JSET | BPF_K, BPF_REG_3, 0, 0, BPF_DEVCG_ACC_MKNOD);
+        for (i = 0; i < n; i++) {
+                p[k++] = INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_4, 0, 3, (int32_t)devs[i].major);
+                p[k++] = INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_5, 0, 2, (int32_t)devs[i].minor);
+                p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1);
+                p[k++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+        }
+        /* Both checks jump to the first original instruction. */
+        p[skip_at].off = (int16_t)(k - skip_at - 1);
+        p[skip_at + 1].off = (int16_t)(k - skip_at - 2);
+        return k;
+}
+
+static int get_insns(int progfd, struct bpf_insn **ret, size_t *ret_n, struct ect_error **err)
+{
+        struct bpf_prog_info info = {0};
+        union bpf_attr attr = {0};
+        cleanup_free struct bpf_insn *insns = NULL;
+        size_t n, i;
+
+        attr.info.bpf_fd = (uint32_t)progfd;
+        attr.info.info_len = sizeof info;
+        attr.info.info = ptr(&info);
+        if (bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) < 0)
+                return ect_error_set(err, errno, "BPF_OBJ_GET_INFO_BY_FD");
+        if (info.type != BPF_PROG_TYPE_CGROUP_DEVICE)
+                return ect_error_set(err, EINVAL, "program %u is not a device program", info.id);
+        n = info.xlated_prog_len / sizeof(struct bpf_insn);
+        if (n == 0 || n > MAX_INSNS)
+                return ect_error_set(err, EPERM,
+                                     "cannot read the instructions of device program %u "
+                                     "(kernel.kptr_restrict or bpf_jit_harden?)",
+                                     info.id);
+        insns = xcalloc(n, sizeof *insns);
+        memset(&info, 0, sizeof info);
+        info.xlated_prog_len = (uint32_t)(n * sizeof *insns);
+        info.xlated_prog_insns = ptr(insns);
+        memset(&attr, 0, sizeof attr);
+        attr.info.bpf_fd = (uint32_t)progfd;
+        attr.info.info_len = sizeof info;
+        attr.info.info = ptr(&info);
+        if (bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) < 0)
+                return ect_error_set(err, errno, "BPF_OBJ_GET_INFO_BY_FD");
+        if (info.xlated_prog_len / sizeof *insns < n)
+                n = info.xlated_prog_len / sizeof *insns;
+        /* Instructions that refer to maps or helpers do not survive the
+         * round trip through the xlated dump: refuse them, never guess. */
+        for (i = 0; i < n; i++) {
+                uint8_t code = insns[i].code;
+                if (code == (BPF_LD | BPF_IMM | BPF_DW) && insns[i].src_reg != 0)
+                        return ect_error_set(err, ENOTSUP,
+                                             "device program %u uses a map: cannot extend it",
+                                             info.id);
+                if (code == (BPF_JMP | BPF_CALL))
+                        return ect_error_set(err, ENOTSUP,
+                                             "device program %u calls a function: cannot extend it",
+                                             info.id);
+        }
+        *ret = steal_ptr(&insns);
+        *ret_n = n;
+        return 0;
+}
+
+static int load(const struct bpf_insn *insns, size_t n, struct ect_error **err)
+{
+        union bpf_attr attr = {0};
+        cleanup_free char *log = NULL;
+        int fd;
+
+        attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+        attr.insns = ptr(insns);
+        attr.insn_cnt = (uint32_t)n;
+        attr.license = ptr("Apache");
+        fd = bpf(BPF_PROG_LOAD, &attr);
+        if (fd >= 0)
+                return fd;
+        if (errno != EACCES && errno != EINVAL)
+                return ect_error_set(err, errno, "BPF_PROG_LOAD");
+        /* Again with the verifier's log, for the message. */
+        log = xcalloc(1, 65536);
+        attr.log_buf = ptr(log);
+        attr.log_size = 65535;
+        attr.log_level = 1;
+        fd = bpf(BPF_PROG_LOAD, &attr);
+        if (fd >= 0)
+                return fd;
+        {
+                /* The cause is the last line before the statistics line
+                 * ("processed N insns ..."). */
+                char *line, *sp = NULL, *cause = NULL;
+                int code = errno;
+                log_debug("verifier log:\n%s", log);
+                for (line = strtok_r(log, "\n", &sp); line; line = strtok_r(NULL, "\n", &sp))
+                        if (strncmp(line, "processed ", 10) != 0 && line[0] != '\0')
+                                cause = line;
+                return ect_error_set(err, code, "BPF_PROG_LOAD (verifier: %s)",
+                                     cause ? cause : "no log");
+        }
+}
+
+int ect_cgroup_bpf_allow(int cgfd, const struct ect_cgroup_dev *devs, size_t n, unsigned *ret_n,
+                         struct ect_error **err)
+{
+        uint32_t ids[MAX_PROGS];
+        union bpf_attr attr = {0};
+        uint32_t cnt, flags, i;
+        unsigned done = 0;
+
+        attr.query.target_fd = (uint32_t)cgfd;
+        attr.query.attach_type = BPF_CGROUP_DEVICE;
+        attr.query.prog_ids = ptr(ids);
+        attr.query.prog_cnt = MAX_PROGS;
+        if (bpf(BPF_PROG_QUERY, &attr) < 0)
+                return ect_error_set(err, errno, "BPF_PROG_QUERY");
+        cnt = attr.query.prog_cnt;
+        flags = attr.query.attach_flags;
+        if (cnt > MAX_PROGS)
+                return ect_error_set(err, E2BIG, "%u device programs attached", cnt);
+
+        for (i = 0; i < cnt; i++) {
+                cleanup_close int oldfd = -1, newfd = -1;
+                cleanup_free struct bpf_insn *old = NULL, *prog = NULL;
+                size_t n_old = 0, k;
+                union bpf_attr a = {0};
+
+                a.prog_id = ids[i];
+                oldfd = bpf(BPF_PROG_GET_FD_BY_ID, &a);
+                if (oldfd < 0) {
+                        if (errno == ENOENT)
+                                continue; /* detached meanwhile */
+                        return ect_error_set(err, errno, "BPF_PROG_GET_FD_BY_ID %u", ids[i]);
+                }
+                if (get_insns(oldfd, &old, &n_old, err) < 0)
+                        return -1;
+                if (n_old + 8 + 4 * n > MAX_INSNS)
+                        return ect_error_set(err, E2BIG, "device program too large");
+                prog = xcalloc(n_old + 8 + 4 * n, sizeof *prog);
+                k = build_prefix(prog, devs, n);
+                memcpy(prog + k, old, n_old * sizeof *old);
+                newfd = load(prog, k + n_old, err);
+                if (newfd < 0)
+                        return newfd;
+
+                memset(&a, 0, sizeof a);
+                a.target_fd = (uint32_t)cgfd;
+                a.attach_bpf_fd = (uint32_t)newfd;
+                a.attach_type = BPF_CGROUP_DEVICE;
+                if (flags & BPF_F_ALLOW_MULTI) {
+                        /* Atomic swap: no moment without a filter. */
+                        a.attach_flags = BPF_F_ALLOW_MULTI | BPF_F_REPLACE;
+                        a.replace_bpf_fd = (uint32_t)oldfd;
+                } else {
+                        a.attach_flags = flags; /* 0 or OVERRIDE: attaching replaces */
+                }
+                if (bpf(BPF_PROG_ATTACH, &a) < 0)
+                        return ect_error_set(err, errno, "BPF_PROG_ATTACH (replace program %u)",
+                                             ids[i]);
+                log_debug("replaced device program %u (%zu instructions, %zu added)", ids[i],
+                          n_old, k);
+                done++;
+        }
+        *ret_n = done;
+        return 0;
+}
+
+int ect_cgroup_allow(int procfd, const struct ect_cgroup_dev *devs, size_t n,
+                     struct ect_cgroup_result *ret, struct ect_error **err)
+{
+        cleanup_free char *pc = NULL, *mi = NULL, *v1 = NULL, *v2 = NULL;
+        struct ect_cgroup_result res = {0};
+        int r;
+
+        if (ect_read_file_at(procfd, "cgroup", MAX_PROCFILE, &pc, NULL, err) < 0)
+                return ect_error_wrap(err, "container process");
+        if (ect_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 16 * MAX_PROCFILE, &mi, NULL,
+                             err) < 0)
+                return -1;
+        r = ect_cgroup_find_dir(pc, mi, "devices", &v1, err);
+        if (r < 0)
+                return r;
+        if (v1) {
+                r = v1_allow(v1, devs, n, err);
+                if (r < 0)
+                        return ect_error_wrap(err, "device cgroup v1");
+                res.v1 = true;
+        }
+        r = ect_cgroup_find_dir(pc, mi, NULL, &v2, err);
+        if (r < 0)
+                return r;
+        if (v2) {
+                cleanup_close int cgfd = open(v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (cgfd < 0)
+                        return ect_error_set(err, errno, "open cgroup '%s'", v2);
+                r = ect_cgroup_bpf_allow(cgfd, devs, n, &res.n_bpf, err);
+                if (r < 0)
+                        return ect_error_wrap(err, "device cgroup v2 '%s'", v2);
+        }
+        log_debug("cgroup: v1 %s, v2 '%s' (%u programs replaced)", v1 ? v1 : "-", v2 ? v2 : "-",
+                  res.n_bpf);
+        if (ret)
+                *ret = res;
+        return 0;
+}

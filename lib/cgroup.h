@@ -1,0 +1,43 @@
+/* Device access for a running container's cgroup: cgroup v1 devices.allow,
+ * or on cgroup v2 the runtime's BPF_CGROUP_DEVICE program replaced by one
+ * that first allows our nodes and then runs the original instructions
+ * (nvc AddDeviceRules, crun ebpf.c BPF_F_REPLACE). Raw syscalls: no libbpf.
+ *
+ * Read /proc/PID/cgroup and /proc/self/mountinfo in the host's mount and
+ * cgroup namespaces (before any setns): paths are relative to the reader. */
+#pragma once
+#include "error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct ect_cgroup_dev {
+        unsigned major, minor; /* character devices; access "rw" */
+};
+
+struct ect_cgroup_result {
+        bool v1;         /* rules written to a v1 devices.allow */
+        unsigned n_bpf;  /* v2 device programs replaced */
+};
+
+/* Allows read/write access to the n character devices for the cgroup(s) of
+ * the process whose /proc/PID directory procfd is (a directory fd stays
+ * bound to that process: no pid reuse can redirect it): v1 when the devices hierarchy is mounted here and pid is in it; v2
+ * when a cgroup2 is mounted and a device program is attached to pid's
+ * cgroup (none attached: nothing to do). Returns 0 or < 0. */
+int ect_cgroup_allow(int procfd, const struct ect_cgroup_dev *devs, size_t n,
+                     struct ect_cgroup_result *ret, struct ect_error **err);
+
+/* The directory of pid's cgroup for a v1 controller ("devices"), or for
+ * the v2 hierarchy when controller is NULL, from the text of
+ * /proc/PID/cgroup and of /proc/self/mountinfo. 0 with *ret set, 0 with
+ * *ret NULL when the hierarchy is not mounted or pid is not in it, < 0 on
+ * malformed input. Exported for tests. */
+int ect_cgroup_find_dir(const char *proc_cgroup, const char *mountinfo, const char *controller,
+                        char **ret, struct ect_error **err);
+
+/* Replaces each BPF_CGROUP_DEVICE program attached to the cgroup directory
+ * cgfd by one that allows devs first. *ret_n: programs replaced. */
+int ect_cgroup_bpf_allow(int cgfd, const struct ect_cgroup_dev *devs, size_t n, unsigned *ret_n,
+                         struct ect_error **err);

@@ -1,0 +1,73 @@
+# shellcheck shell=bash disable=SC2016 # jq programs and container commands: single quotes on purpose
+# Helpers for the erdma-hook end-to-end tests: a fake host, a host config,
+# busybox bundles with our hook in config.json, runc/crun runs.
+#
+#   hook_init                 T (temp dir, removed on exit), HOST (fake host:
+#                             erdma_0 231:192, erdma_1 231:193, rdma_cm 10:241),
+#                             HCFG (host config: memlock 8 MiB), HOOK (binary)
+#   hook_bundle DIR [STAGE]   a bundle with its own rootfs and our hook at STAGE
+#                             (prestart by default); edit it with bundle_jq
+#   bundle_jq DIR FILTER...   applies a jq filter to DIR/config.json
+#   bundle_cmd DIR 'sh cmd'   the container's command
+#   runc_run DIR ID           runc run under a lower soft memlock; output on
+#                             stdout (stderr too), status kept
+# hook_on_exit CMD runs CMD at exit, last registered first.
+HOOK_CLEANUPS=()
+hook_on_exit() { HOOK_CLEANUPS+=("$1"); }
+hook_cleanup() {
+	local i
+	for ((i = ${#HOOK_CLEANUPS[@]} - 1; i >= 0; i--)); do eval "${HOOK_CLEANUPS[i]}" >/dev/null 2>&1 || true; done
+}
+
+# The container command that shows what the container got: one line per
+# node "PATH TYPE MAJ:MIN" (hex, as busybox stat prints), then the errno
+# text of opening each node, then the memlock limit in KiB.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+SHOW_CMD='for f in /dev/infiniband/*; do [ -e "$f" ] && stat -c "%n %F %t:%T" "$f"; done; for f in /dev/infiniband/*; do [ -e "$f" ] && cat "$f" 2>&1 | sed "s/^/open: /"; done; echo "memlock $(ulimit -l)"'
+
+hook_init() {
+	T=$(mktemp -d /tmp/ect-hook.XXXXXX)
+	hook_on_exit "rm -rf '$T'"
+	trap hook_cleanup EXIT
+	HOST=$T/host
+	fakehost_standard "$HOST"
+	HCFG=$T/erdma.json
+	cat >"$HCFG" <<JSON
+{"sysfs-root": "$HOST/sys", "dev-root": "$HOST/dev", "memlock": 8388608}
+JSON
+	HOOK=$(ect_bin erdma-hook)
+	make_rootfs "$T/rootfs.base" >/dev/null
+	RUNC_ROOT=$T/runc-root
+	mkdir -p "$RUNC_ROOT"
+}
+
+bundle_jq() {
+	local d=$1
+	shift
+	jq "$@" "$d/config.json" >"$d/config.json.new" && mv "$d/config.json.new" "$d/config.json"
+}
+
+hook_bundle() {
+	local d=$1 stage=${2:-prestart}
+	mkdir -p "$d"
+	cp -a "$T/rootfs.base" "$d/rootfs"
+	(cd "$d" && runc spec)
+	bundle_jq "$d" --arg hook "$HOOK" --arg cfg "$HCFG" --arg stage "$stage" '
+		.process.terminal = false
+		| .process.args = ["true"]
+		| .hooks[$stage] = [{path: $hook, args: ["erdma-hook", "--config", $cfg, $stage],
+		                     env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]}]'
+}
+
+bundle_cmd() { bundle_jq "$1" --arg c "$2" '.process.args = ["sh", "-c", $c]'; }
+bundle_annotate() { bundle_jq "$1" --arg v "$2" '.annotations["com.aliyun.erdma.devices"] = $v'; }
+bundle_env() { bundle_jq "$1" --arg v "$2" '.process.env += [$v]'; }
+
+runc_run() {
+	local d=$1 id=$2
+	hook_on_exit "runc --root '$RUNC_ROOT' delete -f '$id'"
+	prlimit --memlock=65536:8388608 runc --root "$RUNC_ROOT" run -b "$d" "$id" </dev/null 2>&1
+}
+
+# hex MAJ MIN: "e7:c0", as busybox stat %t:%T prints
+hex() { printf '%x:%x' "$1" "$2"; }

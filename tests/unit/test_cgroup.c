@@ -1,0 +1,259 @@
+/* Finding a process's cgroup directory from /proc/PID/cgroup and
+ * /proc/self/mountinfo text (v1 devices, v2). */
+#include "cgroup.h"
+#include "cleanup.h"
+#include "testutil.h"
+
+static const char *mi_hybrid =
+        "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+        "32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct\n"
+        "36 31 0:33 / /sys/fs/cgroup/devices rw,relatime shared:9 - cgroup cgroup rw,devices\n"
+        "40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
+        "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+static const char *pc =
+        "12:devices:/default/ctr1\n"
+        "3:cpu,cpuacct:/default/ctr1\n"
+        "1:name=systemd:/default/ctr1\n"
+        "0::/default/ctr1\n";
+
+START_TEST(test_find_dir_v1)
+{
+        struct ect_error *err = NULL;
+        cleanup_free char *d = NULL, *c = NULL;
+
+        ck_assert_int_eq(ect_cgroup_find_dir(pc, mi_hybrid, "devices", &d, &err), 0);
+        ck_assert_str_eq(d, "/sys/fs/cgroup/devices/default/ctr1");
+        /* A controller in a combined hierarchy. */
+        ck_assert_int_eq(ect_cgroup_find_dir(pc, mi_hybrid, "cpuacct", &c, &err), 0);
+        ck_assert_str_eq(c, "/sys/fs/cgroup/cpu,cpuacct/default/ctr1");
+}
+END_TEST
+
+START_TEST(test_find_dir_v2)
+{
+        struct ect_error *err = NULL;
+        cleanup_free char *d = NULL, *d2 = NULL;
+        const char *mi_v2 = "50 23 0:40 / /sys/fs/cgroup rw - cgroup2 none rw\n";
+
+        ck_assert_int_eq(ect_cgroup_find_dir(pc, mi_hybrid, NULL, &d, &err), 0);
+        ck_assert_str_eq(d, "/sys/fs/cgroup/unified/default/ctr1");
+        ck_assert_int_eq(ect_cgroup_find_dir("0::/ctr\n", mi_v2, NULL, &d2, &err), 0);
+        ck_assert_str_eq(d2, "/sys/fs/cgroup/ctr");
+}
+END_TEST
+
+START_TEST(test_find_dir_not_mounted)
+{
+        struct ect_error *err = NULL;
+        char *d = (char *)"x";
+        const char *mi_v2 = "50 23 0:40 / /sys/fs/cgroup rw - cgroup2 none rw\n";
+
+        /* cgroup v2 mode: the v1 devices hierarchy is not mounted here. */
+        ck_assert_int_eq(ect_cgroup_find_dir(pc, mi_v2, "devices", &d, &err), 0);
+        ck_assert_ptr_null(d);
+        d = (char *)"x";
+        /* The process is not in a devices hierarchy at all. */
+        ck_assert_int_eq(ect_cgroup_find_dir("0::/x\n", mi_hybrid, "devices", &d, &err), 0);
+        ck_assert_ptr_null(d);
+}
+END_TEST
+
+START_TEST(test_find_dir_mount_root_and_escapes)
+{
+        struct ect_error *err = NULL;
+        cleanup_free char *d = NULL;
+        char *n = (char *)"x";
+        /* A mount of a subtree (cgroup namespace, bind), with an escaped
+         * space in the mount point. */
+        const char *mi = "36 31 0:33 /default /cg\\040dev rw - cgroup cgroup rw,devices\n";
+
+        ck_assert_int_eq(ect_cgroup_find_dir(pc, mi, "devices", &d, &err), 0);
+        ck_assert_str_eq(d, "/cg dev/ctr1");
+        /* The process sits outside the mounted subtree: not reachable. */
+        ck_assert_int_eq(ect_cgroup_find_dir("5:devices:/other/c\n", mi, "devices", &n, &err), 0);
+        ck_assert_ptr_null(n);
+}
+END_TEST
+
+START_TEST(test_find_dir_malformed)
+{
+        struct ect_error *err = NULL;
+        char *d = NULL;
+
+        ck_assert_int_lt(ect_cgroup_find_dir("garbage\n", mi_hybrid, "devices", &d, &err), 0);
+        ck_assert_int_eq(err->code, EINVAL);
+        ck_assert_ptr_nonnull(strstr(err->msg, "garbage"));
+        ect_error_free(&err);
+        ck_assert_int_lt(ect_cgroup_find_dir("12:devices:/a/../../etc\n", mi_hybrid, "devices", &d,
+                                             &err),
+                         0);
+        ect_error_free(&err);
+}
+END_TEST
+
+/* Below the engine level (TESTBED.md): a raw cgroup2 directory with a
+ * device program attached and a child moved in. */
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+/* cgroup2: beside v1 (hybrid, as on the test machines) or alone. */
+static const char *unified(void)
+{
+        struct stat st;
+        return stat("/sys/fs/cgroup/unified/cgroup.procs", &st) == 0 ? "/sys/fs/cgroup/unified"
+               : stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0 ? "/sys/fs/cgroup"
+                                                                     : NULL;
+}
+
+static char cgdir[256];
+
+static int sys_bpf(int cmd, union bpf_attr *a)
+{
+        return (int)syscall(SYS_bpf, cmd, a, sizeof *a);
+}
+
+/* Allows only character device 1:5 (/dev/zero), like a runtime's filter
+ * that knows nothing of ours. */
+static int load_only_zero(void)
+{
+        struct bpf_insn p[] = {
+                {.code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = 2, .src_reg = 1, .off = 4},
+                {.code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = 3, .src_reg = 1, .off = 8},
+                {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
+                {.code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = 2, .off = 2, .imm = 1},
+                {.code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = 3, .off = 1, .imm = 5},
+                {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1},
+                {.code = BPF_JMP | BPF_EXIT},
+        };
+        union bpf_attr a = {0};
+        a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+        a.insns = (uint64_t)(uintptr_t)p;
+        a.insn_cnt = sizeof p / sizeof p[0];
+        a.license = (uint64_t)(uintptr_t)"GPL";
+        return sys_bpf(BPF_PROG_LOAD, &a);
+}
+
+/* Opens path from a child inside the cgroup: 0 or the errno. */
+static int open_in_cgroup(const char *path)
+{
+        pid_t pid = fork();
+        int st;
+        if (pid == 0) {
+                char procs[300], buf[32];
+                int fd, n;
+                snprintf(procs, sizeof procs, "%s/cgroup.procs", cgdir);
+                fd = open(procs, O_WRONLY);
+                n = snprintf(buf, sizeof buf, "%d", getpid());
+                if (fd < 0 || write(fd, buf, (size_t)n) != n)
+                        _exit(200);
+                close(fd);
+                fd = open(path, O_RDONLY);
+                _exit(fd >= 0 ? 0 : errno);
+        }
+        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+        ck_assert(WIFEXITED(st));
+        return WEXITSTATUS(st);
+}
+
+static void bpf_setup(void)
+{
+        snprintf(cgdir, sizeof cgdir, "%s/ect-unit-%d", unified(), getpid());
+        ck_assert_int_eq(mkdir(cgdir, 0755), 0);
+}
+
+static void bpf_teardown(void)
+{
+        (void)rmdir(cgdir);
+}
+
+static void check_replace(unsigned flags)
+{
+        struct ect_cgroup_dev dev = {1, 3}; /* /dev/null */
+        struct ect_error *err = NULL;
+        union bpf_attr a = {0};
+        unsigned n = 0;
+        uint32_t ids[4], cnt;
+        int cg = open(cgdir, O_RDONLY | O_DIRECTORY), prog = load_only_zero();
+
+        ck_assert_int_ge(cg, 0);
+        ck_assert_msg(prog >= 0, "BPF_PROG_LOAD: %s", strerror(errno));
+        a.target_fd = (uint32_t)cg;
+        a.attach_bpf_fd = (uint32_t)prog;
+        a.attach_type = BPF_CGROUP_DEVICE;
+        a.attach_flags = flags;
+        ck_assert_int_eq(sys_bpf(BPF_PROG_ATTACH, &a), 0);
+        close(prog);
+        ck_assert_int_eq(open_in_cgroup("/dev/zero"), 0);
+        ck_assert_int_eq(open_in_cgroup("/dev/null"), EPERM);
+
+        ck_assert_int_eq(ect_cgroup_bpf_allow(cg, &dev, 1, &n, &err), 0);
+        ck_assert_uint_eq(n, 1);
+        /* Still one program: ours replaced the runtime's. */
+        memset(&a, 0, sizeof a);
+        a.query.target_fd = (uint32_t)cg;
+        a.query.attach_type = BPF_CGROUP_DEVICE;
+        a.query.prog_ids = (uint64_t)(uintptr_t)ids;
+        a.query.prog_cnt = 4;
+        ck_assert_int_eq(sys_bpf(BPF_PROG_QUERY, &a), 0);
+        cnt = a.query.prog_cnt;
+        ck_assert_uint_eq(cnt, 1);
+        ck_assert_int_eq(open_in_cgroup("/dev/null"), 0);   /* ours */
+        ck_assert_int_eq(open_in_cgroup("/dev/zero"), 0);   /* theirs */
+        ck_assert_int_eq(open_in_cgroup("/dev/full"), EPERM); /* nobody's */
+        close(cg);
+}
+
+START_TEST(test_bpf_allow_multi)
+{
+        check_replace(BPF_F_ALLOW_MULTI);
+}
+END_TEST
+
+START_TEST(test_bpf_allow_single)
+{
+        check_replace(0);
+}
+END_TEST
+
+START_TEST(test_bpf_allow_none_attached)
+{
+        struct ect_cgroup_dev dev = {1, 3};
+        struct ect_error *err = NULL;
+        unsigned n = 7;
+        int cg = open(cgdir, O_RDONLY | O_DIRECTORY);
+
+        ck_assert_int_eq(ect_cgroup_bpf_allow(cg, &dev, 1, &n, &err), 0);
+        ck_assert_uint_eq(n, 0);
+        close(cg);
+}
+END_TEST
+
+int main(void)
+{
+        Suite *s = suite_create("cgroup");
+        TCase *tc = tcase_create("ect_cgroup_find_dir");
+
+        tcase_add_test(tc, test_find_dir_v1);
+        tcase_add_test(tc, test_find_dir_v2);
+        tcase_add_test(tc, test_find_dir_not_mounted);
+        tcase_add_test(tc, test_find_dir_mount_root_and_escapes);
+        tcase_add_test(tc, test_find_dir_malformed);
+        suite_add_tcase(s, tc);
+        {
+                TCase *bt = tcase_create("ect_cgroup_bpf_allow");
+                if (geteuid() == 0 && unified()) {
+                        tcase_add_checked_fixture(bt, bpf_setup, bpf_teardown);
+                        tcase_add_test(bt, test_bpf_allow_multi);
+                        tcase_add_test(bt, test_bpf_allow_single);
+                        tcase_add_test(bt, test_bpf_allow_none_attached);
+                        suite_add_tcase(s, bt);
+                } else {
+                        fprintf(stderr, "cgroup: BPF tests need root and a cgroup2 mount, "
+                                        "skipped\n");
+                }
+        }
+        return run_suite(s);
+}

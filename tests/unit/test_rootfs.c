@@ -1,0 +1,320 @@
+/* fd-based resolution inside a hostile rootfs: every test runs three ways
+ * (loop index): ect_rootfs_open() with openat2, the component walk on its
+ * own, and ect_rootfs_open() with openat2 forced to ENOSYS by a seccomp
+ * filter (crun tests/no_openat2.c; Check forks each test, so the filter
+ * stays in that test). */
+#include "cleanup.h"
+#include "rootfs.h"
+#include "testutil.h"
+
+#include <fcntl.h>
+#include <seccomp.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+
+static char *tmp;  /* tmp/root is the rootfs, tmp/outside a host dir */
+static char root[512], outside[512];
+static int rootfd = -1;
+
+static void setup(void)
+{
+        tmp = make_tmpdir();
+        snprintf(root, sizeof root, "%s/root", tmp);
+        snprintf(outside, sizeof outside, "%s/outside", tmp);
+        sh("r=%s; o=%s; mkdir -p $r/etc $r/real/dir $o; echo hi >$r/real/dir/file; "
+           "echo secret >$o/secret; ln -s /etc $r/dev; ln -s ../../.. $r/up; "
+           "ln -s loop2 $r/loop1; ln -s loop1 $r/loop2; touch $r/afile; ln -s $o $r/hostlink; "
+           "ln -s ../../../../../../outside $r/uplink; ln -s real/dir/ $r/reldir",
+           root, outside);
+        rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        ck_assert_int_ge(rootfd, 0);
+}
+
+static void teardown(void)
+{
+        if (rootfd >= 0)
+                close(rootfd);
+        rootfd = -1;
+        rm_tmpdir(tmp);
+        tmp = NULL;
+}
+
+static void force_no_openat2(void)
+{
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+        struct { unsigned long long flags, mode, resolve; } how = {O_PATH, 0, 0};
+        ck_assert_ptr_nonnull(ctx);
+        ck_assert_int_eq(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0), 0);
+        ck_assert_int_eq(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
+        ck_assert_int_eq(seccomp_load(ctx), 0);
+        seccomp_release(ctx);
+        errno = 0;
+        ck_assert_int_eq(syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof how), -1);
+        ck_assert_int_eq(errno, ENOSYS);
+}
+
+/* mode 0: openat2; 1: the walk; 2: openat2 blocked, fallback taken. */
+static int do_open(int mode, const char *path, int flags, struct ect_error **err)
+{
+        if (mode == 1)
+                return ect_rootfs_open_walk(rootfd, path, flags, err);
+        return ect_rootfs_open(rootfd, path, flags, err);
+}
+
+static void setup_mode(int mode)
+{
+        if (mode == 2)
+                force_no_openat2();
+}
+
+static void assert_same(int fd, const char *path)
+{
+        struct stat a, b;
+        ck_assert_int_eq(fstat(fd, &a), 0);
+        ck_assert_int_eq(stat(path, &b), 0);
+        ck_assert_msg(a.st_dev == b.st_dev && a.st_ino == b.st_ino, "fd is not '%s'", path);
+}
+
+static void assert_fails(int mode, const char *path, int flags, int code, const char *needle)
+{
+        struct ect_error *err = NULL;
+        int fd = do_open(mode, path, flags, &err);
+        ck_assert_msg(fd < 0, "'%s' opened (mode %d), expected errno %d", path, mode, code);
+        ck_assert_ptr_nonnull(err);
+        ck_assert_msg(err->code == code, "'%s' (mode %d): errno %d (%s), expected %d", path, mode,
+                      err->code, err->msg, code);
+        if (needle)
+                ck_assert_ptr_nonnull(strstr(err->msg, needle));
+        ect_error_free(&err);
+}
+
+START_TEST(test_open_plain)
+{
+        struct ect_error *err = NULL;
+        char p[600];
+        cleanup_close int fd = -1, fd2 = -1, fd3 = -1;
+        char buf[8] = {0};
+
+        setup_mode(_i);
+        fd = do_open(_i, "/real/dir/file", O_RDONLY, &err);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(read(fd, buf, sizeof buf - 1), 3);
+        ck_assert_str_eq(buf, "hi\n");
+        fd2 = do_open(_i, "", O_PATH | O_DIRECTORY, &err);
+        ck_assert_int_ge(fd2, 0);
+        assert_same(fd2, root);
+        fd3 = do_open(_i, "reldir/", O_PATH | O_DIRECTORY, &err);
+        ck_assert_int_ge(fd3, 0);
+        snprintf(p, sizeof p, "%s/real/dir", root);
+        assert_same(fd3, p);
+        ck_assert_ptr_null(err);
+}
+END_TEST
+
+START_TEST(test_open_dev_to_etc)
+{
+        struct ect_error *err = NULL;
+        cleanup_close int fd = -1;
+        char p[600];
+
+        setup_mode(_i);
+        /* dev -> /etc: /etc of the rootfs, never the host's. */
+        fd = do_open(_i, "dev", O_PATH | O_DIRECTORY, &err);
+        ck_assert_int_ge(fd, 0);
+        snprintf(p, sizeof p, "%s/etc", root);
+        assert_same(fd, p);
+        assert_fails(_i, "dev/passwd", O_RDONLY, ENOENT, NULL);
+}
+END_TEST
+
+START_TEST(test_open_dotdot_clamped)
+{
+        struct ect_error *err = NULL;
+        cleanup_close int fd = -1, fd2 = -1;
+        char p[600];
+
+        setup_mode(_i);
+        /* infiniband -> ../../..: ".." stops at the root. */
+        fd = do_open(_i, "up", O_PATH | O_DIRECTORY, &err);
+        ck_assert_int_ge(fd, 0);
+        assert_same(fd, root);
+        fd2 = do_open(_i, "/../../up/../real", O_PATH | O_DIRECTORY, &err);
+        ck_assert_int_ge(fd2, 0);
+        snprintf(p, sizeof p, "%s/real", root);
+        assert_same(fd2, p);
+        /* Links to the host directory, absolute and relative: not found
+         * inside the root, and never the host's file. */
+        assert_fails(_i, "hostlink/secret", O_RDONLY, ENOENT, NULL);
+        assert_fails(_i, "uplink/secret", O_RDONLY, ENOENT, NULL);
+}
+END_TEST
+
+START_TEST(test_open_hostile)
+{
+        char *longp;
+
+        setup_mode(_i);
+        assert_fails(_i, "loop1", O_PATH, ELOOP, NULL);
+        assert_fails(_i, "loop1/x", O_PATH, ELOOP, NULL);
+        assert_fails(_i, "afile/x", O_PATH, ENOTDIR, NULL);
+        assert_fails(_i, "afile", O_PATH | O_DIRECTORY, ENOTDIR, NULL);
+        assert_fails(_i, "real/dir/file", O_CREAT | O_RDWR, EINVAL, NULL);
+        longp = malloc(6000);
+        memset(longp, 'a', 5999);
+        longp[5999] = '\0';
+        for (int k = 100; k < 5999; k += 101)
+                longp[k] = '/';
+        assert_fails(_i, longp, O_PATH, ENAMETOOLONG, NULL);
+        free(longp);
+}
+END_TEST
+
+START_TEST(test_open_nofollow_last)
+{
+        struct ect_error *err = NULL;
+        cleanup_close int fd = -1;
+        struct stat st;
+
+        setup_mode(_i);
+        fd = do_open(_i, "dev", O_PATH | O_NOFOLLOW, &err);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(fstat(fd, &st), 0);
+        ck_assert(S_ISLNK(st.st_mode));
+}
+END_TEST
+
+START_TEST(test_mkdir_p_creates)
+{
+        struct ect_error *err = NULL;
+        cleanup_close int fd = -1, fd2 = -1;
+        char p[600];
+
+        setup_mode(_i);
+        fd = ect_rootfs_mkdir_p(rootfd, "/new/dev/infiniband", 0755, &err);
+        ck_assert_int_ge(fd, 0);
+        snprintf(p, sizeof p, "%s/new/dev/infiniband", root);
+        assert_same(fd, p);
+        /* Again: exists, same result. */
+        fd2 = ect_rootfs_mkdir_p(rootfd, "new/dev/infiniband", 0755, &err);
+        ck_assert_int_ge(fd2, 0);
+        assert_same(fd2, p);
+}
+END_TEST
+
+START_TEST(test_mkdir_p_through_links)
+{
+        struct ect_error *err = NULL;
+        cleanup_close int fd = -1;
+        char p[600];
+        struct stat st;
+
+        setup_mode(_i);
+        /* dev -> /etc: created as <root>/etc/infiniband. */
+        fd = ect_rootfs_mkdir_p(rootfd, "/dev/infiniband", 0755, &err);
+        ck_assert_int_ge(fd, 0);
+        snprintf(p, sizeof p, "%s/etc/infiniband", root);
+        assert_same(fd, p);
+        /* A link to a host directory: refused, nothing made on the host. */
+        fd = -1;
+        fd = ect_rootfs_mkdir_p(rootfd, "/hostlink/infiniband", 0755, &err);
+        ck_assert_int_lt(fd, 0);
+        ck_assert_int_eq(err->code, ENOTDIR);
+        ect_error_free(&err);
+        snprintf(p, sizeof p, "%s/infiniband", outside);
+        ck_assert_int_ne(stat(p, &st), 0);
+        fd = ect_rootfs_mkdir_p(rootfd, "/uplink/x", 0755, &err);
+        ck_assert_int_lt(fd, 0);
+        ect_error_free(&err);
+        snprintf(p, sizeof p, "%s/x", outside);
+        ck_assert_int_ne(stat(p, &st), 0);
+        /* A file where a directory belongs. */
+        fd = ect_rootfs_mkdir_p(rootfd, "/afile/x", 0755, &err);
+        ck_assert_int_lt(fd, 0);
+        ck_assert_int_eq(err->code, ENOTDIR);
+        ect_error_free(&err);
+        fd = ect_rootfs_mkdir_p(rootfd, "/loop1/x", 0755, &err);
+        ck_assert_int_lt(fd, 0);
+        ck_assert_int_eq(err->code, ELOOP);
+        ect_error_free(&err);
+        fd = ect_rootfs_mkdir_p(rootfd, "/real/../x", 0755, &err);
+        ck_assert_int_lt(fd, 0);
+        ck_assert_int_eq(err->code, EINVAL);
+        ect_error_free(&err);
+}
+END_TEST
+
+START_TEST(test_mknod_cases)
+{
+        struct ect_error *err = NULL;
+        cleanup_close int dfd = -1;
+        struct stat st;
+        char p[600];
+
+        setup_mode(_i);
+        dfd = ect_rootfs_mkdir_p(rootfd, "/d", 0755, &err);
+        ck_assert_int_ge(dfd, 0);
+        ck_assert_int_eq(ect_rootfs_mknod(dfd, "uverbs0", 231, 192, 0666, &err), ECT_ROOTFS_CREATED);
+        snprintf(p, sizeof p, "%s/d/uverbs0", root);
+        ck_assert_int_eq(stat(p, &st), 0);
+        ck_assert(S_ISCHR(st.st_mode));
+        ck_assert_uint_eq(major(st.st_rdev), 231);
+        ck_assert_uint_eq(minor(st.st_rdev), 192);
+        /* The same device again (CDI, --device, a second run): kept. */
+        ck_assert_int_eq(ect_rootfs_mknod(dfd, "uverbs0", 231, 192, 0666, &err), ECT_ROOTFS_EXISTED);
+        /* Another device there: error, and it stays as it was. */
+        ck_assert_int_lt(ect_rootfs_mknod(dfd, "uverbs0", 231, 193, 0666, &err), 0);
+        ck_assert_int_eq(err->code, EEXIST);
+        ck_assert_ptr_nonnull(strstr(err->msg, "character device 231:192, not character device 231:193"));
+        ect_error_free(&err);
+        /* A planted symlink: error, its target is not created. */
+        snprintf(p, sizeof p, "%s/d/uverbs1", root);
+        ck_assert_int_eq(symlink("/tmp/ect-should-not-exist", p), 0);
+        ck_assert_int_lt(ect_rootfs_mknod(dfd, "uverbs1", 231, 193, 0666, &err), 0);
+        ck_assert_ptr_nonnull(strstr(err->msg, "a symbolic link"));
+        ect_error_free(&err);
+        ck_assert_int_ne(stat("/tmp/ect-should-not-exist", &st), 0);
+        /* A regular file. */
+        ck_assert_int_lt(ect_rootfs_mknod(rootfd, "afile", 231, 193, 0666, &err), 0);
+        ck_assert_ptr_nonnull(strstr(err->msg, "a regular file"));
+        ect_error_free(&err);
+        /* Names are one component. */
+        ck_assert_int_lt(ect_rootfs_mknod(rootfd, "../x", 231, 193, 0666, &err), 0);
+        ck_assert_int_eq(err->code, EINVAL);
+        ect_error_free(&err);
+}
+END_TEST
+
+int main(void)
+{
+        Suite *s = suite_create("rootfs");
+        TCase *open_tc = tcase_create("ect_rootfs_open");
+        TCase *mkdir_tc = tcase_create("ect_rootfs_mkdir_p");
+        TCase *mknod_tc = tcase_create("ect_rootfs_mknod");
+
+        tcase_add_checked_fixture(open_tc, setup, teardown);
+        tcase_add_loop_test(open_tc, test_open_plain, 0, 3);
+        tcase_add_loop_test(open_tc, test_open_dev_to_etc, 0, 3);
+        tcase_add_loop_test(open_tc, test_open_dotdot_clamped, 0, 3);
+        tcase_add_loop_test(open_tc, test_open_hostile, 0, 3);
+        tcase_add_loop_test(open_tc, test_open_nofollow_last, 0, 3);
+        suite_add_tcase(s, open_tc);
+        tcase_add_checked_fixture(mkdir_tc, setup, teardown);
+        /* 0: openat2, 2: openat2 blocked (the walk is what mkdir_p uses then). */
+        tcase_add_loop_test(mkdir_tc, test_mkdir_p_creates, 0, 3);
+        tcase_add_loop_test(mkdir_tc, test_mkdir_p_through_links, 0, 3);
+        suite_add_tcase(s, mkdir_tc);
+        if (geteuid() == 0) {
+                tcase_add_checked_fixture(mknod_tc, setup, teardown);
+                tcase_add_loop_test(mknod_tc, test_mknod_cases, 0, 3);
+                suite_add_tcase(s, mknod_tc);
+        } else {
+                fprintf(stderr, "rootfs: mknod tests need root, skipped\n");
+        }
+        return run_suite(s);
+}
