@@ -93,10 +93,11 @@ else
 	exit 1
 fi
 files=$(dpkg -L "$PKG")
+quiet() { "$@" >/dev/null 2>&1; }
 progs="erdma-cdi erdma-container-runtime erdma-hook erdma-probe"
 for p in $progs; do
 	if [ -e "$top/$( [ "$p" = erdma-container-runtime ] && echo runtime || echo "${p#erdma-}")/module.mk" ]; then
-		check "/usr/bin/$p installed and runs (--help)" "/usr/bin/$p" --help >/dev/null
+		check "/usr/bin/$p installed and runs (--help)" quiet "/usr/bin/$p" --help
 		check "man page $p(1) installed" test -e "/usr/share/man/man1/$p.1.gz"
 	else
 		ok_skip "/usr/bin/$p" "$p is not on this branch yet"
