@@ -6,6 +6,13 @@ PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+DATADIR    ?= $(PREFIX)/share
+# Fixed by the engines, not by PREFIX: Podman and CRI-O read hooks from here.
+HOOKSDIR   ?= /usr/share/containers/oci/hooks.d
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# udev reads /usr/lib/udev (or /lib/udev) and /etc/udev, never /usr/local.
+UDEVRULESDIR   ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/udev/rules.d,$(SYSCONFDIR)/udev/rules.d)
+BASHCOMPDIR    ?= $(DATADIR)/bash-completion/completions
 BUILD      ?= build
 WERROR     ?= 1
 CFLAGS     ?= -O2 -g
@@ -101,14 +108,65 @@ demo: all
 bench: all
 	@ECT_BUILD=$(abspath $(BUILD)) bench/run.sh
 
+# make install [PREFIX=/usr/local] [DESTDIR=]: DESTDIR is only prepended
+# here; the paths written into the hooks.d file and the units are the
+# installed ones ($(BINDIR)). The host configuration is a conffile: an
+# existing $(SYSCONFDIR)/erdma-container-toolkit/config.json is never
+# overwritten (the shipped default is installed only when none is there), and
+# uninstall removes it only when it is still the shipped default.
+HOST_CONFIG := $(wildcard examples/erdma-container-toolkit/config.json)
+HOOK_JSON   := $(wildcard examples/podman/erdma-hook.json)
+UNITS       := $(wildcard packaging/systemd/*.service)
+UDEV_RULES  := $(wildcard packaging/udev/*.rules)
+CONFIG_DEST  = $(DESTDIR)$(SYSCONFDIR)/erdma-container-toolkit/config.json
+BIN_SUBST    = sed -e 's|/usr/bin/erdma-|$(BINDIR)/erdma-|g'
+# The hook's "path" may name any prefix in the example: point it at ours.
+HOOK_SUBST   = sed -E 's|("path"[[:space:]]*:[[:space:]]*")[^"]*/erdma-hook"|\1$(BINDIR)/erdma-hook"|'
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
-	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
+	$(if $(wildcard man/*.1),install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/)
+ifneq ($(HOST_CONFIG),)
+	install -d $(DESTDIR)$(SYSCONFDIR)/erdma-container-toolkit
+	@if [ -e $(CONFIG_DEST) ]; then \
+		echo "keeping existing $(CONFIG_DEST)"; \
+	else \
+		echo "install -m 0644 $(HOST_CONFIG) $(CONFIG_DEST)"; \
+		install -m 0644 $(HOST_CONFIG) $(CONFIG_DEST); \
+	fi
+endif
+ifneq ($(HOOK_JSON),)
+	install -d $(DESTDIR)$(HOOKSDIR)
+	$(HOOK_SUBST) $(HOOK_JSON) >$(DESTDIR)$(HOOKSDIR)/erdma-hook.json
+	chmod 0644 $(DESTDIR)$(HOOKSDIR)/erdma-hook.json
+endif
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(BASHCOMPDIR)
+	for u in $(notdir $(UNITS)); do \
+		$(BIN_SUBST) packaging/systemd/$$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
+	for r in $(notdir $(UDEV_RULES)); do \
+		$(BIN_SUBST) packaging/udev/$$r >$(DESTDIR)$(UDEVRULESDIR)/$$r && \
+		chmod 0644 $(DESTDIR)$(UDEVRULESDIR)/$$r || exit 1; \
+	done
+	install -m 0644 packaging/bash-completion/erdma-cdi $(DESTDIR)$(BASHCOMPDIR)/erdma-cdi
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard man/*.1)))
+	rm -f $(DESTDIR)$(HOOKSDIR)/erdma-hook.json
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNITS)))
+	rm -f $(addprefix $(DESTDIR)$(UDEVRULESDIR)/,$(notdir $(UDEV_RULES)))
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/erdma-cdi
+ifneq ($(HOST_CONFIG),)
+	@if [ -e $(CONFIG_DEST) ] && ! cmp -s $(HOST_CONFIG) $(CONFIG_DEST); then \
+		echo "keeping modified $(CONFIG_DEST)"; \
+	else \
+		rm -f $(CONFIG_DEST); \
+		rmdir $(DESTDIR)$(SYSCONFDIR)/erdma-container-toolkit 2>/dev/null || true; \
+	fi
+endif
 
 format:
 	clang-format -i lib/*.[ch] */*.c tests/unit/*.c

@@ -5,7 +5,7 @@
 #include "edits.h"
 #include "fileio.h"
 #include "log.h"
-#include "oci.h"
+#include "state.h"
 #include "ocispec.h"
 #include "rdma.h"
 #include "rootfs.h"
@@ -266,7 +266,7 @@ static int make_nodes(int rootfd, const struct ect_edits *e, const int *trees,
 
 int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
 {
-        cleanup_oci_state struct ect_oci_state *st = NULL;
+        cleanup_state struct ect_state *st = NULL;
         cleanup_config struct ect_config *cfg = NULL;
         cleanup_oci struct ect_oci_doc *doc = NULL;
         cleanup_host struct ect_host *host = NULL;
@@ -292,7 +292,7 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
         };
         int r;
 
-        if (ect_oci_state_read(o->state_fd, &st, err) < 0)
+        if (ect_state_read(o->state_fd, &st, err) < 0)
                 return -1;
         if (ect_config_load(o->config_path, &cfg, err) < 0)
                 return -1;

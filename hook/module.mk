@@ -6,7 +6,7 @@ PROGRAMS += $(BUILD)/erdma-hook
 HOOK_OBJS := $(BUILD)/hook/main.o $(BUILD)/hook/hook.o
 ifeq ($(SANITIZE)$(DYNAMIC),)
 $(BUILD)/erdma-hook: $(HOOK_OBJS) $(LIBECT)
-	$(CC) $(filter-out -pie,$(ALL_LDFLAGS)) -static-pie -o $@ $^ -lyajl_s
+	$(CC) $(filter-out -pie,$(ALL_LDFLAGS)) -static-pie -o $@ $^ -lyajl_s -l:libseccomp.a
 else
 $(BUILD)/erdma-hook: $(HOOK_OBJS) $(LIBECT)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)

@@ -371,3 +371,20 @@ int ect_oci_save(const struct ect_oci_doc *d, struct ect_error **err)
          * config.json); the directory is not: see ECT_WRITE_SYNC_DIR. */
         return ect_write_file_atomic_flags(d->path, buf, len, d->mode, 0, err);
 }
+
+int ect_oci_rootfs_path(const struct ect_json *config, const char *bundle, char **ret,
+                        struct ect_error **err)
+{
+        const struct ect_json *root = ect_json_get(config, "root");
+        const char *p = ect_json_str(ect_json_get(root, "path"));
+
+        if (!root)
+                return ect_error_set(err, EINVAL, "config.json has no 'root'");
+        if (!p || p[0] == '\0')
+                return ect_error_set(err, EINVAL, "config.json: 'root.path' is missing or not a string");
+        if (p[0] == '/')
+                *ret = xstrdup(p);
+        else
+                *ret = xasprintf("%s/%s", bundle, p);
+        return 0;
+}

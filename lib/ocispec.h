@@ -75,3 +75,8 @@ bool ect_oci_memlock(const struct ect_oci_doc *d, uint64_t *ret_soft, uint64_t *
 /* Serialises (indented when the file was) and replaces the file atomically
  * with the same mode. */
 int ect_oci_save(const struct ect_oci_doc *d, struct ect_error **err);
+
+/* The rootfs directory on the host: root.path, relative to the bundle when
+ * not absolute. Caller frees *ret. */
+int ect_oci_rootfs_path(const struct ect_json *config, const char *bundle, char **ret,
+                        struct ect_error **err);

@@ -2,10 +2,8 @@
 #include "log.h"
 
 #include <errno.h>
-#include <linux/audit.h>
+#include <seccomp.h>
 #include <linux/capability.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,24 +11,6 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-/* The filter is built here rather than with libseccomp: libseccomp probes
- * the kernel's API level with a series of seccomp() calls and compiles a
- * decision tree, a tenth of a millisecond on every container start for a
- * list of a few dozen calls. The arch check comes first, as libseccomp's. */
-#if defined(__x86_64__)
-#define ECT_AUDIT_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define ECT_AUDIT_ARCH AUDIT_ARCH_AARCH64
-#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define ECT_AUDIT_ARCH AUDIT_ARCH_PPC64LE
-#elif defined(__s390x__)
-#define ECT_AUDIT_ARCH AUDIT_ARCH_S390X
-#elif defined(__riscv) && __riscv_xlen == 64
-#define ECT_AUDIT_ARCH AUDIT_ARCH_RISCV64
-#else
-#error "erdma sandbox: add this architecture's AUDIT_ARCH_* value"
-#endif
 
 const long ect_sandbox_base_syscalls[] = {
         SYS_write, SYS_writev, SYS_exit, SYS_exit_group, SYS_brk, SYS_mmap, SYS_munmap,
@@ -108,51 +88,46 @@ static int drop_caps(const struct ect_sandbox *sb, struct ect_error **err)
         return 0;
 }
 
-#define MAX_RULES 256
-
-static size_t add(struct sock_filter *f, size_t k, long nr)
+/* The allow-list goes through libseccomp: it knows each architecture's
+ * audit value, rejects x32 and other ABIs (SCMP_FLTATR_ACT_BADARCH), and
+ * compiles the list into a decision tree. Measured here: about 0.15 ms per
+ * start for our few dozen calls. */
+static int load_filter(const struct ect_sandbox *sb, size_t *ret_n, struct ect_error **err)
 {
-        /* if (nr == N) return ALLOW; */
-        f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 1);
-        f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-        return k;
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+        size_t n = 0;
+        int r;
+
+        if (!ctx)
+                return ect_error_set(err, ENOMEM, "seccomp_init");
+        r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+        /* no_new_privs is set above, on its own, so that it holds even if
+         * a libseccomp without this attribute is linked. */
+        if (r == 0)
+                r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+        for (size_t i = 0; r == 0 && ect_sandbox_base_syscalls[i] >= 0; i++, n++)
+                r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, (int)ect_sandbox_base_syscalls[i], 0);
+        for (size_t i = 0; r == 0 && i < sb->n_syscalls; i++, n++)
+                r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, (int)sb->syscalls[i], 0);
+        if (r == 0)
+                r = seccomp_load(ctx);
+        seccomp_release(ctx);
+        if (r < 0)
+                return ect_error_set(err, -r, "seccomp filter");
+        *ret_n = n;
+        return 0;
 }
 
 int ect_sandbox_enter(const struct ect_sandbox *sb, struct ect_error **err)
 {
-        struct sock_filter f[8 + 2 * MAX_RULES];
-        struct sock_fprog prog;
-        size_t k = 0, n = 0;
+        size_t n = 0;
 
         if (drop_caps(sb, err) < 0)
                 return -1;
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return ect_error_set(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
-
-        f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-                                              offsetof(struct seccomp_data, arch));
-        f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ECT_AUDIT_ARCH, 1, 0);
-        f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
-        f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-                                              offsetof(struct seccomp_data, nr));
-#if defined(__x86_64__)
-        /* x32 calls share the architecture value: refuse them all. */
-        f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1);
-        f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
-#endif
-        for (size_t i = 0; ect_sandbox_base_syscalls[i] >= 0; i++, n++)
-                k = add(f, k, ect_sandbox_base_syscalls[i]);
-        if (n + sb->n_syscalls > MAX_RULES)
-                return ect_error_set(err, E2BIG, "seccomp: too many system calls");
-        for (size_t i = 0; i < sb->n_syscalls; i++)
-                k = add(f, k, sb->syscalls[i]);
-        f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
-
-        prog.len = (unsigned short)k;
-        prog.filter = f;
-        if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
-                return ect_error_set(err, errno, "seccomp filter");
-        log_debug("sandbox: %zu capabilities, %zu system calls allowed", sb->n_caps,
-                  n + sb->n_syscalls);
+        if (load_filter(sb, &n, err) < 0)
+                return -1;
+        log_debug("sandbox: %zu capabilities, %zu system calls allowed", sb->n_caps, n);
         return 0;
 }

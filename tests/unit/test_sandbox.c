@@ -5,6 +5,7 @@
 #include "testutil.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -53,6 +54,21 @@ START_TEST(test_sandbox_enter_caps)
 }
 END_TEST
 
+#if defined(__x86_64__)
+/* An x32 call (same audit arch, bit 30 set in the number) would slip past a
+ * filter that only compares numbers: it must kill the process. */
+START_TEST(test_sandbox_enter_x32_killed)
+{
+        struct ect_sandbox sb = {0};
+        struct ect_error *err = NULL;
+
+        ck_assert_int_eq(ect_sandbox_enter(&sb, &err), 0);
+        syscall(0x40000000 | SYS_getpid);
+        ck_abort_msg("an x32 system call was not stopped");
+}
+END_TEST
+#endif
+
 int main(void)
 {
         Suite *s = suite_create("sandbox");
@@ -60,6 +76,9 @@ int main(void)
 
         tcase_add_test(tc, test_sandbox_enter_filters);
         tcase_add_test(tc, test_sandbox_enter_caps);
+#if defined(__x86_64__)
+        tcase_add_test_raise_signal(tc, test_sandbox_enter_x32_killed, SIGSYS);
+#endif
         suite_add_tcase(s, tc);
         return run_suite(s);
 }

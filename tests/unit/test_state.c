@@ -1,22 +1,23 @@
 /* The OCI hook state as runc, crun and Podman give it, and bad ones. */
 #include "cleanup.h"
-#include "oci.h"
+#include "ocispec.h"
+#include "state.h"
 #include "testutil.h"
 
-static struct ect_oci_state *parse_ok(const char *s)
+static struct ect_state *parse_ok(const char *s)
 {
-        struct ect_oci_state *st = NULL;
+        struct ect_state *st = NULL;
         struct ect_error *err = NULL;
-        int r = ect_oci_state_parse(s, strlen(s), &st, &err);
+        int r = ect_state_parse(s, strlen(s), &st, &err);
         ck_assert_msg(r == 0, "parse failed: %s", err ? err->msg : "?");
         return st;
 }
 
 static void parse_bad(const char *s, const char *needle)
 {
-        struct ect_oci_state *st = NULL;
+        struct ect_state *st = NULL;
         struct ect_error *err = NULL;
-        ck_assert_int_lt(ect_oci_state_parse(s, strlen(s), &st, &err), 0);
+        ck_assert_int_lt(ect_state_parse(s, strlen(s), &st, &err), 0);
         ck_assert_ptr_null(st);
         ck_assert_ptr_nonnull(err);
         ck_assert_msg(strstr(err->msg, needle), "'%s' not in '%s'", needle, err->msg);
@@ -25,7 +26,7 @@ static void parse_bad(const char *s, const char *needle)
 
 START_TEST(test_state_parse_engines)
 {
-        struct ect_oci_state *st;
+        struct ect_state *st;
 
         st = parse_ok("{\"ociVersion\":\"1.0.2-dev\",\"id\":\"c1\",\"status\":\"creating\","
                       "\"pid\":4242,\"bundle\":\"/run/b\"}");
@@ -34,18 +35,18 @@ START_TEST(test_state_parse_engines)
         ck_assert_str_eq(st->status, "creating");
         ck_assert_str_eq(st->id, "c1");
         ck_assert_ptr_null(st->annotations);
-        ect_oci_state_free(st);
+        ect_state_free(st);
         /* crun: "created" and a "root". */
         st = parse_ok("{\"ociVersion\":\"1.0.0\",\"id\":\"c2\",\"pid\":7,\"root\":\"/r\","
                       "\"bundle\":\"/b\",\"status\":\"created\"}");
         ck_assert_str_eq(st->status, "created");
-        ect_oci_state_free(st);
+        ect_state_free(st);
         /* Podman: annotations. */
         st = parse_ok("{\"ociVersion\":\"1.0.2\",\"id\":\"c3\",\"status\":\"creating\",\"pid\":9,"
                       "\"bundle\":\"/b\",\"annotations\":{\"com.aliyun.erdma.devices\":\"erdma_0\"}}");
         ck_assert_str_eq(ect_json_str(ect_json_get(st->annotations, "com.aliyun.erdma.devices")),
                          "erdma_0");
-        ect_oci_state_free(st);
+        ect_state_free(st);
 }
 END_TEST
 
@@ -72,25 +73,25 @@ END_TEST
 START_TEST(test_state_read_bounded)
 {
         int p[2];
-        struct ect_oci_state *st = NULL;
+        struct ect_state *st = NULL;
         struct ect_error *err = NULL;
         const char *s = "{\"pid\":3,\"bundle\":\"/b\"}";
 
         ck_assert_int_eq(pipe(p), 0);
         ck_assert_int_eq(write(p[1], s, strlen(s)), (ssize_t)strlen(s));
         close(p[1]);
-        ck_assert_int_eq(ect_oci_state_read(p[0], &st, &err), 0);
+        ck_assert_int_eq(ect_state_read(p[0], &st, &err), 0);
         ck_assert_int_eq(st->pid, 3);
-        ect_oci_state_free(st);
+        ect_state_free(st);
         close(p[0]);
         /* More than the bound: EFBIG, not a truncated parse. */
         {
                 FILE *f = tmpfile();
-                static char big[ECT_OCI_STATE_MAX_SIZE + 10];
+                static char big[ECT_STATE_MAX_SIZE + 10];
                 memset(big, ' ', sizeof big);
                 ck_assert_uint_eq(fwrite(big, 1, sizeof big, f), sizeof big);
                 rewind(f);
-                ck_assert_int_lt(ect_oci_state_read(fileno(f), &st, &err), 0);
+                ck_assert_int_lt(ect_state_read(fileno(f), &st, &err), 0);
                 ck_assert_int_eq(err->code, EFBIG);
                 ect_error_free(&err);
                 fclose(f);
@@ -126,8 +127,8 @@ END_TEST
 
 int main(void)
 {
-        Suite *s = suite_create("oci");
-        TCase *st = tcase_create("ect_oci_state_parse");
+        Suite *s = suite_create("state");
+        TCase *st = tcase_create("ect_state_parse");
         TCase *cf = tcase_create("ect_oci_config");
 
         tcase_add_test(st, test_state_parse_engines);

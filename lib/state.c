@@ -1,4 +1,4 @@
-#include "oci.h"
+#include "state.h"
 #include "cleanup.h"
 #include "fileio.h"
 #include "xalloc.h"
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-void ect_oci_state_free(struct ect_oci_state *s)
+void ect_state_free(struct ect_state *s)
 {
         if (!s)
                 return;
@@ -40,11 +40,11 @@ static int opt_str(const struct ect_json *obj, const char *key, char **ret,
         return 0;
 }
 
-int ect_oci_state_parse(const char *buf, size_t len, struct ect_oci_state **ret,
+int ect_state_parse(const char *buf, size_t len, struct ect_state **ret,
                         struct ect_error **err)
 {
         cleanup_json struct ect_json *j = NULL;
-        struct ect_oci_state *s = NULL;
+        struct ect_state *s = NULL;
         const struct ect_json *v;
         int64_t pid;
         int r;
@@ -100,35 +100,18 @@ int ect_oci_state_parse(const char *buf, size_t len, struct ect_oci_state **ret,
         *ret = s;
         return 0;
 fail:
-        ect_oci_state_free(s);
+        ect_state_free(s);
         return r;
 }
 
-int ect_oci_state_read(int fd, struct ect_oci_state **ret, struct ect_error **err)
+int ect_state_read(int fd, struct ect_state **ret, struct ect_error **err)
 {
         cleanup_free char *buf = NULL;
         size_t len = 0;
         int r;
 
-        r = ect_read_fd(fd, "OCI state on stdin", ECT_OCI_STATE_MAX_SIZE, &buf, &len, err);
+        r = ect_read_fd(fd, "OCI state on stdin", ECT_STATE_MAX_SIZE, &buf, &len, err);
         if (r < 0)
                 return r;
-        return ect_oci_state_parse(buf, len, ret, err);
-}
-
-int ect_oci_rootfs_path(const struct ect_json *config, const char *bundle, char **ret,
-                        struct ect_error **err)
-{
-        const struct ect_json *root = ect_json_get(config, "root");
-        const char *p = ect_json_str(ect_json_get(root, "path"));
-
-        if (!root)
-                return ect_error_set(err, EINVAL, "config.json has no 'root'");
-        if (!p || p[0] == '\0')
-                return ect_error_set(err, EINVAL, "config.json: 'root.path' is missing or not a string");
-        if (p[0] == '/')
-                *ret = xstrdup(p);
-        else
-                *ret = xasprintf("%s/%s", bundle, p);
-        return 0;
+        return ect_state_parse(buf, len, ret, err);
 }
