@@ -1,4 +1,4 @@
-/* libFuzzer target: the OCI state a hook reads on stdin (lib/oci.c), and
+/* libFuzzer target: the OCI state a hook reads on stdin (lib/state.c), and
  * the rootfs path it derives from config.json.
  * Input: one mode byte; mode & 1: the rest is a config.json whose
  * root.path is resolved against a fixed bundle; else the rest is a state.
@@ -6,7 +6,8 @@
  * positive pid, an absolute bundle, annotations that are an object or
  * absent, and is not "stopped"; a rootfs path is absolute. */
 #include "json.h"
-#include "oci.h"
+#include "ocispec.h"
+#include "state.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +39,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
                 return 0;
         }
         {
-                struct ect_oci_state *s = NULL;
-                if (ect_oci_state_parse((const char *)data + 1, size - 1, &s, &err) < 0) {
+                struct ect_state *s = NULL;
+                if (ect_state_parse((const char *)data + 1, size - 1, &s, &err) < 0) {
                         if (!err || !err->msg || !*err->msg || s)
                                 abort();
                         ect_error_free(&err);
@@ -51,7 +52,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
                         abort();
                 if (s->status && strcmp(s->status, "stopped") == 0)
                         abort();
-                ect_oci_state_free(s);
+                ect_state_free(s);
         }
         return 0;
 }
