@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${FUZZ_SECONDS:=60}" "${FUZZ_BUILD:=build-fuzz}" "${FUZZ_OUT:=$FUZZ_BUILD/findings}"
 mkdir -p "$FUZZ_OUT"
-total=0 failed=0
+total=0 failed=0 ntargets=0
 for bin in "$FUZZ_BUILD"/fuzz/fuzz_*; do
 	[ -x "$bin" ] || continue
+	ntargets=$((ntargets + 1))
 	name=$(basename "$bin")
 	name=${name#fuzz_}
 	work=$(mktemp -d)
@@ -26,5 +27,6 @@ for bin in "$FUZZ_BUILD"/fuzz/fuzz_*; do
 	fi
 	rm -rf "$work"
 done
-echo "fuzz: $total executions in all, $failed target(s) failed"
+echo "# fuzz: $total executions in all"
+echo "fuzz: $((ntargets - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]
