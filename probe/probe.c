@@ -783,6 +783,14 @@ static void check_verbs(struct probe *p)
 
 /* ---- 5. rdma_cm ---- */
 
+static bool has_uverbs_node(const struct probe *p)
+{
+        for (size_t i = 0; i < p->n_devs; i++)
+                if (p->devs[i].has_node)
+                        return true;
+        return false;
+}
+
 static void check_rdma_cm(struct probe *p)
 {
         const struct ect_probe_ops *ops = p->ops;
@@ -806,6 +814,16 @@ static void check_rdma_cm(struct probe *p)
                                            "gives %s (see access)",
                                            et, ct);
                         hint = xstrdup("resolve the access failure first (see access)");
+                } else if (e == ENODEV && !has_uverbs_node(p)) {
+                        /* Seen on a real kernel with rdma_ucm loaded and no
+                         * RDMA device: the node opens, but librdmacm first
+                         * lists verbs devices and gives up with ENODEV. */
+                        detail = xasprintf("rdma_create_event_channel failed: %s: the rdma_cm "
+                                           "node opens, but librdmacm needs a verbs device and "
+                                           "this container has no uverbs node (see nodes)",
+                                           et);
+                        hint = xstrdup("pass the uverbs devices in (see nodes): rdma_cm alone "
+                                       "is not enough");
                 } else if (e == ENODEV && p->n_verbs_devices == 0) {
                         detail = xasprintf("rdma_create_event_channel failed: %s: librdmacm "
                                            "found no verbs device (see verbs)",

@@ -653,6 +653,25 @@ START_TEST(test_probe_rdma_cm)
 }
 END_TEST
 
+/* What a real kernel with rdma_ucm and no RDMA device gave (the lent GPU
+ * machine): rdma_cm opens, no uverbs node, librdmacm fails with ENODEV. The
+ * cause is the missing verbs device, not rdma_ucm. */
+START_TEST(test_probe_rdma_cm_without_uverbs)
+{
+        cleanup_free char *a = xasprintf("%s/infiniband/uverbs0", devr);
+        unlink(a);
+        F.ch_errno = ENODEV;
+        cleanup_report struct ect_probe_report *r = run();
+        chk(r, "nodes", ECT_PROBE_FAIL);
+        ck_has(chk(r, "access", ECT_PROBE_PASS)->detail, "rdma_cm opens");
+        const struct ect_probe_check *c = chk(r, "rdma_cm", ECT_PROBE_FAIL);
+        ck_has(c->detail, "librdmacm needs a verbs device");
+        ck_has(c->hint, "pass the uverbs devices in");
+        ck_assert_ptr_null(strstr(c->hint, "modprobe"));
+        assert_json_shape(r);
+}
+END_TEST
+
 START_TEST(test_probe_netns_not_host)
 {
         F.n_ifs = 1; /* only lo: a container network namespace */
@@ -772,6 +791,7 @@ static Suite *probe_suite(void)
         tcase_add_test(tc, test_probe_verbs_reg_mr_memlock_limit);
         tcase_add_test(tc, test_probe_memlock);
         tcase_add_test(tc, test_probe_rdma_cm);
+        tcase_add_test(tc, test_probe_rdma_cm_without_uverbs);
         tcase_add_test(tc, test_probe_netns_not_host);
         tcase_add_test(tc, test_probe_image);
         tcase_add_test(tc, test_probe_device_filter);
