@@ -355,6 +355,46 @@ START_TEST(test_emit_matches_yajl)
 }
 END_TEST
 
+START_TEST(test_emit_fd_same_text)
+{
+        /* Larger than the 64 KiB chunk, with one string larger than it too. */
+        struct ect_json *j = ect_json_new(ECT_JSON_OBJECT);
+        char *big = malloc(200001), *want = NULL, *got;
+        struct ect_error *err = NULL;
+        size_t wlen = 0;
+        FILE *f = tmpfile();
+
+        memset(big, 'x', 200000);
+        big[200000] = '\0';
+        for (int i = 0; i < 3000; i++) {
+                char k[32];
+                snprintf(k, sizeof k, "key%d\t\"", i);
+                ect_json_set(j, k, ect_json_new_str("value / \xc3\xa9 \\ \n"));
+        }
+        ect_json_set(j, "big", ect_json_new_str(big));
+        for (int pretty = 0; pretty < 2; pretty++) {
+                ck_assert_int_eq(ect_json_emit(j, pretty, &want, &wlen, &err), 0);
+                ck_assert_int_eq(ftruncate(fileno(f), 0), 0);
+                ck_assert_int_eq(lseek(fileno(f), 0, SEEK_SET), 0);
+                ck_assert_int_eq(ect_json_emit_fd(j, pretty, fileno(f), "tmp", &err), 0);
+                ck_assert_int_eq(lseek(fileno(f), 0, SEEK_CUR), (off_t)wlen);
+                got = malloc(wlen);
+                ck_assert_int_eq(pread(fileno(f), got, wlen, 0), (ssize_t)wlen);
+                ck_assert(memcmp(got, want, wlen) == 0);
+                free(got);
+                free(want);
+        }
+        /* a write error is reported with the name given */
+        ck_assert_int_lt(ect_json_emit_fd(j, false, -1, "nowhere", &err), 0);
+        ck_assert_int_eq(err->code, EBADF);
+        ck_assert_msg(strstr(err->msg, "write 'nowhere'"), "%s", err->msg);
+        ect_error_free(&err);
+        fclose(f);
+        free(big);
+        ect_json_free(j);
+}
+END_TEST
+
 START_TEST(test_integers)
 {
         struct ect_json *j = parse_ok("[1, -1, 1.0, 1e3, 9223372036854775808, -9223372036854775808]");
@@ -387,6 +427,7 @@ int main(void)
         tcase_add_test(tc, test_emit_rejects_invalid_utf8);
         tcase_add_test(tc, test_integers);
         tcase_add_test(tc, test_emit_matches_yajl);
+        tcase_add_test(tc, test_emit_fd_same_text);
         suite_add_tcase(s, tc);
         return run_suite(s);
 }
