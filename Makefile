@@ -84,8 +84,12 @@ $(BUILD)/fuzz/%: $(BUILD)/fuzz/%.o $(LIBECT)
 demo: all
 	@ECT_BUILD=$(abspath $(BUILD)) examples/demo.sh
 
-bench: all
+bench: all $(BUILD)/bench/edit
 	@ECT_BUILD=$(abspath $(BUILD)) bench/run.sh
+
+# The shim's config.json edit in-process (bench/runtime.sh); never installed.
+$(BUILD)/bench/edit: $(BUILD)/bench/edit.o $(BUILD)/runtime/shim.o $(LIBECT)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
