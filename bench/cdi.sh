@@ -30,4 +30,14 @@ for n in 1 8 64 256; do
 	rss=$( { /usr/bin/time -f %M $cmd; } 2>&1 | tail -1)
 	per=$(/usr/bin/python3 -c "print('%.1f' % ($med*1000/$n))")
 	printf '%-8s %12s %12s %14s\n' "$n" "$med" "$per" "$rss"
+	eval "med$n=$med"
 done
+# Linear: the cost of each added device stays the same from 8 to 64 and from
+# 64 to 256 (within a factor of 2); the fixed part is process start.
+awk -v a="$med1" -v b="$med8" -v c="$med64" -v d="$med256" 'BEGIN {
+	m1 = (c - b) / 56 * 1000; m2 = (d - c) / 192 * 1000
+	r = m1 > 0 ? m2 / m1 : 0
+	printf "per added device: %.1f us (8 -> 64), %.1f us (64 -> 256): %s\n", m1, m2,
+		(r > 0.5 && r < 2) ? "linear" : "NOT linear"
+	printf "64 devices: %.2f ms (target < 5 ms: %s)\n", c, c < 5 ? "met" : "missed"
+}'
