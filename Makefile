@@ -6,6 +6,13 @@ PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+DATADIR    ?= $(PREFIX)/share
+# Fixed by the engines, not by PREFIX: Podman and CRI-O read hooks from here.
+HOOKSDIR   ?= /usr/share/containers/oci/hooks.d
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# udev reads /usr/lib/udev (or /lib/udev) and /etc/udev, never /usr/local.
+UDEVRULESDIR   ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/udev/rules.d,$(SYSCONFDIR)/udev/rules.d)
+BASHCOMPDIR    ?= $(DATADIR)/bash-completion/completions
 BUILD      ?= build
 WERROR     ?= 1
 CFLAGS     ?= -O2 -g
@@ -41,9 +48,12 @@ UNIT_LIBS  := $(shell $(PKG_CONFIG) --libs check)
 
 FUZZ_SRCS    := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_TARGETS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
+# The same targets with a plain main (fuzz/replay.c): their seed corpora
+# and kept crash inputs replayed as unit tests on every build.
+REPLAY_TESTS := $(FUZZ_SRCS:fuzz/fuzz_%.c=$(BUILD)/tests/replay_%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all check check-unit check-e2e check-asan demo bench fuzz fuzz-targets install uninstall clean format
+.PHONY: all check check-unit check-e2e check-asan check-valgrind demo bench fuzz fuzz-targets install uninstall clean format
 all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c
@@ -59,11 +69,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBECT)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBECT) $(LIBS) $(UNIT_LIBS)
 
 # make check: everything CI runs. Unit tests and end-to-end tests on the normal
-# build, then the whole suite again under ASan+UBSan.
-check: check-unit check-e2e check-asan
+# build, then the whole suite again under ASan+UBSan, then each program's
+# main invocations under valgrind (about 10 s).
+check: check-unit check-e2e check-asan check-valgrind
 
-check-unit: $(UNIT_TESTS) $(PROGRAMS)
-	@tests/run-unit.sh $(UNIT_TESTS)
+check-unit: $(UNIT_TESTS) $(REPLAY_TESTS) $(PROGRAMS)
+	@tests/run-unit.sh $(UNIT_TESTS) $(REPLAY_TESTS)
 
 check-e2e: $(PROGRAMS) $(UNIT_TESTS)
 	@ECT_BUILD=$(abspath $(BUILD)) tests/run-e2e.sh
@@ -71,12 +82,22 @@ check-e2e: $(PROGRAMS) $(UNIT_TESTS)
 check-asan:
 	$(MAKE) BUILD=build-asan SANITIZE=address,undefined check-unit check-e2e
 
+# valgrind memcheck over each program's main invocations: a normal build,
+# the probe and the hook linked dynamically so that valgrind sees their heap.
+check-valgrind:
+	$(MAKE) BUILD=build-valgrind DYNAMIC=1 all
+	@ECT_BUILD=$(abspath build-valgrind) tests/valgrind.sh
+
 # libFuzzer (clang from Debian): every target for FUZZ_SECONDS each.
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang SANITIZE=fuzzer-no-link,address,undefined fuzz-targets
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BUILD=build-fuzz fuzz/run.sh
 
 fuzz-targets: $(FUZZ_TARGETS)
+
+$(BUILD)/tests/replay_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/replay.o $(LIBECT)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/fuzz/%: $(BUILD)/fuzz/%.o $(LIBECT)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBECT) $(LIBS)
@@ -91,20 +112,71 @@ bench: all $(BUILD)/bench/edit
 $(BUILD)/bench/edit: $(BUILD)/bench/edit.o $(BUILD)/runtime/shim.o $(LIBECT)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+# make install [PREFIX=/usr/local] [DESTDIR=]: DESTDIR is only prepended
+# here; the paths written into the hooks.d file and the units are the
+# installed ones ($(BINDIR)). The host configuration is a conffile: an
+# existing $(SYSCONFDIR)/erdma-container-toolkit/config.json is never
+# overwritten (the shipped default is installed only when none is there), and
+# uninstall removes it only when it is still the shipped default.
+HOST_CONFIG := $(wildcard examples/erdma-container-toolkit/config.json)
+HOOK_JSON   := $(wildcard examples/podman/erdma-hook.json)
+UNITS       := $(wildcard packaging/systemd/*.service)
+UDEV_RULES  := $(wildcard packaging/udev/*.rules)
+CONFIG_DEST  = $(DESTDIR)$(SYSCONFDIR)/erdma-container-toolkit/config.json
+BIN_SUBST    = sed -e 's|/usr/bin/erdma-|$(BINDIR)/erdma-|g'
+# The hook's "path" may name any prefix in the example: point it at ours.
+HOOK_SUBST   = sed -E 's|("path"[[:space:]]*:[[:space:]]*")[^"]*/erdma-hook"|\1$(BINDIR)/erdma-hook"|'
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
-	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
+	$(if $(wildcard man/*.1),install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/)
+ifneq ($(HOST_CONFIG),)
+	install -d $(DESTDIR)$(SYSCONFDIR)/erdma-container-toolkit
+	@if [ -e $(CONFIG_DEST) ]; then \
+		echo "keeping existing $(CONFIG_DEST)"; \
+	else \
+		echo "install -m 0644 $(HOST_CONFIG) $(CONFIG_DEST)"; \
+		install -m 0644 $(HOST_CONFIG) $(CONFIG_DEST); \
+	fi
+endif
+ifneq ($(HOOK_JSON),)
+	install -d $(DESTDIR)$(HOOKSDIR)
+	$(HOOK_SUBST) $(HOOK_JSON) >$(DESTDIR)$(HOOKSDIR)/erdma-hook.json
+	chmod 0644 $(DESTDIR)$(HOOKSDIR)/erdma-hook.json
+endif
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(BASHCOMPDIR)
+	for u in $(notdir $(UNITS)); do \
+		$(BIN_SUBST) packaging/systemd/$$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
+	for r in $(notdir $(UDEV_RULES)); do \
+		$(BIN_SUBST) packaging/udev/$$r >$(DESTDIR)$(UDEVRULESDIR)/$$r && \
+		chmod 0644 $(DESTDIR)$(UDEVRULESDIR)/$$r || exit 1; \
+	done
+	install -m 0644 packaging/bash-completion/erdma-cdi $(DESTDIR)$(BASHCOMPDIR)/erdma-cdi
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard man/*.1)))
+	rm -f $(DESTDIR)$(HOOKSDIR)/erdma-hook.json
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNITS)))
+	rm -f $(addprefix $(DESTDIR)$(UDEVRULESDIR)/,$(notdir $(UDEV_RULES)))
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/erdma-cdi
+ifneq ($(HOST_CONFIG),)
+	@if [ -e $(CONFIG_DEST) ] && ! cmp -s $(HOST_CONFIG) $(CONFIG_DEST); then \
+		echo "keeping modified $(CONFIG_DEST)"; \
+	else \
+		rm -f $(CONFIG_DEST); \
+		rmdir $(DESTDIR)$(SYSCONFDIR)/erdma-container-toolkit 2>/dev/null || true; \
+	fi
+endif
 
 format:
 	clang-format -i lib/*.[ch] */*.c tests/unit/*.c
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-valgrind
 
 .SECONDARY:
 

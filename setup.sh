@@ -10,10 +10,13 @@ libibverbs-dev librdmacm-dev ibverbs-providers libnl-3-dev libnl-route-3-dev che
 # test: real engines (../shared/TESTBED.md), a static busybox for rootfs,
 # the CDI schema validator, man page lint, eBPF inspection
 TEST_PKGS="runc crun podman docker.io containerd busybox-static python3-jsonschema python3-yaml
-mandoc bpftool iproute2 util-linux procps hyperfine time valgrind clang libclang-rt-14-dev jq file"
+mandoc bpftool iproute2 util-linux procps hyperfine time valgrind clang libclang-rt-14-dev jq file strace"
+# packaging tests (tests/e2e/package.sh, install.sh): the .deb and its lint,
+# rpmbuild for the spec, systemd-analyze for the units
+PKG_PKGS="debhelper dpkg-dev lintian rpm systemd git"
 
 missing=""
-for p in $BUILD_PKGS $TEST_PKGS; do
+for p in $BUILD_PKGS $TEST_PKGS $PKG_PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
 		missing="$missing $p"
 	fi

@@ -1,9 +1,10 @@
 # erdma-hook runs on every container start: linked statically (static-pie,
 # so ASLR stays) it skips the dynamic loader's work, about half of its cost
-# (bench/hook.sh). Sanitizer builds cannot link statically: dynamic there.
+# (bench/hook.sh). Sanitizer builds cannot link statically: dynamic there,
+# and with DYNAMIC=1 (valgrind checks only the heap of a dynamic binary).
 PROGRAMS += $(BUILD)/erdma-hook
 HOOK_OBJS := $(BUILD)/hook/main.o $(BUILD)/hook/hook.o
-ifeq ($(SANITIZE),)
+ifeq ($(SANITIZE)$(DYNAMIC),)
 $(BUILD)/erdma-hook: $(HOOK_OBJS) $(LIBECT)
 	$(CC) $(filter-out -pie,$(ALL_LDFLAGS)) -static-pie -o $@ $^ -lyajl_s -l:libseccomp.a
 else

@@ -53,6 +53,23 @@ static bool list_has(const char *list, size_t n, const char *word)
 }
 
 /* pid's path in the hierarchy: "N:devices,x:/path" (v1) or "0::/path". */
+/* An absolute path without "." or ".." components: what the kernel writes
+ * in mountinfo and /proc/PID/cgroup. We open the result on the host as
+ * root, so anything else is refused rather than resolved. */
+static bool clean_abs(const char *p)
+{
+        if (p[0] != '/')
+                return false;
+        for (const char *c = p; c; c = strchr(c, '/')) {
+                size_t n;
+                c++;
+                n = strcspn(c, "/");
+                if ((n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+                        return false;
+        }
+        return true;
+}
+
 static int cgroup_path(const char *proc_cgroup, const char *controller, char **ret,
                        struct ect_error **err)
 {
@@ -140,8 +157,10 @@ int ect_cgroup_find_dir(const char *proc_cgroup, const char *mountinfo, const ch
                                 rest = path + rl;
                         else
                                 continue; /* a bind of another subtree */
-                        if (strstr(rest, "/../") || strcmp(rest, "/..") == 0)
+                        if (rest[0] && !clean_abs(rest))
                                 return ect_error_set(err, EINVAL, "cgroup path '%s'", path);
+                        if (!clean_abs(mnt))
+                                return ect_error_set(err, EINVAL, "cgroup mount point '%s'", mnt);
                         *ret = xasprintf("%s%s", strcmp(mnt, "/") == 0 ? "" : mnt,
                                          rest[0] ? rest : "");
                         if ((*ret)[0] == '\0') {

@@ -2,7 +2,13 @@
 #include "cleanup.h"
 #include "xalloc.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdint.h>
@@ -71,6 +77,57 @@ int ect_write_file_atomic(const char *path, const void *buf, size_t len, mode_t 
         return ect_write_file_atomic_flags(path, buf, len, mode, ECT_WRITE_SYNC_DIR, err);
 }
 
+/* Removes "<base>.tmp.<pid>" files that a writer killed between naming its
+ * temporary file and the rename left behind: those of our own pid (an
+ * earlier process with it) and those whose pid no longer runs. A live
+ * writer's file is kept; should a writer in another pid namespace lose its
+ * file to this, its rename fails and it reports it: the target is never
+ * torn either way. */
+static void sweep_stale(int dfd, const char *base)
+{
+        cleanup_free char *prefix = xasprintf("%s.tmp.", base);
+        size_t plen = strlen(prefix);
+        int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct dirent *e;
+        DIR *d;
+
+        if (fd < 0)
+                return;
+        d = fdopendir(fd);
+        if (!d) {
+                (void)close(fd);
+                return;
+        }
+        while ((e = readdir(d))) {
+                const char *num = e->d_name + plen;
+                char *end;
+                long pid;
+
+                if (strncmp(e->d_name, prefix, plen) != 0 || !isdigit((unsigned char)*num))
+                        continue;
+                errno = 0;
+                pid = strtol(num, &end, 10);
+                if (*end || errno || pid <= 0 || pid > INT_MAX)
+                        continue;
+                if (pid == (long)getpid() || (kill((pid_t)pid, 0) < 0 && errno == ESRCH))
+                        (void)unlinkat(dfd, e->d_name, 0);
+        }
+        (void)closedir(d);
+}
+
+/* Gives the unnamed file fd the name tmp in dfd. AT_EMPTY_PATH needs
+ * CAP_DAC_READ_SEARCH; /proc/self/fd works without it where /proc is
+ * mounted. */
+static int link_tmpfile(int fd, int dfd, const char *tmp)
+{
+        char proc[64];
+
+        if (linkat(fd, "", dfd, tmp, AT_EMPTY_PATH) == 0)
+                return 0;
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+        return linkat(AT_FDCWD, proc, dfd, tmp, AT_SYMLINK_FOLLOW);
+}
+
 int ect_write_all(int fd, const void *buf, size_t len)
 {
         const char *p = buf;
@@ -114,15 +171,32 @@ int ect_write_file_atomic_fill(const char *path, ect_write_fill_fn fill, void *c
                                unsigned flags, struct ect_error **err)
 {
         cleanup_free char *dir_copy = xstrdup(path);
+        cleanup_free char *base_copy = xstrdup(path);
         cleanup_free char *tmp = NULL;
+        cleanup_free char *tmp_base = NULL;
         cleanup_close int fd = -1;
         cleanup_close int dfd = -1;
         const char *dir = dirname(dir_copy);
+        const char *base = basename(base_copy);
+        bool named = false;
         int r;
 
         tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-        (void)unlink(tmp); /* a leftover of a killed earlier run with our pid */
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode & 07777);
+        tmp_base = xasprintf("%s.tmp.%ld", base, (long)getpid());
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return ect_error_set(err, errno, "create '%s'", tmp);
+        sweep_stale(dfd, base);
+        /* The data goes into an unnamed file (O_TMPFILE, Linux 3.11; tmpfs,
+         * ext4, xfs, btrfs, overlayfs): a writer killed before the file is
+         * whole leaves nothing behind. It gets its name only once written
+         * and synced, right before the rename. */
+        fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode & 07777);
+        if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+                named = true;
+                fd = openat(dfd, tmp_base, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                            mode & 07777);
+        }
         if (fd < 0)
                 return ect_error_set(err, errno, "create '%s'", tmp);
         /* The umask may have removed bits the caller asked for. */
@@ -136,23 +210,28 @@ int ect_write_file_atomic_fill(const char *path, ect_write_fill_fn fill, void *c
                 r = ect_error_set(err, errno, "fsync '%s'", tmp);
                 goto fail;
         }
+        if (!named) {
+                if (link_tmpfile(fd, dfd, tmp_base) < 0) {
+                        r = ect_error_set(err, errno, "link '%s'", tmp);
+                        goto fail;
+                }
+                named = true;
+        }
         if (close(steal_fd(&fd)) < 0) {
                 r = ect_error_set(err, errno, "close '%s'", tmp);
                 goto fail;
         }
-        if (rename(tmp, path) < 0) {
+        if (renameat(dfd, tmp_base, dfd, base) < 0) {
                 r = ect_error_set(err, errno, "rename '%s' to '%s'", tmp, path);
                 goto fail;
         }
         /* Make the rename itself durable; failing here is not worth failing
          * the write for, the data is in place. */
-        if (flags & ECT_WRITE_SYNC_DIR) {
-                dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (dfd >= 0)
-                        (void)fsync(dfd);
-        }
+        if (flags & ECT_WRITE_SYNC_DIR)
+                (void)fsync(dfd);
         return 0;
 fail:
-        (void)unlink(tmp);
+        if (named)
+                (void)unlinkat(dfd, tmp_base, 0);
         return r;
 }

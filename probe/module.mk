@@ -7,7 +7,9 @@ PROGRAMS += $(BUILD)/erdma-probe
 PROBE_OBJS := $(BUILD)/probe/probe.o
 PROBE_VERBS_OBJ := $(BUILD)/probe/verbs.o
 
-ifeq ($(SANITIZE),)
+# DYNAMIC=1 links it dynamically without a sanitizer too: valgrind
+# (tests/valgrind.sh) can only check the heap of a dynamic binary.
+ifeq ($(SANITIZE)$(DYNAMIC),)
 comma := ,
 # glibc functions that need NSS (dlopen of the image's libnss_*) in a static
 # binary; referenced by librdmacm/libnl/libibverbs code the probe never runs.

@@ -72,6 +72,24 @@ START_TEST(test_find_dir_mount_root_and_escapes)
         /* The process sits outside the mounted subtree: not reachable. */
         ck_assert_int_eq(ect_cgroup_find_dir("5:devices:/other/c\n", mi, "devices", &n, &err), 0);
         ck_assert_ptr_null(n);
+        /* A trailing "..", a "." and a mount point with ".." (fuzz_cgroup,
+         * fuzz/regressions/cgroup/): refused, never resolved to a parent. */
+        n = (char *)"x";
+        ck_assert_int_lt(ect_cgroup_find_dir("5:devices:/default/a/..\n", mi, "devices", &n, &err),
+                         0);
+        ck_assert_ptr_nonnull(strstr(err->msg, "cgroup path '/default/a/..'"));
+        ect_error_free(&err);
+        ck_assert_int_lt(ect_cgroup_find_dir("5:devices:/default/./c\n", mi, "devices", &n, &err),
+                         0);
+        ect_error_free(&err);
+        ck_assert_int_lt(ect_cgroup_find_dir("5:devices:/default/ctr2\n",
+                                             "36 31 0:33 /default /..//cg rw - cgroup cgroup "
+                                             "rw,devices\n",
+                                             "devices", &n, &err),
+                         0);
+        ck_assert_ptr_nonnull(strstr(err->msg, "cgroup mount point '/..//cg'"));
+        ect_error_free(&err);
+        ck_assert_str_eq(n, "x");
 }
 END_TEST
 

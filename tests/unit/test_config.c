@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static struct ect_config *parse_ok(const char *doc)
@@ -153,6 +154,37 @@ START_TEST(test_config_load_file)
 }
 END_TEST
 
+/* A host config larger than ECT_CONFIG_MAX_SIZE (a runaway file, /dev/zero
+ * linked in its place) is refused with EFBIG, never read to the end or
+ * parsed cut; a FIFO is refused without waiting for a writer. */
+START_TEST(test_config_load_hostile)
+{
+        char path[] = "/tmp/test_config.XXXXXX";
+        int fd = mkstemp(path);
+        struct ect_config *c = NULL;
+        struct ect_error *err = NULL;
+        char *big = malloc(ECT_CONFIG_MAX_SIZE + 2);
+
+        ck_assert_int_ge(fd, 0);
+        big[0] = '{';
+        memset(big + 1, ' ', ECT_CONFIG_MAX_SIZE);
+        big[ECT_CONFIG_MAX_SIZE + 1] = '}';
+        ck_assert_int_eq(write(fd, big, ECT_CONFIG_MAX_SIZE + 2), ECT_CONFIG_MAX_SIZE + 2);
+        close(fd);
+        free(big);
+        ck_assert_int_lt(ect_config_load(path, &c, &err), 0);
+        ck_assert_int_eq(err->code, EFBIG);
+        ck_assert_ptr_nonnull(strstr(err->msg, "larger than 65536 bytes"));
+        ect_error_free(&err);
+        unlink(path);
+        ck_assert_int_eq(mkfifo(path, 0600), 0);
+        ck_assert_int_lt(ect_config_load(path, &c, &err), 0);
+        ck_assert_ptr_nonnull(strstr(err->msg, "not a regular file"));
+        ect_error_free(&err);
+        unlink(path);
+}
+END_TEST
+
 START_TEST(test_config_is_capability)
 {
         ck_assert(ect_config_is_capability("CAP_SYS_RAWIO"));
@@ -175,6 +207,7 @@ int main(void)
         tcase_add_test(tc, test_config_parse_bad);
         tcase_add_test(tc, test_config_load_missing);
         tcase_add_test(tc, test_config_load_file);
+        tcase_add_test(tc, test_config_load_hostile);
         tcase_add_test(tc, test_config_is_capability);
         suite_add_tcase(s, tc);
         sr = srunner_create(s);

@@ -1,0 +1,154 @@
+/* libFuzzer target: config.json load and edit (lib/ocispec.c), the path
+ * the runtime shim takes on every container start.
+ * Input: one mode byte, then the config.json text.
+ *   mode & 0x80: the selection comes from the document (annotation, env,
+ *                default-devices from mode & 0x40, accept-env from 0x20),
+ *                as in the shim; otherwise mode & 0x0f picks devices of
+ *                the fake host directly, so the edits run on every input.
+ *   mode & 0x10: extra capabilities; mode & 0x08: memlock 64 KiB instead
+ *                of unlimited.
+ * Invariants: no crash; errors name the file; nothing selected means no
+ * change (same bytes out); after an edit the output parses, holds every
+ * node, and a second edit changes nothing, on the tree and on the re-parsed
+ * output (a second shim run on an edited bundle). */
+#include "fakehost.h"
+#include "ocispec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+
+static struct ect_host *host;
+
+static char *emit(const struct ect_oci_doc *d, size_t *len)
+{
+        struct ect_error *err = NULL;
+        char *s = NULL;
+
+        /* The parser rejects invalid UTF-8, so what parsed always emits. */
+        if (ect_json_emit(d->root, d->pretty, &s, len, &err) < 0)
+                abort();
+        return s;
+}
+
+static bool has_node(const struct ect_oci_doc *d, const struct ect_edit_node *n)
+{
+        const struct ect_json *devs = ect_json_get(ect_json_get(d->root, "linux"), "devices");
+
+        for (size_t i = 0; devs && i < devs->n; i++) {
+                const char *p = ect_json_str(ect_json_get(devs->v[i], "path"));
+                if (p && strcmp(p, n->path) == 0)
+                        return true;
+        }
+        return false;
+}
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+        struct ect_oci_doc *d = NULL, *d2 = NULL;
+        struct ect_config *cfg = NULL;
+        struct ect_selection *sel = NULL;
+        struct ect_edits *ed = NULL;
+        struct ect_error *err = NULL;
+        char *orig = NULL, *out = NULL, *out2 = NULL;
+        size_t orig_len = 0, out_len = 0, out2_len = 0;
+        bool changed = true;
+        unsigned mode;
+
+        if (!host)
+                host = fuzz_host();
+        if (size == 0)
+                return 0;
+        mode = data[0];
+        if (ect_oci_parse((const char *)data + 1, size - 1, "/b/config.json", &d, &err) < 0) {
+                if (!err || !err->msg || !strstr(err->msg, "/b/config.json"))
+                        abort();
+                ect_error_free(&err);
+                return 0;
+        }
+        orig = emit(d, &orig_len);
+
+        /* Nothing selected: no change. */
+        if (ect_oci_apply(d, NULL, &changed, &err) < 0 || changed)
+                abort();
+
+        cfg = ect_config_new_default();
+        cfg->default_devices = mode & 0x40 ? ECT_DEFAULT_ALL : ECT_DEFAULT_NONE;
+        cfg->accept_env = mode & 0x20;
+        cfg->memlock = mode & 0x08 ? 65536 : ECT_MEMLOCK_UNLIMITED;
+        if (mode & 0x10) {
+                cfg->capabilities = calloc(2, sizeof *cfg->capabilities);
+                cfg->capabilities[0] = strdup("CAP_IPC_LOCK");
+                cfg->capabilities[1] = strdup("CAP_SYS_RAWIO");
+                cfg->n_capabilities = 2;
+        }
+        if (mode & 0x80) {
+                /* The shim's shortcut must be sound: when it says "no
+                 * request can be in this text", there is none. */
+                if (!ect_select_may_request(cfg, (const char *)data + 1, size - 1)) {
+                        enum ect_select_source src = ECT_SELECT_NONE;
+                        const char *v = NULL;
+                        if (ect_select_request(cfg, ect_oci_annotations(d), ect_oci_env(d), &src,
+                                               &v, &err) < 0)
+                                ect_error_free(&err);
+                        else if (v || src != ECT_SELECT_NONE)
+                                abort();
+                }
+                if (ect_select(host, cfg, ect_oci_annotations(d), ect_oci_env(d), &sel, &err) <
+                    0) {
+                        if (!err || !err->msg)
+                                abort();
+                        ect_error_free(&err);
+                        goto out;
+                }
+        } else {
+                sel = calloc(1, sizeof *sel);
+                sel->devices = calloc(host->n_devices + 1, sizeof *sel->devices);
+                for (size_t i = 0; i < host->n_devices; i++)
+                        if (mode & (1u << i))
+                                sel->devices[sel->n_devices++] = &host->devices[i];
+        }
+        if (ect_edits_compute(host, cfg, sel, &ed, &err) < 0)
+                abort();
+        if (!ed) {
+                /* The shim stops here; apply(NULL) was checked above. */
+                out = emit(d, &out_len);
+                if (out_len != orig_len || memcmp(out, orig, out_len) != 0)
+                        abort();
+                goto out;
+        }
+        if (ect_oci_apply(d, ed, &changed, &err) < 0) {
+                if (!err || !err->msg || !strstr(err->msg, "/b/config.json"))
+                        abort();
+                ect_error_free(&err);
+                goto out;
+        }
+        out = emit(d, &out_len);
+        if (!changed && (out_len != orig_len || memcmp(out, orig, out_len) != 0))
+                abort();
+        for (size_t i = 0; i < ed->n_nodes; i++)
+                if (!has_node(d, &ed->nodes[i]))
+                        abort();
+        /* A second edit of the same tree changes nothing. */
+        if (ect_oci_apply(d, ed, &changed, &err) < 0 || changed)
+                abort();
+        /* The output parses, and editing it again changes nothing either. */
+        if (ect_oci_parse(out, out_len, "/b/config.json", &d2, &err) < 0)
+                abort();
+        if (ect_oci_apply(d2, ed, &changed, &err) < 0 || changed)
+                abort();
+        out2 = emit(d2, &out2_len);
+        if (out2_len != out_len || memcmp(out, out2, out_len) != 0)
+                abort();
+out:
+        free(orig);
+        free(out);
+        free(out2);
+        ect_edits_free(ed);
+        ect_selection_free(sel);
+        ect_config_free(cfg);
+        ect_oci_free(d);
+        ect_oci_free(d2);
+        return 0;
+}
