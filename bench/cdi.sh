@@ -10,7 +10,7 @@ cdi=$ECT_BUILD/erdma-cdi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mk=mknod=0
-[ "$(id -u)" = 0 ] && mk=mknod=1
+[ "$(id -u)" = 0 ] && mk=mknod=1 # the nodes too (else each is reported missing)
 
 printf '%-8s %12s %12s %14s\n' devices median_ms per_dev_us peak_rss_kib
 for n in 1 8 64 256; do
@@ -24,7 +24,9 @@ for n in 1 8 64 256; do
 		fi
 	done
 	fakehost_add_rdma_cm "$h" 241 $mk
-	cmd="$cdi generate --sysfs-root $h/sys --dev-root /dev --output $tmp/spec$n.yaml"
+	dev=/dev
+	[ "$mk" = mknod=1 ] && dev=$h/dev
+	cmd="$cdi generate --sysfs-root $h/sys --dev-root $dev --output $tmp/spec$n.yaml"
 	hyperfine -N -w 20 -r 200 --export-json "$tmp/r$n.json" "$cmd" >/dev/null 2>&1
 	med=$(/usr/bin/python3 -c "import json,sys; print('%.3f' % (json.load(open(sys.argv[1]))['results'][0]['median']*1000))" "$tmp/r$n.json")
 	rss=$( { /usr/bin/time -f %M $cmd; } 2>&1 | tail -1)

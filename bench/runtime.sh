@@ -23,6 +23,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/lib/fakehost.sh"
 . "$top/tests/lib/rootfs.sh"
 RUNS=${1:-30}
+RUNS_BIG=${RUNS_BIG:-10} # for the 16 MiB config.json (a runc create of it takes ~0.7 s)
 SHIM=$(ect_bin erdma-container-runtime)
 EDIT=${ECT_BUILD:-$top/build}/bench/edit
 [ -x "$EDIT" ] || { echo "bench/runtime.sh: build bench/edit first (make bench)" >&2; exit 1; }
@@ -78,7 +79,7 @@ PY
 bench() { # NAME BUNDLE CMD...
 	local name=$1 bundle=$2
 	shift 2
-	hyperfine -N --style none --warmup 3 --runs "$RUNS" \
+	hyperfine -N --style none --warmup 2 --runs "$([ "$size" -gt 2000000 ] && echo "$RUNS_BIG" || echo "$RUNS")" \
 		--prepare "sh -c 'cp $bundle/config.json.orig $bundle/config.json; runc --root $T/state delete -f $ID >/dev/null 2>&1 || true'" \
 		--export-json "$T/$name.json" "$*" >/dev/null 2>&1 && return
 	echo "bench/runtime.sh: $name failed:" >&2
@@ -114,7 +115,7 @@ for size in $sizes; do
 	# CPU time of the shim alone (perf stat task-clock, median): less
 	# sensitive to load elsewhere than wall time
 	if command -v perf >/dev/null && perf stat -e task-clock true >/dev/null 2>&1; then
-		for i in $(seq 1 "$RUNS"); do
+		for i in $(seq 1 "$([ "$size" -gt 2000000 ] && echo "$RUNS_BIG" || echo "$RUNS")"); do
 			cp "$B/b-$size-erdma_0/config.json.orig" "$B/b-$size-erdma_0/config.json"
 			ERDMA_CONFIG="$T/erdma-true.json" perf stat -x, -e task-clock "$SHIM" create \
 				--bundle "$B/b-$size-erdma_0" "$ID" 2>&1 >/dev/null | grep task-clock | cut -d, -f1
@@ -128,6 +129,7 @@ for size in $sizes; do
 	/usr/bin/time -f %M -o "$T/rss-$size" env ERDMA_CONFIG="$T/erdma-true.json" \
 		"$SHIM" create --bundle "$B/b-$size-erdma_0" "$ID"
 done
+size=0
 bench "true-state" "$B/b-4096-none" env ERDMA_CONFIG=x /bin/true state "$ID"
 bench "alone-state" "$B/b-4096-none" env ERDMA_CONFIG="$T/erdma-true.json" "$SHIM" state "$ID"
 
