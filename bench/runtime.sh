@@ -18,6 +18,8 @@
 # the 4 KiB config, the usual size).
 #
 # Usage: bench/runtime.sh [RUNS]   (as root; ECT_BUILD names the build dir)
+# SHIM_BASELINE=PATH also times that erdma-container-runtime binary (an
+# earlier build) alone with 1 device, by CPU time: before/after in one run.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/lib/fakehost.sh"
@@ -120,6 +122,13 @@ for size in $sizes; do
 			ERDMA_CONFIG="$T/erdma-true.json" perf stat -x, -e task-clock "$SHIM" create \
 				--bundle "$B/b-$size-erdma_0" "$ID" 2>&1 >/dev/null | grep task-clock | cut -d, -f1
 		done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }' >"$T/cpu-$size"
+		if [ -n "${SHIM_BASELINE:-}" ]; then
+			for i in $(seq 1 "$([ "$size" -gt 2000000 ] && echo "$RUNS_BIG" || echo "$RUNS")"); do
+				cp "$B/b-$size-erdma_0/config.json.orig" "$B/b-$size-erdma_0/config.json"
+				ERDMA_CONFIG="$T/erdma-true.json" perf stat -x, -e task-clock "$SHIM_BASELINE" create \
+					--bundle "$B/b-$size-erdma_0" "$ID" 2>&1 >/dev/null | grep task-clock | cut -d, -f1
+			done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }' >"$T/cpu-base-$size"
+		fi
 		for i in $(seq 1 "$RUNS"); do
 			perf stat -x, -e task-clock /bin/true 2>&1 >/dev/null | grep task-clock | cut -d, -f1
 		done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }' >"$T/cpu-true-$size"
@@ -175,6 +184,11 @@ for lab, size, mbs, mbs_p, a, c in verdict:
         line += " (fixed costs dominate at this size: discovery, write, rename)"
         line += (f"; shim alone +{a['erdma_0']:.2f} / +{a['all']:.2f} ms wall with 1 / 8 devices, {c:.2f} ms CPU"
                  f" (target <= 2 ms: {'met' if max(a['erdma_0'], a['all']) <= 2 else 'missed'})")
+    try:
+        b = float(open(f"{T}/cpu-base-{size}").read()) - float(open(f"{T}/cpu-true-{size}").read())
+        line += f"; baseline build: {b:.2f} ms CPU ({real / 1e6 / (b / 1000):.0f} MB/s per process)"
+    except (OSError, ValueError):
+        pass
     print(line)
 print(f"  pass-through (`state`): shim alone +{m('alone-state') - m('true-state'):.2f} ms over exec of the runtime")
 PY
