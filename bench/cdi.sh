@@ -2,6 +2,7 @@
 # erdma-cdi generate on fake hosts of 1, 8, 64 and 256 devices: median time
 # (hyperfine) and peak memory. Target (issue 8): linear growth, under 5 ms
 # at 64 devices.
+# CDI_BASELINE=PATH also times that erdma-cdi binary (an earlier build) at 64.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 : "${ECT_BUILD:=$top/build}"
@@ -33,7 +34,13 @@ for n in 1 8 64 256; do
 	per=$(/usr/bin/python3 -c "print('%.1f' % ($med*1000/$n))")
 	printf '%-8s %12s %12s %14s\n' "$n" "$med" "$per" "$rss"
 	eval "med$n=$med"
+	if [ -n "${CDI_BASELINE:-}" ] && [ "$n" = 64 ]; then
+		hyperfine -N -w 20 -r 200 --export-json "$tmp/b$n.json" \
+			"$CDI_BASELINE generate --sysfs-root $h/sys --dev-root $dev --output $tmp/specb$n.yaml" >/dev/null 2>&1
+		bmed=$(/usr/bin/python3 -c "import json,sys; print('%.3f' % (json.load(open(sys.argv[1]))['results'][0]['median']*1000))" "$tmp/b$n.json")
+	fi
 done
+[ -n "${bmed:-}" ] && echo "baseline build ($CDI_BASELINE), 64 devices: $bmed ms"
 # Linear: the cost of each added device stays the same from 8 to 64 and from
 # 64 to 256 (within a factor of 2); the fixed part is process start.
 awk -v a="$med1" -v b="$med8" -v c="$med64" -v d="$med256" 'BEGIN {
