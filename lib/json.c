@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
-#ifdef __SSE2__
+#if defined(__SSE2__) && !defined(ECT_JSON_NO_SSE2)
 #include <emmintrin.h>
 #endif
 
@@ -460,8 +460,8 @@ static void out_indent(struct out *o, size_t depth)
 
 /* How many bytes from s on (at most n) need no care: >= 0x20, < 0x80, not
  * '"' nor '\\'. Sixteen at a time with SSE2 (every x86-64), eight
- * otherwise. */
-#ifdef __SSE2__
+ * otherwise (or with ECT_JSON_NO_SSE2, to test that path). */
+#if defined(__SSE2__) && !defined(ECT_JSON_NO_SSE2)
 static inline size_t plain_prefix(const unsigned char *s, size_t n)
 {
         const __m128i sp = _mm_set1_epi8(0x20), q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
@@ -479,7 +479,15 @@ static inline size_t plain_prefix(const unsigned char *s, size_t n)
         return i;
 }
 #else
-static inline bool word_special(uint64_t w);
+/* Any byte of w that is < 0x20, '"', '\\' or >= 0x80: not copied as is. */
+static inline bool word_special(uint64_t w)
+{
+        uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+        uint64_t lt = (w - ONES * 0x20) & ~w;
+        uint64_t zq = (q - ONES) & ~q, zb = (b - ONES) & ~b;
+        return ((lt | zq | zb | w) & HIGHS) != 0;
+}
+
 static inline size_t plain_prefix(const unsigned char *s, size_t n)
 {
         size_t i = 0;
@@ -493,15 +501,6 @@ static inline size_t plain_prefix(const unsigned char *s, size_t n)
         return i;
 }
 #endif
-
-/* Any byte of w that is < 0x20, '"', '\\' or >= 0x80: not copied as is. */
-static inline bool word_special(uint64_t w)
-{
-        uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
-        uint64_t lt = (w - ONES * 0x20) & ~w;
-        uint64_t zq = (q - ONES) & ~q, zb = (b - ONES) & ~b;
-        return ((lt | zq | zb | w) & HIGHS) != 0;
-}
 
 /* yajl_string_validate_utf8's rule for the sequence starting at s[i]: a
  * lead byte 110xxxxx, 1110xxxx or 11110xxx followed by that many 10xxxxxx
