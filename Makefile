@@ -105,8 +105,12 @@ $(BUILD)/fuzz/%: $(BUILD)/fuzz/%.o $(LIBECT)
 demo: all
 	@ECT_BUILD=$(abspath $(BUILD)) examples/demo.sh
 
-bench: all
+bench: all $(BUILD)/bench/edit
 	@ECT_BUILD=$(abspath $(BUILD)) bench/run.sh
+
+# The shim's config.json edit in-process (bench/runtime.sh); never installed.
+$(BUILD)/bench/edit: $(BUILD)/bench/edit.o $(BUILD)/runtime/shim.o $(LIBECT)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: DESTDIR is only prepended
 # here; the paths written into the hooks.d file and the units are the

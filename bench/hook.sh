@@ -10,6 +10,8 @@
 # Target: erdma-hook costs at most 1.5x the no-op hook.
 #
 # Usage: bench/hook.sh [RUNS]   (root; ECT_BUILD names the build dir)
+# HOOK_BASELINE=PATH adds that erdma-hook binary (an earlier build) with 1
+# and 8 devices, in the same round robin: before/after in one run.
 # shellcheck disable=SC2016 # jq programs and container commands: single quotes on purpose
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,9 +63,14 @@ median() {
 	awk 'NR % 2 == 1 { a = $1 } NR % 2 == 0 { print int(($1 - a) / 1000) }' "$T/$1.ts" | sort -n |
 		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
-erdma() { jq -nc --arg h "$HOOK" --arg c "$HCFG" '{path: $h, args: ["erdma-hook", "--config", $c, "prestart"], env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]}'; }
+erdma() { jq -nc --arg h "${1:-$HOOK}" --arg c "$HCFG" '{path: $h, args: ["erdma-hook", "--config", $c, "prestart"], env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]}'; }
 
 names="base noop none one eight"
+if [ -n "${HOOK_BASELINE:-}" ]; then
+	names="$names bone beight"
+	setup bone "$(erdma "$HOOK_BASELINE")" erdma_0
+	setup beight "$(erdma "$HOOK_BASELINE")" all
+fi
 setup base "" ""
 setup noop "$(jq -nc --arg p "$T/noop" '{path: $p, args: ["noop"]}')" ""
 setup none "$(erdma)" ""
@@ -86,6 +93,13 @@ printf '  %-36s %6s us  (%sx no-op)\n' "no-op static hook" "$(cost "$noop")" "1.
 printf '  %-36s %6s us  (%sx no-op)\n' "erdma-hook, no request" "$(cost "$none")" "$(ratio "$(cost "$none")" "$(cost "$noop")")"
 printf '  %-36s %6s us  (%sx no-op)\n' "erdma-hook, 1 device (+rdma_cm)" "$(cost "$one")" "$(ratio "$(cost "$one")" "$(cost "$noop")")"
 printf '  %-36s %6s us  (%sx no-op)\n' "erdma-hook, 8 devices (+rdma_cm)" "$(cost "$eight")" "$(ratio "$(cost "$eight")" "$(cost "$noop")")"
+if [ -n "${HOOK_BASELINE:-}" ]; then
+	bone=$(median bone) beight=$(median beight)
+	printf '  %-36s %6s us  (%sx no-op)\n' "baseline build, 1 device" "$(cost "$bone")" "$(ratio "$(cost "$bone")" "$(cost "$noop")")"
+	printf '  %-36s %6s us  (%sx no-op)\n' "baseline build, 8 devices" "$(cost "$beight")" "$(ratio "$(cost "$beight")" "$(cost "$noop")")"
+fi
+r=$(ratio "$(cost "$one")" "$(cost "$noop")")
+echo "  target: erdma-hook <= 1.5x the no-op hook: $(awk -v r="$r" 'BEGIN { print (r <= 1.5 ? "met" : "missed") }') (1 device: ${r}x)"
 
 # The same hooks' own CPU time (perf stat task-clock of the hook process,
 # run by runc under perf): less sensitive to load elsewhere than intervals.

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 : "${ECT_BUILD:=$PWD/build}"
 export ECT_BUILD
 echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
+echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 rc=0
 for part in bench/*.sh; do
 	[ "$(basename "$part")" = run.sh ] && continue
@@ -13,4 +14,6 @@ for part in bench/*.sh; do
 	echo "## $(basename "$part" .sh)"
 	bash "$part" || rc=1
 done
+echo
+echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit $rc

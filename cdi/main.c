@@ -229,11 +229,16 @@ static const char *filter_text(const char *drivers)
         return drivers && *drivers ? drivers : "erdma (PCI ID 1ded:107f or driver erdma)";
 }
 
-/* Discovers and reports what discovery had to say. */
-static int discover(const struct args *a, struct ect_host **ret, struct ect_error **err)
+/* Discovers and reports what discovery had to say. nodes_only: what a spec
+ * needs (names, nodes, the driver filter), no ports, GUIDs, NUMA node or
+ * netdevs, which only list shows. */
+static int discover(const struct args *a, bool nodes_only, struct ect_host **ret,
+                    struct ect_error **err)
 {
-        struct ect_discover_opts o = {
-            .sysfs_root = a->sysfs_root, .dev_root = a->dev_root, .drivers = a->drivers};
+        struct ect_discover_opts o = {.sysfs_root = a->sysfs_root,
+                                      .dev_root = a->dev_root,
+                                      .drivers = a->drivers,
+                                      .nodes_only = nodes_only};
         struct ect_host *h = NULL;
         int r = ect_rdma_discover(&o, &h, err);
 
@@ -262,7 +267,7 @@ static int cmd_list(const struct args *a)
         cleanup_host struct ect_host *h = NULL;
         struct ect_error *err = NULL;
 
-        if (discover(a, &h, &err) < 0) {
+        if (discover(a, false, &h, &err) < 0) {
                 log_error_err(err);
                 ect_error_free(&err);
                 return EXIT_FAILURE;
@@ -323,7 +328,7 @@ static int render(void *ctx, char **ret, size_t *ret_len, char **ret_summary,
         char **warnings = NULL;
         const char *version;
         size_t len = 0;
-        int r = discover(a, &h, err);
+        int r = discover(a, true, &h, err);
 
         if (r < 0)
                 return r;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,10 +22,17 @@ int ect_read_fd(int fd, const char *what, size_t max, char **ret, size_t *ret_le
 {
         cleanup_free char *buf = NULL;
         size_t len = 0, cap = 0;
+        struct stat st;
 
+        /* A regular file's size, as a hint: one buffer, not a chain of
+         * reallocations (the loop still reads to EOF, whatever the size). */
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+            (uint64_t)st.st_size <= max)
+                xgrow((void **)&buf, &cap, (size_t)st.st_size + 2, 1);
         for (;;) {
                 ssize_t n;
-                xgrow((void **)&buf, &cap, len + 4096 + 1, 1);
+                if (cap - len < 2)
+                        xgrow((void **)&buf, &cap, len + 4096 + 1, 1);
                 n = read(fd, buf + len, cap - len - 1);
                 if (n < 0) {
                         if (errno == EINTR)
@@ -120,8 +128,47 @@ static int link_tmpfile(int fd, int dfd, const char *tmp)
         return linkat(AT_FDCWD, proc, dfd, tmp, AT_SYMLINK_FOLLOW);
 }
 
+int ect_write_all(int fd, const void *buf, size_t len)
+{
+        const char *p = buf;
+
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -1;
+                }
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+struct buf_fill {
+        const void *buf;
+        size_t len;
+};
+
+static int fill_buf(int fd, const char *what, void *ctx, struct ect_error **err)
+{
+        const struct buf_fill *b = ctx;
+
+        if (ect_write_all(fd, b->buf, b->len) < 0)
+                return ect_error_set(err, errno, "write '%s'", what);
+        return 0;
+}
+
 int ect_write_file_atomic_flags(const char *path, const void *buf, size_t len, mode_t mode,
                                 unsigned flags, struct ect_error **err)
+{
+        struct buf_fill b = {.buf = buf, .len = len};
+
+        return ect_write_file_atomic_fill(path, fill_buf, &b, mode, flags, err);
+}
+
+int ect_write_file_atomic_fill(const char *path, ect_write_fill_fn fill, void *ctx, mode_t mode,
+                               unsigned flags, struct ect_error **err)
 {
         cleanup_free char *dir_copy = xstrdup(path);
         cleanup_free char *base_copy = xstrdup(path);
@@ -131,8 +178,6 @@ int ect_write_file_atomic_flags(const char *path, const void *buf, size_t len, m
         cleanup_close int dfd = -1;
         const char *dir = dirname(dir_copy);
         const char *base = basename(base_copy);
-        const char *p = buf;
-        size_t left = len;
         bool named = false;
         int r;
 
@@ -159,17 +204,8 @@ int ect_write_file_atomic_flags(const char *path, const void *buf, size_t len, m
                 r = ect_error_set(err, errno, "chmod '%s'", tmp);
                 goto fail;
         }
-        while (left > 0) {
-                ssize_t n = write(fd, p, left);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = ect_error_set(err, errno, "write '%s'", tmp);
-                        goto fail;
-                }
-                p += n;
-                left -= (size_t)n;
-        }
+        if ((r = fill(fd, tmp, ctx, err)) < 0)
+                goto fail;
         if (fsync(fd) < 0) {
                 r = ect_error_set(err, errno, "fsync '%s'", tmp);
                 goto fail;

@@ -29,3 +29,12 @@ enum {
 /* ect_write_file_atomic() with flags; it uses ECT_WRITE_SYNC_DIR. */
 int ect_write_file_atomic_flags(const char *path, const void *buf, size_t len, mode_t mode,
                                 unsigned flags, struct ect_error **err);
+/* The same, the content written by fill(fd, what, ctx, err) into the
+ * temporary file (what names it for messages; fill returns < 0 with *err
+ * set on failure): for content too large to build in memory first. */
+typedef int (*ect_write_fill_fn)(int fd, const char *what, void *ctx, struct ect_error **err);
+int ect_write_file_atomic_fill(const char *path, ect_write_fill_fn fill, void *ctx, mode_t mode,
+                               unsigned flags, struct ect_error **err);
+/* write() of all len bytes (EINTR retried, short writes continued); < 0
+ * with errno set on failure. */
+int ect_write_all(int fd, const void *buf, size_t len);

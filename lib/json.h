@@ -86,6 +86,11 @@ bool ect_json_equal(const struct ect_json *a, const struct ect_json *b);
  * Fails (EILSEQ) on a string that is not valid UTF-8. ret is NUL-terminated. */
 int ect_json_emit(const struct ect_json *j, bool pretty, char **ret, size_t *ret_len,
                   struct ect_error **err);
+/* The same text written to fd in chunks (what names fd in messages), for
+ * large documents: no copy of the whole text in memory. On failure part of
+ * it may have been written. */
+int ect_json_emit_fd(const struct ect_json *j, bool pretty, int fd, const char *what,
+                     struct ect_error **err);
 /* A JSON string literal for s (quotes included); invalid UTF-8 is replaced
  * by U+FFFD. For log lines, where failing is not an option. */
 char *ect_json_quote(const char *s);

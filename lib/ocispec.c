@@ -360,16 +360,22 @@ bool ect_oci_memlock(const struct ect_oci_doc *d, uint64_t *ret_soft, uint64_t *
         return found;
 }
 
+static int save_fill(int fd, const char *what, void *ctx, struct ect_error **err)
+{
+        const struct ect_oci_doc *d = ctx;
+
+        if (ect_json_emit_fd(d->root, d->pretty, fd, what, err) < 0)
+                return (*err)->code == EILSEQ ? ect_error_wrap(err, "%s", d->path) : -1;
+        return 0;
+}
+
 int ect_oci_save(const struct ect_oci_doc *d, struct ect_error **err)
 {
-        cleanup_free char *buf = NULL;
-        size_t len = 0;
-
-        if (ect_json_emit(d->root, d->pretty, &buf, &len, err) < 0)
-                return ect_error_wrap(err, "%s", d->path);
-        /* The file itself is fsynced before the rename (never a torn
-         * config.json); the directory is not: see ECT_WRITE_SYNC_DIR. */
-        return ect_write_file_atomic_flags(d->path, buf, len, d->mode, 0, err);
+        /* Written out as it is emitted: a config.json of many MiB is not
+         * copied whole into memory once more. The file itself is fsynced
+         * before the rename (never a torn config.json); the directory is
+         * not: see ECT_WRITE_SYNC_DIR. */
+        return ect_write_file_atomic_fill(d->path, save_fill, (void *)d, d->mode, 0, err);
 }
 
 int ect_oci_rootfs_path(const struct ect_json *config, const char *bundle, char **ret,

@@ -492,7 +492,8 @@ static void read_pci(struct ctx *c, struct ect_device *d, int uvfd, const char *
         if (read_attr(c, fd, path, "device", &v) == 0 && !ect_sysfs_parse_hex16(v, &d->device_id))
                 warn(c, "%s/%s/device: unexpected value, ignoring", c->h->sysfs_root, path);
         free(steal_ptr(&v));
-        if (read_attr(c, fd, path, "numa_node", &v) == 0 && !ect_sysfs_parse_int(v, &d->numa_node))
+        if (!c->nodes_only && read_attr(c, fd, path, "numa_node", &v) == 0 &&
+            !ect_sysfs_parse_int(v, &d->numa_node))
                 warn(c, "%s/%s/numa_node: unexpected value, ignoring", c->h->sysfs_root, path);
         d->driver = link_base(fd, "driver");
         if (d->driver && !valid_ibdev(d->driver, strlen(d->driver))) {

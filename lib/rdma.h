@@ -78,8 +78,9 @@ struct ect_discover_opts {
          * PCI-ID meaning. */
         const char *drivers;
         /* Only what an injector needs (ibdev, nodes, PCI IDs and driver for
-         * the filter, rdma_cm, umad/issm): no ports, node type or GUID, no
-         * netdev pairing. The hook runs on every container start. */
+         * the filter, rdma_cm, umad/issm): no ports, node type, GUID or
+         * NUMA node (numa_node stays -1), no netdev pairing. The hook and
+         * the shim run on every container start. */
         bool nodes_only;
 };
 

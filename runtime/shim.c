@@ -65,8 +65,10 @@ int ect_shim_edit_bundle(const struct ect_config *cfg, const struct ect_runc_arg
         cleanup_host struct ect_host *host = NULL;
         cleanup_selection struct ect_selection *sel = NULL;
         cleanup_edits struct ect_edits *edits = NULL;
+        /* Selection and edits need the nodes only: no ports, GUIDs, netdevs. */
         struct ect_discover_opts opts = {.sysfs_root = cfg->sysfs_root,
-                                         .dev_root = cfg->dev_root};
+                                         .dev_root = cfg->dev_root,
+                                         .nodes_only = true};
         enum ect_select_source src;
         const char *value = NULL;
         const char *id = args->id ? args->id : "?";

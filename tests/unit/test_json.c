@@ -3,6 +3,8 @@
 #include "json.h"
 #include "testutil.h"
 
+#include <yajl/yajl_gen.h>
+
 static struct ect_json *parse_ok(const char *s)
 {
         struct ect_json *j = NULL;
@@ -154,6 +156,245 @@ START_TEST(test_emit_rejects_invalid_utf8)
 }
 END_TEST
 
+/* ---- ect_json_emit against yajl_gen, the emitter it replaced ---- */
+
+static int ref_gen(yajl_gen g, const struct ect_json *j)
+{
+        yajl_gen_status st = yajl_gen_status_ok;
+
+        switch (j->type) {
+        case ECT_JSON_NULL:
+                return yajl_gen_null(g);
+        case ECT_JSON_FALSE:
+        case ECT_JSON_TRUE:
+                return yajl_gen_bool(g, j->type == ECT_JSON_TRUE);
+        case ECT_JSON_NUMBER:
+                return yajl_gen_number(g, j->str, j->len);
+        case ECT_JSON_STRING:
+                return yajl_gen_string(g, (const unsigned char *)j->str, j->len);
+        case ECT_JSON_ARRAY:
+        case ECT_JSON_OBJECT:
+                st = j->type == ECT_JSON_ARRAY ? yajl_gen_array_open(g) : yajl_gen_map_open(g);
+                for (size_t i = 0; st == yajl_gen_status_ok && i < j->n; i++) {
+                        if (j->type == ECT_JSON_OBJECT)
+                                st = yajl_gen_string(g, (const unsigned char *)j->keys[i],
+                                                     j->key_lens[i]);
+                        if (st == yajl_gen_status_ok)
+                                st = ref_gen(g, j->v[i]);
+                }
+                if (st == yajl_gen_status_ok)
+                        st = j->type == ECT_JSON_ARRAY ? yajl_gen_array_close(g)
+                                                       : yajl_gen_map_close(g);
+                return st;
+        }
+        return -1;
+}
+
+/* yajl_gen's text for j (NULL when it refuses), as lib/json.c produced it
+ * before it had its own emitter. */
+static char *ref_emit(const struct ect_json *j, bool pretty, size_t *len)
+{
+        yajl_gen g = yajl_gen_alloc(NULL);
+        const unsigned char *out;
+        char *s = NULL;
+
+        yajl_gen_config(g, yajl_gen_validate_utf8, 1);
+        if (pretty) {
+                yajl_gen_config(g, yajl_gen_beautify, 1);
+                yajl_gen_config(g, yajl_gen_indent_string, "  ");
+        }
+        if (ref_gen(g, j) == yajl_gen_status_ok) {
+                yajl_gen_get_buf(g, &out, len);
+                s = malloc(*len + 2);
+                memcpy(s, out, *len);
+                if (pretty && (*len == 0 || s[*len - 1] != '\n'))
+                        s[(*len)++] = '\n';
+                s[*len] = '\0';
+        }
+        yajl_gen_free(g);
+        return s;
+}
+
+static void check_same_as_yajl(const struct ect_json *j)
+{
+        for (int pretty = 0; pretty < 2; pretty++) {
+                size_t rlen = 0, olen = 0;
+                char *ref = ref_emit(j, pretty, &rlen);
+                char *out = NULL;
+                struct ect_error *err = NULL;
+                int r = ect_json_emit(j, pretty, &out, &olen, &err);
+
+                if (!ref) {
+                        ck_assert_int_lt(r, 0);
+                        ck_assert_int_eq(err->code, EILSEQ);
+                        ect_error_free(&err);
+                        continue;
+                }
+                ck_assert_msg(r == 0, "emit failed where yajl did not: %s", err ? err->msg : "");
+                ck_assert_uint_eq(olen, rlen);
+                ck_assert_msg(memcmp(out, ref, rlen) == 0, "pretty=%d:\n%s\nyajl:\n%s", pretty,
+                              out, ref);
+                ck_assert_int_eq(out[olen], '\0');
+                free(out);
+                free(ref);
+        }
+}
+
+static unsigned rnd_state = 12345;
+static unsigned rnd(unsigned n)
+{
+        rnd_state = rnd_state * 1103515245u + 12345u;
+        return (rnd_state >> 8) % n;
+}
+
+/* Bytes that exercise every branch: plain runs longer than a word, every
+ * escape, control bytes, valid and broken UTF-8 sequences. */
+static char *rnd_bytes(size_t *len)
+{
+        static const char *const pieces[] = {
+                "abcdefghij", "x", "/", "\"", "\\", "\n", "\r", "\t", "\b", "\f", "\x01",
+                "\x1f", "\x7f", " ", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xc3",
+                "\xe2\x82", "\xff", "\x80", "\xf8\x80\x80\x80\x80", "\xc0\xaf", "0123456789abcdef"};
+        size_t n = rnd(12), cap = 256, l = 0;
+        char *s = malloc(cap);
+
+        for (size_t i = 0; i < n; i++) {
+                const char *p = pieces[rnd(sizeof pieces / sizeof *pieces)];
+                size_t pl = strlen(p);
+                if (rnd(8) == 0) { /* a NUL now and then */
+                        p = "\0";
+                        pl = 1;
+                }
+                if (l + pl + 1 > cap)
+                        s = realloc(s, cap *= 2);
+                memcpy(s + l, p, pl);
+                l += pl;
+        }
+        s[l] = '\0';
+        *len = l;
+        return s;
+}
+
+static struct ect_json *rnd_tree(int depth, bool valid_only)
+{
+        unsigned t = depth > 4 ? rnd(5) : rnd(7);
+        struct ect_json *j;
+        size_t len;
+        char *b;
+
+        switch (t) {
+        case 0:
+                return ect_json_new(ECT_JSON_NULL);
+        case 1:
+                return ect_json_new_bool(rnd(2));
+        case 2:
+                return ect_json_new_i64((int64_t)rnd(100000) - 50000);
+        case 3:
+        case 4:
+                b = rnd_bytes(&len);
+                if (valid_only && rnd(2)) {
+                        free(b);
+                        return ect_json_new_str("plain");
+                }
+                j = ect_json_new_str("");
+                free(j->str);
+                j->str = b;
+                j->len = len;
+                return j;
+        case 5:
+                j = ect_json_new(ECT_JSON_ARRAY);
+                for (unsigned i = rnd(4); i > 0; i--)
+                        ect_json_append(j, rnd_tree(depth + 1, valid_only));
+                return j;
+        default:
+                j = ect_json_new(ECT_JSON_OBJECT);
+                for (unsigned i = rnd(4); i > 0; i--) {
+                        char key[16];
+                        snprintf(key, sizeof key, "k%u", rnd(1000));
+                        ect_json_set(j, key, rnd_tree(depth + 1, valid_only));
+                }
+                if (j->n && rnd(3) == 0) { /* a key with bytes that need care */
+                        free(j->keys[0]);
+                        j->keys[0] = rnd_bytes(&j->key_lens[0]);
+                }
+                return j;
+        }
+}
+
+START_TEST(test_emit_matches_yajl)
+{
+        const char *docs[] = {
+                "{}", "[]", "null", "1", "\"s\"", "{\"a\":{},\"b\":[],\"c\":[{}],\"d\":[[]]}",
+                "[1,[2,[3,{\"x\":[]}]],\"a\\/b\\u0001\\u001f\\u007f\"]",
+                "{\"a\":{\"b\":{\"c\":[1,2,{\"d\":null}]}},\"e\":true,\"f\":false,\"g\":-1.5e-3}",
+        };
+        struct ect_json *deep = ect_json_new(ECT_JSON_ARRAY), *leaf = deep;
+
+        for (size_t i = 0; i < sizeof docs / sizeof *docs; i++) {
+                struct ect_json *j = parse_ok(docs[i]);
+                check_same_as_yajl(j);
+                ect_json_free(j);
+        }
+        for (int i = 0; i < 3000; i++) {
+                struct ect_json *j = rnd_tree(0, i % 2);
+                check_same_as_yajl(j);
+                ect_json_free(j);
+        }
+        /* yajl's depth limit: 127 nested containers pass, 128 do not. */
+        for (int d = 1; d <= 130; d++) {
+                check_same_as_yajl(deep);
+                leaf = ect_json_append(leaf, ect_json_new(d % 2 ? ECT_JSON_OBJECT : ECT_JSON_ARRAY));
+                if (leaf->type == ECT_JSON_OBJECT) { /* an object needs keys: wrap in one */
+                        struct ect_json *a = ect_json_new(ECT_JSON_ARRAY);
+                        ect_json_set(leaf, "k", a);
+                        leaf = a;
+                        d++;
+                }
+        }
+        ect_json_free(deep);
+}
+END_TEST
+
+START_TEST(test_emit_fd_same_text)
+{
+        /* Larger than the 64 KiB chunk, with one string larger than it too. */
+        struct ect_json *j = ect_json_new(ECT_JSON_OBJECT);
+        char *big = malloc(200001), *want = NULL, *got;
+        struct ect_error *err = NULL;
+        size_t wlen = 0;
+        FILE *f = tmpfile();
+
+        memset(big, 'x', 200000);
+        big[200000] = '\0';
+        for (int i = 0; i < 3000; i++) {
+                char k[32];
+                snprintf(k, sizeof k, "key%d\t\"", i);
+                ect_json_set(j, k, ect_json_new_str("value / \xc3\xa9 \\ \n"));
+        }
+        ect_json_set(j, "big", ect_json_new_str(big));
+        for (int pretty = 0; pretty < 2; pretty++) {
+                ck_assert_int_eq(ect_json_emit(j, pretty, &want, &wlen, &err), 0);
+                ck_assert_int_eq(ftruncate(fileno(f), 0), 0);
+                ck_assert_int_eq(lseek(fileno(f), 0, SEEK_SET), 0);
+                ck_assert_int_eq(ect_json_emit_fd(j, pretty, fileno(f), "tmp", &err), 0);
+                ck_assert_int_eq(lseek(fileno(f), 0, SEEK_CUR), (off_t)wlen);
+                got = malloc(wlen);
+                ck_assert_int_eq(pread(fileno(f), got, wlen, 0), (ssize_t)wlen);
+                ck_assert(memcmp(got, want, wlen) == 0);
+                free(got);
+                free(want);
+        }
+        /* a write error is reported with the name given */
+        ck_assert_int_lt(ect_json_emit_fd(j, false, -1, "nowhere", &err), 0);
+        ck_assert_int_eq(err->code, EBADF);
+        ck_assert_msg(strstr(err->msg, "write 'nowhere'"), "%s", err->msg);
+        ect_error_free(&err);
+        fclose(f);
+        free(big);
+        ect_json_free(j);
+}
+END_TEST
+
 START_TEST(test_integers)
 {
         struct ect_json *j = parse_ok("[1, -1, 1.0, 1e3, 9223372036854775808, -9223372036854775808]");
@@ -185,6 +426,8 @@ int main(void)
         tcase_add_test(tc, test_build_and_edit);
         tcase_add_test(tc, test_emit_rejects_invalid_utf8);
         tcase_add_test(tc, test_integers);
+        tcase_add_test(tc, test_emit_matches_yajl);
+        tcase_add_test(tc, test_emit_fd_same_text);
         suite_add_tcase(s, tc);
         return run_suite(s);
 }
