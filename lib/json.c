@@ -7,10 +7,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yajl/yajl_gen.h>
 #include <yajl/yajl_parse.h>
-#if defined(__SSE2__) && !defined(ECT_JSON_NO_SSE2)
-#include <emmintrin.h>
-#endif
 
 /* ---- construction ---- */
 
@@ -407,19 +405,14 @@ int ect_json_parse(const char *buf, size_t len, struct ect_json **ret, struct ec
 
 /* ---- emitting ----
  *
- * Byte for byte what yajl_gen gives with yajl_gen_validate_utf8 (and, when
- * pretty, yajl_gen_beautify with a two-space indent): same separators, same
- * escapes, the same UTF-8 check, the same depth limit (tests/unit/test_json.c
- * compares the two). Our own because yajl_gen spends ~25 instructions a byte
- * on strings (a callback per escaped run, a byte loop for the UTF-8 check);
- * this one copies plain runs eight bytes at a time into one buffer. */
-
-#define GEN_MAX_DEPTH 128 /* yajl's YAJL_MAX_DEPTH: a container at this depth fails */
+ * Through yajl_gen (escaping and the UTF-8 check are the library's), whose
+ * print callback streams the text into one buffer, or to a file descriptor
+ * in OUT_CHUNK pieces: a 16 MiB config.json is never held twice. */
 
 struct out {
         char *buf;
         size_t len, cap;
-        int fd;    /* >= 0: written out whenever OUT_CHUNK bytes are held */
+        int fd;     /* >= 0: written out whenever OUT_CHUNK bytes are held */
         int errnum; /* the first write error */
 };
 
@@ -432,211 +425,86 @@ static void out_flush(struct out *o)
         o->len = 0;
 }
 
-static inline void out_reserve(struct out *o, size_t n)
+static void out_put(struct out *o, const char *s, size_t n)
 {
-        if (o->cap - o->len >= n)
-                return;
         if (o->fd >= 0 && o->len + n > OUT_CHUNK)
                 out_flush(o);
-        xgrow((void **)&o->buf, &o->cap, o->len + (n > OUT_CHUNK ? n : OUT_CHUNK), 1);
-}
-
-static inline void out_put(struct out *o, const char *s, size_t n)
-{
-        out_reserve(o, n);
+        xgrow((void **)&o->buf, &o->cap, o->len + n + 1, 1);
         memcpy(o->buf + o->len, s, n);
         o->len += n;
 }
 
-static void out_indent(struct out *o, size_t depth)
+static void print_cb(void *ctx, const char *s, size_t n)
 {
-        out_reserve(o, 2 * depth);
-        memset(o->buf + o->len, ' ', 2 * depth);
-        o->len += 2 * depth;
+        out_put(ctx, s, n);
 }
 
-#define ONES ((uint64_t)0x0101010101010101ULL)
-#define HIGHS ((uint64_t)0x8080808080808080ULL)
+#define GEN_OK(call)                                                                               \
+        do {                                                                                       \
+                if ((call) != yajl_gen_status_ok)                                                  \
+                        return -1;                                                                 \
+        } while (0)
 
-/* How many bytes from s on (at most n) need no care: >= 0x20, < 0x80, not
- * '"' nor '\\'. Sixteen at a time with SSE2 (every x86-64), eight
- * otherwise (or with ECT_JSON_NO_SSE2, to test that path). */
-#if defined(__SSE2__) && !defined(ECT_JSON_NO_SSE2)
-static inline size_t plain_prefix(const unsigned char *s, size_t n)
+static int gen(yajl_gen g, const struct ect_json *j)
 {
-        const __m128i sp = _mm_set1_epi8(0x20), q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
-        size_t i = 0;
-
-        for (; n - i >= 16; i += 16) {
-                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-                /* signed compare: bytes >= 0x80 are negative, so below 0x20 too */
-                __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, sp),
-                                         _mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)));
-                int bits = _mm_movemask_epi8(m);
-                if (bits)
-                        return i + (size_t)__builtin_ctz((unsigned)bits);
-        }
-        return i;
-}
-#else
-/* Any byte of w that is < 0x20, '"', '\\' or >= 0x80: not copied as is. */
-static inline bool word_special(uint64_t w)
-{
-        uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
-        uint64_t lt = (w - ONES * 0x20) & ~w;
-        uint64_t zq = (q - ONES) & ~q, zb = (b - ONES) & ~b;
-        return ((lt | zq | zb | w) & HIGHS) != 0;
-}
-
-static inline size_t plain_prefix(const unsigned char *s, size_t n)
-{
-        size_t i = 0;
-
-        for (; n - i >= 8; i += 8) {
-                uint64_t w;
-                memcpy(&w, s + i, 8);
-                if (word_special(w))
-                        break;
-        }
-        return i;
-}
-#endif
-
-/* yajl_string_validate_utf8's rule for the sequence starting at s[i]: a
- * lead byte 110xxxxx, 1110xxxx or 11110xxx followed by that many 10xxxxxx
- * bytes (no check for overlong forms or surrogates, as yajl). Returns the
- * sequence's length, 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t i, size_t len)
-{
-        unsigned char c = s[i];
-        size_t need = (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : 9;
-
-        if (need == 9 || len - i - 1 < need)
-                return 0;
-        for (size_t k = 1; k <= need; k++)
-                if ((s[i + k] >> 6) != 0x2)
-                        return 0;
-        return need + 1;
-}
-
-/* Quoted and escaped as yajl_string_encode (no solidus escape); false when
- * the bytes are not UTF-8 by yajl's rule. */
-static bool gen_string(struct out *o, const char *str, size_t len)
-{
-        static const char hex[] = "0123456789ABCDEF";
-        const unsigned char *s = (const unsigned char *)str;
-        size_t i = 0, run = 0;
-
-        out_reserve(o, len + 2);
-        o->buf[o->len++] = '"';
-        while (i < len) {
-                unsigned char c;
-                const char *esc = NULL;
-                char u[6];
-
-                i += plain_prefix(s + i, len - i);
-                if (i == len)
-                        break;
-                c = s[i];
-                if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-                        i++;
-                        continue;
-                }
-                if (c >= 0x80) {
-                        size_t n = utf8_seq(s, i, len);
-                        if (!n)
-                                return false;
-                        i += n;
-                        continue;
-                }
-                switch (c) {
-                case '\r': esc = "\\r"; break;
-                case '\n': esc = "\\n"; break;
-                case '\\': esc = "\\\\"; break;
-                case '"': esc = "\\\""; break;
-                case '\f': esc = "\\f"; break;
-                case '\b': esc = "\\b"; break;
-                case '\t': esc = "\\t"; break;
-                default:
-                        memcpy(u, "\\u00", 4);
-                        u[4] = hex[c >> 4];
-                        u[5] = hex[c & 0xf];
-                        break;
-                }
-                out_put(o, str + run, i - run);
-                if (esc)
-                        out_put(o, esc, 2);
-                else
-                        out_put(o, u, 6);
-                run = ++i;
-        }
-        out_put(o, str + run, len - run);
-        out_put(o, "\"", 1);
-        return true;
-}
-
-/* depth: how many containers hold j. */
-static int gen(struct out *o, const struct ect_json *j, bool pretty, size_t depth)
-{
-        char open, close;
-
         switch (j->type) {
         case ECT_JSON_NULL:
-                out_put(o, "null", 4);
+                GEN_OK(yajl_gen_null(g));
                 return 0;
         case ECT_JSON_FALSE:
-                out_put(o, "false", 5);
-                return 0;
         case ECT_JSON_TRUE:
-                out_put(o, "true", 4);
+                GEN_OK(yajl_gen_bool(g, j->type == ECT_JSON_TRUE));
                 return 0;
         case ECT_JSON_NUMBER:
-                out_put(o, j->str, j->len);
+                GEN_OK(yajl_gen_number(g, j->str, j->len));
                 return 0;
         case ECT_JSON_STRING:
-                return gen_string(o, j->str, j->len) ? 0 : -1;
+                GEN_OK(yajl_gen_string(g, (const unsigned char *)j->str, j->len));
+                return 0;
         case ECT_JSON_ARRAY:
-        case ECT_JSON_OBJECT:
-                break;
-        default:
-                return -1;
-        }
-        if (depth + 1 >= GEN_MAX_DEPTH)
-                return -1;
-        open = j->type == ECT_JSON_OBJECT ? '{' : '[';
-        close = j->type == ECT_JSON_OBJECT ? '}' : ']';
-        out_put(o, &open, 1);
-        if (pretty)
-                out_put(o, "\n", 1);
-        for (size_t i = 0; i < j->n; i++) {
-                if (i > 0)
-                        out_put(o, ",\n", pretty ? 2 : 1);
-                if (pretty)
-                        out_indent(o, depth + 1);
-                if (j->type == ECT_JSON_OBJECT) {
-                        if (!gen_string(o, j->keys[i], j->key_lens[i]))
+                GEN_OK(yajl_gen_array_open(g));
+                for (size_t i = 0; i < j->n; i++)
+                        if (gen(g, j->v[i]) < 0)
                                 return -1;
-                        out_put(o, ": ", pretty ? 2 : 1);
+                GEN_OK(yajl_gen_array_close(g));
+                return 0;
+        case ECT_JSON_OBJECT:
+                GEN_OK(yajl_gen_map_open(g));
+                for (size_t i = 0; i < j->n; i++) {
+                        GEN_OK(yajl_gen_string(g, (const unsigned char *)j->keys[i],
+                                               j->key_lens[i]));
+                        if (gen(g, j->v[i]) < 0)
+                                return -1;
                 }
-                if (gen(o, j->v[i], pretty, depth + 1) < 0)
-                        return -1;
+                GEN_OK(yajl_gen_map_close(g));
+                return 0;
         }
-        if (pretty) {
-                out_put(o, "\n", 1);
-                out_indent(o, depth);
-        }
-        out_put(o, &close, 1);
-        return 0;
+        return -1;
 }
 
 static int emit(struct out *o, const struct ect_json *j, bool pretty, struct ect_error **err)
 {
-        if (gen(o, j, pretty, 0) < 0)
+        yajl_gen g = yajl_gen_alloc(NULL);
+        int r;
+
+        if (!g)
+                return ect_error_set(err, ENOMEM, "cannot allocate JSON generator");
+        yajl_gen_config(g, yajl_gen_validate_utf8, 1);
+        yajl_gen_config(g, yajl_gen_print_callback, print_cb, o);
+        if (pretty) {
+                yajl_gen_config(g, yajl_gen_beautify, 1);
+                yajl_gen_config(g, yajl_gen_indent_string, "  ");
+        }
+        /* The parser bounds nesting below yajl_gen's own limit, so a string
+         * that is not UTF-8 is the only way for a parsed tree to fail. */
+        r = gen(g, j);
+        yajl_gen_free(g);
+        if (r < 0)
                 return ect_error_set(err, EILSEQ, "cannot write JSON: a string is not valid UTF-8");
-        /* yajl's beautifier ends a top-level value with '\n'. */
-        out_reserve(o, 2);
-        if (pretty)
-                o->buf[o->len++] = '\n';
+        /* yajl's beautifier already ends a top-level container with '\n'. */
+        if (pretty && (o->len == 0 || o->buf[o->len - 1] != '\n'))
+                out_put(o, "\n", 1);
+        xgrow((void **)&o->buf, &o->cap, o->len + 1, 1);
         o->buf[o->len] = '\0';
         return 0;
 }

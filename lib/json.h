@@ -12,7 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ECT_JSON_MAX_DEPTH 128
+/* Nesting bound of the parser. Below yajl_gen's own limit (127 levels), so
+ * that whatever parses can be written back; a real config.json nests about
+ * six levels. */
+#define ECT_JSON_MAX_DEPTH 64
 
 enum ect_json_type {
         ECT_JSON_NULL,

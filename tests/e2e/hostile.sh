@@ -52,7 +52,7 @@ doc() { # ENV-JSON [EXTRA-TOP-LEVEL]
 
 # deep nesting: 100000 levels in an annotation nobody reads
 python3 -c 'import sys; sys.stdout.write("{\"process\":{\"env\":[\"ERDMA_VISIBLE_DEVICES=all\"]},\"annotations\":{\"x\":" + "[" * 100000 + "]" * 100000 + "}}")' >"$T/b/config.json"
-bad_config "100000 nested arrays" "nesting deeper than 128 levels"
+bad_config "100000 nested arrays" "nesting deeper than 64 levels"
 # invalid UTF-8 in a string
 doc '["ERDMA_VISIBLE_DEVICES=erdma_0","X=\xff\xfe"]'
 bad_config "invalid UTF-8 in process.env" "invalid JSON"
