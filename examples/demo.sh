@@ -11,6 +11,8 @@ export ECT_BUILD
 . "$top/tests/lib/fakehost.sh"
 # shellcheck source=../tests/lib/rootfs.sh
 . "$top/tests/lib/rootfs.sh"
+# shellcheck source=../tests/lib/podman.sh
+. "$top/tests/lib/podman.sh"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "demo: needs root (mknod, containers)" >&2

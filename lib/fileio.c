@@ -53,22 +53,32 @@ int ect_read_fd(int fd, const char *what, size_t max, char **ret, size_t *ret_le
         return 0;
 }
 
-int ect_read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len,
-                     struct ect_error **err)
+int ect_read_regular_at(int dirfd, const char *path, const char *what, size_t max, char **ret,
+                        size_t *ret_len, mode_t *ret_mode, struct ect_error **err)
 {
         cleanup_close int fd = -1;
         struct stat st;
 
         fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
-                return ect_error_set(err, errno, "open '%s'", path);
+                return ect_error_set(err, errno, "open '%s'", what);
         if (fstat(fd, &st) < 0)
-                return ect_error_set(err, errno, "stat '%s'", path);
-        /* sysfs attributes are regular files; anything else (a FIFO planted
-         * in a bundle, a device) could block or never end. */
+                return ect_error_set(err, errno, "stat '%s'", what);
+        /* Only regular files: anything else (a FIFO planted in a bundle, a
+         * device) could block or never end. */
         if (!S_ISREG(st.st_mode))
-                return ect_error_set(err, EINVAL, "'%s' is not a regular file", path);
-        return ect_read_fd(fd, path, max, ret, ret_len, err);
+                return ect_error_set(err, EINVAL, "'%s' is not a regular file", what);
+        if (ect_read_fd(fd, what, max, ret, ret_len, err) < 0)
+                return -1 - (*err)->code;
+        if (ret_mode)
+                *ret_mode = st.st_mode & 07777;
+        return 0;
+}
+
+int ect_read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len,
+                     struct ect_error **err)
+{
+        return ect_read_regular_at(dirfd, path, path, max, ret, ret_len, NULL, err);
 }
 
 int ect_write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode,

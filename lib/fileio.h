@@ -10,6 +10,11 @@
  * truncated document is never mistaken for a whole one. */
 int ect_read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len,
                      struct ect_error **err);
+/* Same, naming the file 'what' in messages and returning its mode bits
+ * (ret_mode may be NULL). st_size is not trusted (sysfs says 4096 for
+ * every attribute): reading stops, with EFBIG, once max is passed. */
+int ect_read_regular_at(int dirfd, const char *path, const char *what, size_t max, char **ret,
+                        size_t *ret_len, mode_t *ret_mode, struct ect_error **err);
 /* Same, from an open fd (read from its current offset). */
 int ect_read_fd(int fd, const char *what, size_t max, char **ret, size_t *ret_len,
                 struct ect_error **err);

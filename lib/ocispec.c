@@ -46,9 +46,7 @@ int ect_oci_read(const char *bundle, char **ret_buf, size_t *ret_len, char **ret
                  mode_t *ret_mode, struct ect_error **err)
 {
         cleanup_close int dfd = -1;
-        cleanup_close int fd = -1;
         cleanup_free char *path = NULL;
-        struct stat st;
 
         if (!bundle || !*bundle)
                 bundle = ".";
@@ -56,19 +54,9 @@ int ect_oci_read(const char *bundle, char **ret_buf, size_t *ret_len, char **ret
         dfd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return ect_error_set(err, errno, "bundle '%s'", bundle);
-        fd = openat(dfd, "config.json", O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return ect_error_set(err, errno, "open '%s'", path);
-        if (fstat(fd, &st) < 0)
-                return ect_error_set(err, errno, "stat '%s'", path);
-        if (!S_ISREG(st.st_mode))
-                return ect_error_set(err, EINVAL, "'%s' is not a regular file", path);
-        if (st.st_size > ECT_OCI_MAX_SIZE)
-                return ect_error_set(err, EFBIG, "'%s' is larger than %d bytes", path,
-                                     ECT_OCI_MAX_SIZE);
-        if (ect_read_fd(fd, path, ECT_OCI_MAX_SIZE, ret_buf, ret_len, err) < 0)
+        if (ect_read_regular_at(dfd, "config.json", path, ECT_OCI_MAX_SIZE, ret_buf, ret_len,
+                                ret_mode, err) < 0)
                 return -1 - (*err)->code;
-        *ret_mode = st.st_mode & 07777;
         *ret_path = steal_ptr(&path);
         return 0;
 }

@@ -366,21 +366,33 @@ static void device_clear(struct ect_device *d)
         free(d->mad);
 }
 
+/* A directory under dirfd as a DIR stream; NULL with errno set. */
+static DIR *opendir_at(int dirfd, const char *path)
+{
+        int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d;
+
+        if (fd < 0)
+                return NULL;
+        d = fdopendir(fd);
+        if (!d) {
+                int e = errno;
+                (void)close(fd);
+                errno = e;
+        }
+        return d;
+}
+
 static void read_ports(struct ctx *c, struct ect_device *d, int ibfd, const char *ibpath)
 {
-        cleanup_close int pfd = openat(ibfd, "ports", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        cleanup_dir DIR *dir = NULL;
+        cleanup_dir DIR *dir = opendir_at(ibfd, "ports");
         struct dirent *e;
         size_t cap = 0;
 
-        if (pfd < 0) {
+        if (!dir) {
                 warn(c, "%s/%s/ports: %s, ignoring", c->h->sysfs_root, ibpath, strerror(errno));
                 return;
         }
-        dir = fdopendir(pfd);
-        if (!dir)
-                return;
-        pfd = -1; /* owned by dir now */
         while ((e = readdir(dir)) && d->n_ports < 256) {
                 cleanup_free char *path = NULL;
                 cleanup_free char *v = NULL;
@@ -581,17 +593,12 @@ static bool read_uverbs(struct ctx *c, const char *name, unsigned index, struct 
 
 static void read_net(struct ctx *c)
 {
-        cleanup_close int fd = openat(c->sysfd, "class/net", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        cleanup_dir DIR *dir = NULL;
+        cleanup_dir DIR *dir = opendir_at(c->sysfd, "class/net");
         struct dirent *e;
         size_t cap_g = 0, cap_n = 0;
 
-        if (fd < 0)
-                return;
-        dir = fdopendir(fd);
         if (!dir)
                 return;
-        fd = -1;
         while ((e = readdir(dir)) && c->n_net < MAX_DEVICES) {
                 cleanup_free char *path = NULL;
                 cleanup_free char *mac = NULL;
@@ -638,17 +645,11 @@ static void read_rdma_cm(struct ctx *c)
 
 static void read_mad(struct ctx *c)
 {
-        cleanup_close int fd =
-                openat(c->sysfd, "class/infiniband_mad", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        cleanup_dir DIR *dir = NULL;
+        cleanup_dir DIR *dir = opendir_at(c->sysfd, "class/infiniband_mad");
         struct dirent *e;
 
-        if (fd < 0)
-                return;
-        dir = fdopendir(fd);
         if (!dir)
                 return;
-        fd = -1;
         while ((e = readdir(dir))) {
                 cleanup_free char *ib = NULL;
                 cleanup_free char *dev = NULL;
@@ -722,7 +723,7 @@ int ect_rdma_discover(const struct ect_discover_opts *opts, struct ect_host **re
         cleanup_dir DIR *dir = NULL;
         struct ect_host *h;
         struct dirent *e;
-        int fd, r = 0;
+        int r = 0;
 
         if (opts && opts->drivers && *opts->drivers) {
                 r = check_drivers(opts->drivers, err);
@@ -745,14 +746,9 @@ int ect_rdma_discover(const struct ect_discover_opts *opts, struct ect_host **re
         if (!c.nodes_only)
                 read_net(&c);
 
-        fd = openat(c.sysfd, "class/infiniband_verbs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd >= 0) {
-                dir = fdopendir(fd);
-                if (!dir)
-                        (void)close(fd);
-        } else if (errno != ENOENT) {
+        dir = opendir_at(c.sysfd, "class/infiniband_verbs");
+        if (!dir && errno != ENOENT)
                 warn(&c, "%s/class/infiniband_verbs: %s", sysroot, strerror(errno));
-        }
         while (dir && (e = readdir(dir))) {
                 struct ect_device d;
                 unsigned index;

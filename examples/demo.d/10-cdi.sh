@@ -16,27 +16,7 @@ fi
 
 # Podman as ../shared/TESTBED.md runs it: all state under $DEMO/podman.
 cdi_demo_p=$DEMO/podman
-mkdir -p "$cdi_demo_p/tmp" "$cdi_demo_p/hooks.d"
-cat >"$cdi_demo_p/containers.conf" <<CONF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
-netns = "none"
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-runtime = "runc"
-tmp_dir = "$cdi_demo_p/tmp"
-hooks_dir = ["$cdi_demo_p/hooks.d"]
-CONF
-cat >"$cdi_demo_p/storage.conf" <<CONF
-[storage]
-driver = "vfs"
-runroot = "$cdi_demo_p/run"
-graphroot = "$cdi_demo_p/root"
-CONF
-export CONTAINERS_CONF=$cdi_demo_p/containers.conf CONTAINERS_STORAGE_CONF=$cdi_demo_p/storage.conf
-tar -C "$DEMO/rootfs" -cf "$cdi_demo_p/busybox.tar" .
-podman import -q "$cdi_demo_p/busybox.tar" localhost/busybox:demo >/dev/null
+podman_init "$cdi_demo_p" "$DEMO/rootfs" localhost/busybox:demo
 
 # Podman reads specs only from /etc/cdi and /var/run/cdi. The tests use the
 # same lock, so that two aliyun.com/erdma specs are never there at once.

@@ -7,6 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
 . "$here/../lib/fakehost.sh"
 . "$here/../lib/rootfs.sh"
+. "$here/../lib/podman.sh"
 
 need_root
 CDI=$(ect_bin erdma-cdi)
@@ -168,27 +169,8 @@ if ! command -v podman >/dev/null; then
 	exit
 fi
 P=$T/podman
-mkdir -p "$P/tmp" "$P/hooks.d"
-cat >"$P/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
-netns = "none"
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-runtime = "runc"
-tmp_dir = "$P/tmp"
-hooks_dir = ["$P/hooks.d"]
-EOF
-cat >"$P/storage.conf" <<EOF
-[storage]
-driver = "vfs"
-runroot = "$P/run"
-graphroot = "$P/root"
-EOF
-export CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.conf
-busybox_tar "$T/rootfs" "$P/busybox.tar"
-podman import -q "$P/busybox.tar" localhost/busybox:test >/dev/null
+make_rootfs "$T/podman-rootfs"
+podman_init "$P" "$T/podman-rootfs" localhost/busybox:test
 
 # What a container sees: "name type maj,min" per node, then the errno of
 # opening each node.

@@ -9,6 +9,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
 . "$top/tests/lib/fakehost.sh"
 . "$top/tests/lib/rootfs.sh"
+. "$top/tests/lib/podman.sh"
 . "$top/tests/lib/hook.sh"
 need_root
 command -v podman >/dev/null || skip_all "podman not installed"
@@ -17,29 +18,8 @@ command -v runc >/dev/null || skip_all "runc not installed"
 hook_init
 
 P=$T/podman
-mkdir -p "$P/tmp" "$P/hooks.d" "$P/run" "$P/root"
-cat >"$P/containers.conf" <<CONF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
-netns = "none"
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$P/events.log"
-runtime = "runc"
-tmp_dir = "$P/tmp"
-hooks_dir = ["$P/hooks.d"]
-CONF
-cat >"$P/storage.conf" <<CONF
-[storage]
-driver = "vfs"
-runroot = "$P/run"
-graphroot = "$P/root"
-CONF
-export CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.conf
+podman_init "$P" "$T/rootfs.base" localhost/ect-busybox:test "$P/hooks.d" "$P/events.log"
 hook_on_exit "podman rm -af -t 0; podman system reset -f; rm -rf '$P'"
-tar -C "$T/rootfs.base" -cf "$T/busybox.tar" .
-podman import -q "$T/busybox.tar" localhost/ect-busybox:test >/dev/null
 
 # The shipped example, with this test's paths.
 sed -e "s|/usr/local/bin/erdma-hook|$HOOK|" -e "s|\"erdma-hook\", \"prestart\"|\"erdma-hook\", \"--config\", \"$HCFG\", \"prestart\"|" \

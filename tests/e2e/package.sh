@@ -13,6 +13,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/fakehost.sh"
 # shellcheck source=../lib/rootfs.sh
 . "$top/tests/lib/rootfs.sh"
+# shellcheck source=../lib/podman.sh
+. "$top/tests/lib/podman.sh"
 
 need_root
 PKG=erdma-container-toolkit
@@ -150,27 +152,8 @@ fi
 
 # --- real containers: Podman (../shared/TESTBED.md) -------------------------
 P=$T/podman
-mkdir -p "$P/tmp"
-cat >"$P/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
-netns = "none"
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-runtime = "runc"
-tmp_dir = "$P/tmp"
-hooks_dir = ["/usr/share/containers/oci/hooks.d"]
-EOF
-cat >"$P/storage.conf" <<EOF
-[storage]
-driver = "vfs"
-runroot = "$P/run"
-graphroot = "$P/root"
-EOF
-export CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.conf
-busybox_tar "$T/rootfs" "$P/busybox.tar"
-podman import -q "$P/busybox.tar" localhost/busybox:test >/dev/null
+make_rootfs "$T/podman-rootfs"
+podman_init "$P" "$T/podman-rootfs" localhost/busybox:test /usr/share/containers/oci/hooks.d
 # shellcheck disable=SC2016 # expanded by the inner shell
 show='for f in /dev/infiniband/*; do ls -l "$f" | awk "{print substr(\$1,1,1), \$5 \$6}" | tr "\n" " "; echo "${f##*/}"; done; cat /dev/infiniband/uverbs0 2>&1 | sed "s/.*: //"'
 
