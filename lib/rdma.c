@@ -478,21 +478,46 @@ static void read_ibdev(struct ctx *c, struct ect_device *d)
         }
 }
 
+/* The name of the directory above the device's parent: the PCI function of
+ * an auxiliary-bus device. The link's text only names the parent itself
+ * ("../../../mlx5_core.rdma.0"), so the path is resolved. NULL if none. */
+static char *grandparent_name(struct ctx *c, const char *uvpath)
+{
+        cleanup_free char *p = xasprintf("%s/%s/device/..", c->h->sysfs_root, uvpath);
+        cleanup_free char *real = realpath(p, NULL);
+        const char *b;
+
+        if (!real)
+                return NULL;
+        b = strrchr(real, '/');
+        return b && b[1] ? xstrdup(b + 1) : NULL;
+}
+
 static void read_pci(struct ctx *c, struct ect_device *d, int uvfd, const char *uvpath)
 {
-        cleanup_free char *path = xasprintf("%s/device", uvpath);
+        cleanup_free char *path = NULL;
         cleanup_close int fd = -1;
         cleanup_free char *v = NULL;
+        const char *rel = "device";
         char *base = link_base(uvfd, "device");
 
         if (!base)
                 return; /* virtual device (rxe, siw): no parent function */
         if (!is_pci_addr(base)) {
+                /* An auxiliary-bus device (mlx5_core.rdma.0 since Linux
+                 * 5.11, irdma's ice.roce.0) sits right below the PCI
+                 * function that has the IDs and the driver users name. */
                 free(base);
-                return;
+                base = grandparent_name(c, uvpath);
+                if (!base || !is_pci_addr(base)) {
+                        free(base);
+                        return;
+                }
+                rel = "device/..";
         }
         d->pci_addr = base;
-        fd = openat(uvfd, "device", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        path = xasprintf("%s/%s", uvpath, rel);
+        fd = openat(uvfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0) {
                 warn(c, "%s/%s: %s, ignoring", c->h->sysfs_root, path,
                      errno == ENOENT ? "dangling link" : strerror(errno));

@@ -176,6 +176,49 @@ START_TEST(test_discover_mixed_drivers)
 }
 END_TEST
 
+/* Since Linux 5.11 mlx5 (and irdma) register their RDMA device on the
+ * auxiliary bus: uverbsN/device is mlx5_core.rdma.0, one level below the
+ * PCI function that carries the IDs and the mlx5_core driver. */
+START_TEST(test_discover_auxiliary_parent)
+{
+        struct ect_host *h;
+        const struct ect_device *d;
+
+        sh("fakehost_add_device %s 0 erdma_0 mknod=0;"
+           "fakehost_add_device %s 1 mlx5_0 pci=0000:00:08.0 driver=mlx5_core vendor=0x15b3 "
+           "device=0x101b mknod=0;"
+           "p=%s/sys/devices/pci0000:00/0000:00:08.0; a=$p/mlx5_core.rdma.0;"
+           "mkdir -p $a %s/sys/bus/auxiliary/drivers/mlx5_ib.rdma;"
+           "mv $p/infiniband $p/infiniband_verbs $a/;"
+           "ln -sfn ../../../../bus/auxiliary/drivers/mlx5_ib.rdma $a/driver;"
+           "ln -sfn ../../../mlx5_core.rdma.0 $a/infiniband/mlx5_0/device;"
+           "ln -sfn ../../../mlx5_core.rdma.0 $a/infiniband_verbs/uverbs1/device;"
+           "ln -sfn ../../devices/pci0000:00/0000:00:08.0/mlx5_core.rdma.0/infiniband/mlx5_0 "
+           "%s/sys/class/infiniband/mlx5_0;"
+           "ln -sfn ../../devices/pci0000:00/0000:00:08.0/mlx5_core.rdma.0/infiniband_verbs/uverbs1 "
+           "%s/sys/class/infiniband_verbs/uverbs1",
+           dir, dir, dir, dir, dir, dir);
+        h = discover("mlx5_core");
+        ck_assert_uint_eq(h->n_devices, 1);
+        d = &h->devices[0];
+        ck_assert_str_eq(d->ibdev, "mlx5_0");
+        ck_assert_ptr_nonnull(d->pci_addr);
+        ck_assert_str_eq(d->pci_addr, "0000:00:08.0");
+        ck_assert_uint_eq(d->vendor_id, 0x15b3);
+        ck_assert_uint_eq(d->device_id, 0x101b);
+        ck_assert_str_eq(d->driver, "mlx5_core");
+        ck_assert(!d->is_erdma);
+        ck_assert_str_eq(d->node_type, "CA");
+        ect_host_free(h);
+
+        h = discover(NULL);
+        ck_assert_uint_eq(h->n_devices, 1);
+        ck_assert_str_eq(h->devices[0].ibdev, "erdma_0");
+        ck_assert_uint_eq(h->n_filtered, 1);
+        ect_host_free(h);
+}
+END_TEST
+
 START_TEST(test_discover_bad_driver_list)
 {
         struct ect_discover_opts o = {.sysfs_root = sysfs, .dev_root = devroot, .drivers = "erdma,,x"};
@@ -422,6 +465,7 @@ int main(void)
         tcase_add_test(tc, test_discover_gaps_and_order);
         tcase_add_test(tc, test_discover_dynamic_major);
         tcase_add_test(tc, test_discover_mixed_drivers);
+        tcase_add_test(tc, test_discover_auxiliary_parent);
         tcase_add_test(tc, test_discover_bad_driver_list);
         tcase_add_test(tc, test_discover_broken_attributes);
         tcase_add_test(tc, test_discover_dangling_links);
