@@ -830,6 +830,18 @@ static void check_rdma_cm(struct probe *p)
                                            et);
                         hint = xstrdup(
                             "resolve the verbs failure first: rdma_cm needs a verbs device");
+                } else if (e == EPERM && p->cm_errno == 0) {
+                        /* The node opened (see access): not the cgroup.
+                         * librdmacm's ucma_init() answers EPERM when the
+                         * kernel's rdma_cm ABI is outside what it knows. */
+                        detail = xasprintf("rdma_create_event_channel failed: %s, although the "
+                                           "rdma_cm node opens (see access): librdmacm does not "
+                                           "support the kernel's rdma_cm ABI "
+                                           "(%s/class/misc/rdma_cm/abi_version)",
+                                           et, p->sysfs);
+                        hint = xstrdup("compare /sys/class/misc/rdma_cm/abi_version on the host "
+                                       "with the rdma-core (librdmacm) in use; update rdma-core "
+                                       "or the kernel so that they agree");
                 } else {
                         detail = xasprintf("rdma_create_event_channel failed: %s", et);
                         hint = xstrdup(e == EPERM ? "allow the rdma_cm node in the device cgroup "

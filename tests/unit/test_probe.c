@@ -672,6 +672,22 @@ START_TEST(test_probe_rdma_cm_without_uverbs)
 }
 END_TEST
 
+/* The node opened in access, so an EPERM from rdma_create_event_channel is
+ * not the device cgroup: librdmacm's ucma_init() answers EPERM when the
+ * kernel's class/misc/rdma_cm/abi_version is outside what it supports. */
+START_TEST(test_probe_rdma_cm_eperm_after_open)
+{
+        F.ch_errno = EPERM;
+        cleanup_report struct ect_probe_report *r = run();
+        ck_has(chk(r, "access", ECT_PROBE_PASS)->detail, "rdma_cm opens");
+        const struct ect_probe_check *c = chk(r, "rdma_cm", ECT_PROBE_FAIL);
+        ck_has(c->detail, "rdma_create_event_channel failed: EPERM");
+        ck_has(c->detail, "abi_version");
+        ck_assert_ptr_null(strstr(c->hint, "device cgroup"));
+        assert_json_shape(r);
+}
+END_TEST
+
 START_TEST(test_probe_netns_not_host)
 {
         F.n_ifs = 1; /* only lo: a container network namespace */
@@ -792,6 +808,7 @@ static Suite *probe_suite(void)
         tcase_add_test(tc, test_probe_memlock);
         tcase_add_test(tc, test_probe_rdma_cm);
         tcase_add_test(tc, test_probe_rdma_cm_without_uverbs);
+        tcase_add_test(tc, test_probe_rdma_cm_eperm_after_open);
         tcase_add_test(tc, test_probe_netns_not_host);
         tcase_add_test(tc, test_probe_image);
         tcase_add_test(tc, test_probe_device_filter);
