@@ -191,6 +191,10 @@ static int parse_args(int argc, char **argv, struct args *a)
                         a->cdi.naming = (enum ect_cdi_naming)n;
                         break;
                 case OPT_DRIVER:
+                        if (*optarg && !ect_rdma_valid_drivers(optarg))
+                                return usage_error("invalid driver list '%s': expected 'any' or "
+                                                   "driver names separated by commas",
+                                                   optarg);
                         a->drivers = optarg;
                         break;
                 case OPT_SYSFS:

@@ -721,22 +721,29 @@ static int cmp_mad(const void *a, const void *b)
         return strcmp(((const struct ect_node *)a)->path, ((const struct ect_node *)b)->path);
 }
 
-static int check_drivers(const char *s, struct ect_error **err)
+bool ect_rdma_valid_drivers(const char *s)
 {
         if (strcmp(s, "any") == 0)
-                return 0;
+                return true;
         for (const char *p = s;;) {
                 size_t n = strcspn(p, ",");
                 if (n == 0 || !valid_ibdev(p, n))
-                        return ect_error_set(err, EINVAL,
-                                             "invalid driver list '%s': expected 'any' or driver "
-                                             "names separated by commas",
-                                             s);
+                        return false;
                 p += n;
                 if (!*p)
-                        return 0;
+                        return true;
                 p++;
         }
+}
+
+static int check_drivers(const char *s, struct ect_error **err)
+{
+        if (!ect_rdma_valid_drivers(s))
+                return ect_error_set(err, EINVAL,
+                                     "invalid driver list '%s': expected 'any' or driver "
+                                     "names separated by commas",
+                                     s);
+        return 0;
 }
 
 int ect_rdma_discover(const struct ect_discover_opts *opts, struct ect_host **ret,

@@ -96,6 +96,10 @@ static inline void ect_host_freep(struct ect_host **h)
 }
 #define cleanup_host __attribute__((cleanup(ect_host_freep)))
 
+/* Whether s is a valid ect_discover_opts.drivers value ("any" or a comma
+ * list of driver names), so that a command line can refuse it up front. */
+bool ect_rdma_valid_drivers(const char *s);
+
 /* Looks a device up by ibdev name or by decimal index; NULL if none. */
 const struct ect_device *ect_host_find(const struct ect_host *h, const char *name);
 

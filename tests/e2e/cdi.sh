@@ -112,6 +112,10 @@ check_eq "generate: invalid --class is a usage error" 2 "$st"
 st=0
 "$CDI" generate --bogus >/dev/null 2>&1 || st=$?
 check_eq "generate: unknown option exits 2" 2 "$st"
+st=0
+"$CDI" generate --driver 'erdma mlx5' "${roots[@]}" >/dev/null 2>"$T/err" || st=$?
+check_eq "generate: invalid --driver list is a usage error" 2 "$st"
+check_contains "generate: invalid --driver message" "$(cat "$T/err")" "invalid driver list 'erdma mlx5'"
 check_contains "--help lists every option" "$("$CDI" --help)" "--device-name-strategy"
 check_contains "--version" "$("$CDI" --version)" "erdma-cdi "
 
