@@ -305,7 +305,7 @@ static enum format format_of(const struct args *a)
 {
         const char *base, *dot;
 
-        if (a->format != FORMAT_AUTO || !a->output)
+        if (a->format != FORMAT_AUTO || !a->output || strcmp(a->output, "-") == 0)
                 return a->format == FORMAT_JSON ? FORMAT_JSON : FORMAT_YAML;
         base = strrchr(a->output, '/');
         base = base ? base + 1 : a->output;

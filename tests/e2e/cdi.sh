@@ -116,6 +116,9 @@ st=0
 "$CDI" generate --driver 'erdma mlx5' "${roots[@]}" >/dev/null 2>"$T/err" || st=$?
 check_eq "generate: invalid --driver list is a usage error" 2 "$st"
 check_contains "generate: invalid --driver message" "$(cat "$T/err")" "invalid driver list 'erdma mlx5'"
+"$CDI" generate -o - "${roots[@]}" >"$T/dash.yaml" 2>"$T/err"
+check_eq "generate -o -: stdout, no file-name warning" "" "$(grep "does not end in" "$T/err" || true)"
+check_contains "generate -o -: the spec on stdout" "$(cat "$T/dash.yaml")" "kind: aliyun.com/erdma"
 check_contains "--help lists every option" "$("$CDI" --help)" "--device-name-strategy"
 check_contains "--version" "$("$CDI" --version)" "erdma-cdi "
 
