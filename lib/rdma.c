@@ -291,12 +291,17 @@ static char *link_base(int dirfd, const char *name)
 
 static bool is_pci_addr(const char *s)
 {
-        /* DDDD:BB:DD.F */
-        static const char pat[] = "xxxx:xx:xx.x";
-        if (strlen(s) != sizeof pat - 1)
+        /* DDDD:BB:DD.F; the kernel prints the domain with %04x, so a domain
+         * above 0xffff (Intel VMD: 10000:e1:00.0) has more digits. */
+        static const char pat[] = ":xx:xx.x";
+        size_t n = strlen(s), d = 0;
+
+        while (d < n && isxdigit((unsigned char)s[d]))
+                d++;
+        if (d < 4 || d > 8 || n - d != sizeof pat - 1)
                 return false;
         for (size_t i = 0; pat[i]; i++)
-                if (pat[i] == 'x' ? !isxdigit((unsigned char)s[i]) : s[i] != pat[i])
+                if (pat[i] == 'x' ? !isxdigit((unsigned char)s[d + i]) : s[d + i] != pat[i])
                         return false;
         return true;
 }

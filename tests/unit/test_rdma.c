@@ -219,6 +219,23 @@ START_TEST(test_discover_auxiliary_parent)
 }
 END_TEST
 
+/* PCI domains above 0xffff (Intel VMD, some hypervisors) print with five or
+ * more hex digits: "10000:e1:00.0". */
+START_TEST(test_discover_wide_pci_domain)
+{
+        struct ect_host *h;
+
+        sh("fakehost_add_device %s 0 mlx5_0 pci=10000:e1:00.0 driver=mlx5_core vendor=0x15b3 "
+           "device=0x101b mknod=0",
+           dir);
+        h = discover("mlx5_core");
+        ck_assert_uint_eq(h->n_devices, 1);
+        ck_assert_str_eq(h->devices[0].pci_addr, "10000:e1:00.0");
+        ck_assert_uint_eq(h->devices[0].vendor_id, 0x15b3);
+        ect_host_free(h);
+}
+END_TEST
+
 START_TEST(test_discover_bad_driver_list)
 {
         struct ect_discover_opts o = {.sysfs_root = sysfs, .dev_root = devroot, .drivers = "erdma,,x"};
@@ -466,6 +483,7 @@ int main(void)
         tcase_add_test(tc, test_discover_dynamic_major);
         tcase_add_test(tc, test_discover_mixed_drivers);
         tcase_add_test(tc, test_discover_auxiliary_parent);
+        tcase_add_test(tc, test_discover_wide_pci_domain);
         tcase_add_test(tc, test_discover_bad_driver_list);
         tcase_add_test(tc, test_discover_broken_attributes);
         tcase_add_test(tc, test_discover_dangling_links);
