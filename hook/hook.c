@@ -193,26 +193,22 @@ static int open_rootfs_in_ns(const char *rootfs, const struct stat *host_st,
         cleanup_close int fd = -1;
         struct stat st;
 
-        if (host_st) {
-                fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-                if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == host_st->st_dev &&
-                    st.st_ino == host_st->st_ino)
-                        return steal_fd(&fd);
-                ect_closep(&fd);
-        }
+        fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == host_st->st_dev &&
+            st.st_ino == host_st->st_ino)
+                return steal_fd(&fd);
+        ect_closep(&fd);
         fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return ect_error_set(err, errno, "rootfs '%s' in the container's namespace",
                                      rootfs);
-        if (host_st) {
-                if (fstat(fd, &st) < 0)
-                        return ect_error_set(err, errno, "stat rootfs '%s'", rootfs);
-                if (st.st_dev != host_st->st_dev || st.st_ino != host_st->st_ino)
-                        return ect_error_set(err, EXDEV,
-                                             "rootfs '%s' in the container's namespace is not "
-                                             "the one the host sees",
-                                             rootfs);
-        }
+        if (fstat(fd, &st) < 0)
+                return ect_error_set(err, errno, "stat rootfs '%s'", rootfs);
+        if (st.st_dev != host_st->st_dev || st.st_ino != host_st->st_ino)
+                return ect_error_set(err, EXDEV,
+                                     "rootfs '%s' in the container's namespace is not "
+                                     "the one the host sees",
+                                     rootfs);
         return steal_fd(&fd);
 }
 
@@ -281,7 +277,7 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
         enum ect_select_source src;
         const char *value = NULL;
         struct stat host_st;
-        bool have_host_st, userns;
+        bool userns;
         unsigned ns_uid = 0, ns_gid = 0;
         struct ect_discover_opts dopts = {0};
         struct ect_sandbox sb = {
@@ -388,12 +384,17 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
                                              node_owner(n), n->host_path);
         }
 
-        have_host_st = stat(rootfs, &host_st) == 0 && S_ISDIR(host_st.st_mode);
+        /* The host's view of the rootfs is what the namespace's must match:
+         * without it there is nothing to check against, so no rootfs. */
+        if (stat(rootfs, &host_st) < 0)
+                return ect_error_set(err, errno, "rootfs '%s'", rootfs);
+        if (!S_ISDIR(host_st.st_mode))
+                return ect_error_set(err, ENOTDIR, "rootfs '%s'", rootfs);
         if (ect_rootfs_init_proc(err) < 0)
                 return -1;
         if (enter_mntns(pidfd, procfd, st->pid, err) < 0)
                 return -1;
-        rootfd = open_rootfs_in_ns(rootfs, have_host_st ? &host_st : NULL, err);
+        rootfd = open_rootfs_in_ns(rootfs, &host_st, err);
         if (rootfd < 0)
                 return -1;
 

@@ -107,6 +107,7 @@ int ect_cgroup_find_dir(const char *proc_cgroup, const char *mountinfo, const ch
 {
         cleanup_free char *path = NULL;
         const char *line = mountinfo;
+        bool mounted = false;
         int r;
 
         r = cgroup_path(proc_cgroup, controller, &path, err);
@@ -144,6 +145,7 @@ int ect_cgroup_find_dir(const char *proc_cgroup, const char *mountinfo, const ch
                 } else if (strcmp(fstype, "cgroup2") != 0) {
                         continue;
                 }
+                mounted = true;
                 {
                         cleanup_free char *root = unescape(f[3], strlen(f[3]));
                         cleanup_free char *mnt = unescape(f[4], strlen(f[4]));
@@ -170,6 +172,13 @@ int ect_cgroup_find_dir(const char *proc_cgroup, const char *mountinfo, const ch
                         return 0;
                 }
         }
+        /* The hierarchy is mounted here, but only subtrees that do not
+         * hold the process: its rules cannot be written, and "nothing to
+         * do" would let the container start without its devices. */
+        if (mounted)
+                return ect_error_set(err, ENOENT,
+                                     "cgroup '%s' is outside every mount of the %s hierarchy",
+                                     path, controller ? controller : "cgroup2");
         *ret = NULL;
         return 0;
 }

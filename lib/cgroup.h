@@ -33,7 +33,8 @@ int ect_cgroup_allow(int procfd, const struct ect_cgroup_dev *devs, size_t n,
  * the v2 hierarchy when controller is NULL, from the text of
  * /proc/PID/cgroup and of /proc/self/mountinfo. 0 with *ret set, 0 with
  * *ret NULL when the hierarchy is not mounted or pid is not in it, < 0 on
- * malformed input. Exported for tests. */
+ * malformed input or when the hierarchy is mounted but pid's cgroup lies
+ * outside every mount of it (ENOENT). Exported for tests. */
 int ect_cgroup_find_dir(const char *proc_cgroup, const char *mountinfo, const char *controller,
                         char **ret, struct ect_error **err);
 

@@ -298,7 +298,9 @@ int ect_rootfs_open(int rootfd, const char *path, int flags, struct ect_error **
 
 int ect_rootfs_mkdir_p(int rootfd, const char *path, mode_t mode, struct ect_error **err)
 {
-        char prefix[ECT_ROOTFS_MAX_PATH + 1];
+        /* "/" + each component: one byte more than a path without a
+         * leading '/' (plus the NUL). */
+        char prefix[ECT_ROOTFS_MAX_PATH + 2];
         size_t plen = 0;
         cleanup_close int cur = -1;
         const char *p = path;
@@ -334,7 +336,8 @@ int ect_rootfs_mkdir_p(int rootfd, const char *path, mode_t mode, struct ect_err
                 memcpy(prefix + plen, comp, len + 1);
                 plen += len;
 
-                fd = ect_rootfs_open(rootfd, prefix, O_PATH | O_DIRECTORY, &e);
+                /* Without the '/' we added: within the bound when path is. */
+                fd = ect_rootfs_open(rootfd, prefix + 1, O_PATH | O_DIRECTORY, &e);
                 if (fd >= 0) {
                         (void)close(cur);
                         cur = fd;

@@ -223,4 +223,35 @@ else
 	ok_skip "LD_PRELOAD regression" "no C compiler"
 fi
 
+# --- root.path checked against the host's view ---------------------------
+# A rootfs that only the container's mount namespace holds (a tmpfs mounted
+# there): the host cannot stat root.path, so the device-and-inode check of
+# the rootfs cannot be made. Refused, nothing made in that namespace.
+if command -v unshare >/dev/null && command -v nsenter >/dev/null; then
+	ns=$T/nsonly
+	mkdir -p "$ns/m" "$ns/b"
+	unshare -m --propagation private sh -c 'mount -t tmpfs none "$1" && mkdir -p "$1/r/dev" && exec sleep 60' sh "$ns/m" &
+	nspid=$!
+	cgs=""
+	for _ in $(seq 50); do nsenter -t "$nspid" -m test -d "$ns/m/r/dev" 2>/dev/null && break; sleep 0.1; done
+	# Its own device cgroups: the hook writes its rule there, not in a
+	# cgroup of the host.
+	for h in /sys/fs/cgroup/devices /sys/fs/cgroup/unified; do
+		[ -d "$h" ] || continue
+		mkdir -p "$h/ect-hh-$$" && cgs="$cgs $h/ect-hh-$$" && echo "$nspid" >"$h/ect-hh-$$/cgroup.procs"
+	done
+	# The sleeper first, then its (now empty) cgroups.
+	hook_on_exit "kill $nspid; wait $nspid; rmdir $cgs"
+	jq -n --arg r "$ns/m/r" '{ociVersion: "1.0.2", root: {path: $r},
+		annotations: {"com.aliyun.erdma.devices": "erdma_0"}}' >"$ns/b/config.json"
+	out=$(printf '{"ociVersion":"1.0.2","id":"nsonly","status":"creating","pid":%s,"bundle":"%s"}' "$nspid" "$ns/b" |
+		"$HOOK" --config "$HCFG" prestart 2>&1); st=$?
+	check "rootfs the host cannot see: refused" test "$st" -ne 0
+	check_contains "rootfs the host cannot see: says so" "$out" "rootfs '$ns/m/r'"
+	check "rootfs the host cannot see: nothing made in the namespace" \
+		nsenter -t "$nspid" -m test ! -e "$ns/m/r/dev/infiniband"
+else
+	ok_skip "rootfs the host cannot see" "no unshare/nsenter"
+fi
+
 done_testing

@@ -69,9 +69,20 @@ START_TEST(test_find_dir_mount_root_and_escapes)
 
         ck_assert_int_eq(ect_cgroup_find_dir(pc, mi, "devices", &d, &err), 0);
         ck_assert_str_eq(d, "/cg dev/ctr1");
-        /* The process sits outside the mounted subtree: not reachable. */
-        ck_assert_int_eq(ect_cgroup_find_dir("5:devices:/other/c\n", mi, "devices", &n, &err), 0);
-        ck_assert_ptr_null(n);
+        /* The process sits outside the mounted subtree: the hierarchy is
+         * here but its cgroup cannot be reached, an error (SECURITY.md),
+         * not "nothing to do" (the hook would exit 0 and the container
+         * would get EPERM on the device). */
+        ck_assert_int_lt(ect_cgroup_find_dir("5:devices:/other/c\n", mi, "devices", &n, &err), 0);
+        ck_assert_ptr_nonnull(strstr(err->msg, "'/other/c'"));
+        ect_error_free(&err);
+        ck_assert_int_lt(ect_cgroup_find_dir("0::/other/c\n",
+                                             "50 23 0:40 /default /sys/fs/cgroup rw - cgroup2 "
+                                             "none rw\n",
+                                             NULL, &n, &err),
+                         0);
+        ect_error_free(&err);
+        ck_assert_str_eq(n, "x");
         /* A trailing "..", a "." and a mount point with ".." (fuzz_cgroup,
          * fuzz/regressions/cgroup/): refused, never resolved to a parent. */
         n = (char *)"x";

@@ -249,6 +249,50 @@ START_TEST(test_mkdir_p_through_links)
 }
 END_TEST
 
+/* A path of ECT_ROOTFS_MAX_PATH bytes without a leading '/': the prefix
+ * that mkdir_p builds ("/" + each component) is one byte longer than the
+ * path, and must not overrun its buffer (ASan: stack-buffer-overflow).
+ * openat2 takes at most PATH_MAX - 1 bytes (ENAMETOOLONG is a clean
+ * refusal there); the walk (mode 2) takes the whole bound: made. */
+START_TEST(test_mkdir_p_max_path)
+{
+        struct ect_error *err = NULL;
+        cleanup_close int fd = -1, cur = -1;
+        char path[ECT_ROOTFS_MAX_PATH + 1];
+        struct stat a, b;
+        size_t len = 0;
+
+        setup_mode(_i);
+        /* 17 components of 240 bytes and 16 slashes: 4096 bytes. */
+        for (int c = 0; c < 17; c++) {
+                if (c > 0)
+                        path[len++] = '/';
+                memset(path + len, 'a' + c, 240);
+                len += 240;
+        }
+        path[len] = '\0';
+        ck_assert_uint_eq(len, ECT_ROOTFS_MAX_PATH);
+        fd = ect_rootfs_mkdir_p(rootfd, path, 0755, &err);
+        if (_i != 2 && fd < 0) {
+                ck_assert_int_eq(err->code, ENAMETOOLONG);
+                ect_error_free(&err);
+                return;
+        }
+        ck_assert_msg(fd >= 0, "mkdir_p of a %zu-byte path: errno %d", len, err ? err->code : 0);
+        /* The fd is <root>/path: follow it one component at a time. */
+        cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        for (char *c = strtok(path, "/"); c; c = strtok(NULL, "/")) {
+                int next = openat(cur, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                ck_assert_int_ge(next, 0);
+                close(cur);
+                cur = next;
+        }
+        ck_assert_int_eq(fstat(fd, &a), 0);
+        ck_assert_int_eq(fstat(cur, &b), 0);
+        ck_assert(a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+}
+END_TEST
+
 START_TEST(test_mknod_cases)
 {
         struct ect_error *err = NULL;
@@ -308,6 +352,7 @@ int main(void)
         /* 0: openat2, 2: openat2 blocked (the walk is what mkdir_p uses then). */
         tcase_add_loop_test(mkdir_tc, test_mkdir_p_creates, 0, 3);
         tcase_add_loop_test(mkdir_tc, test_mkdir_p_through_links, 0, 3);
+        tcase_add_loop_test(mkdir_tc, test_mkdir_p_max_path, 0, 3);
         suite_add_tcase(s, mkdir_tc);
         if (geteuid() == 0) {
                 tcase_add_checked_fixture(mknod_tc, setup, teardown);
