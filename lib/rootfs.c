@@ -420,16 +420,9 @@ int ect_rootfs_bind_node(int dirfd, const char *name, int treefd, unsigned major
                         return ect_error_set(err, errno, "create '%s'", name);
                 return check_existing(dirfd, name, major, minor, err);
         }
-        (void)close(fd);
-        /* Reopen as O_PATH without following: the mount goes onto the file
-         * we made, not onto whatever a path would name by now. */
-        fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return ect_error_set(err, errno, "open '%s'", name);
-        if (fstat(fd, &st) < 0)
-                return ect_error_set(err, errno, "stat '%s'", name);
-        if (!S_ISREG(st.st_mode) || st.st_size != 0)
-                return ect_error_set(err, EEXIST, "'%s' changed under us", name);
+        /* The mount goes onto the file this very fd created (O_EXCL), never
+         * onto whatever the name points to by now: no reopen by name, so no
+         * window to swap the entry (the TOCTOU class of CVE-2024-0132). */
         if (move_mount(treefd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return ect_error_set(err, errno, "bind-mount the host node onto '%s'", name);
         return ECT_ROOTFS_CREATED;
