@@ -85,11 +85,37 @@ const struct ect_json *ect_oci_env(const struct ect_oci_doc *d)
         return ect_json_get(ect_json_get(d->root, "process"), "env");
 }
 
+static size_t key_count(const struct ect_json *obj, const char *key)
+{
+        size_t n = 0, klen = strlen(key);
+
+        for (size_t i = 0; ect_json_is(obj, ECT_JSON_OBJECT) && i < obj->n; i++)
+                n += obj->key_lens[i] == klen && memcmp(obj->keys[i], key, klen) == 0;
+        return n;
+}
+
+/* Go's encoding/json (runc) decodes a duplicated key of an object-valued
+ * field into the same struct, merging the duplicates: editing the last one
+ * alone could drop what an earlier one sets (an array we add to the last
+ * replaces the earlier one's). We do not guess: such a config is refused. */
+static int refuse_duplicate(const struct ect_json *obj, const char *where, const char *key,
+                            struct ect_error **err)
+{
+        if (key_count(obj, key) <= 1)
+                return 0;
+        return ect_error_set(err, EINVAL,
+                             "key '%s%s' appears more than once; runc merges duplicated "
+                             "objects, so it is not edited",
+                             where, key);
+}
+
 /* Object (or array) at key inside obj, created when missing or null. */
 static struct ect_json *need(struct ect_json *obj, const char *where, const char *key,
                              enum ect_json_type type, struct ect_error **err)
 {
         struct ect_json *v = ect_json_get(obj, key);
+        if (type == ECT_JSON_OBJECT && refuse_duplicate(obj, where, key, err) < 0)
+                return NULL;
         if (ect_json_is(v, ECT_JSON_NULL))
                 return ect_json_set(obj, key, ect_json_new(type));
         v = ect_json_ensure(obj, key, type);
@@ -272,6 +298,8 @@ static int add_caps(const char *file, struct ect_json *process, const struct ect
 
         if (ed->n_capabilities == 0 || !caps || ect_json_is(caps, ECT_JSON_NULL))
                 return 0;
+        if (refuse_duplicate(process, "process.", "capabilities", err) < 0)
+                return ect_error_wrap(err, "%s", file);
         if (!ect_json_is(caps, ECT_JSON_OBJECT))
                 return ect_error_set(err, EINVAL,
                                      "%s: process.capabilities: expected an object, got %s",

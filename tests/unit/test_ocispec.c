@@ -335,6 +335,29 @@ START_TEST(test_oci_apply_bad)
 }
 END_TEST
 
+START_TEST(test_oci_apply_duplicate_objects)
+{
+        /* Go's encoding/json (runc) merges a duplicated object key into one
+         * struct: linux.devices of the first "linux" is in force when the
+         * last has none. Editing the last alone would drop /dev/fuse. */
+        struct ect_edits *e = E(8388608, true);
+        ck_assert_ptr_nonnull(strstr(
+                apply_err("{\"linux\":{\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\","
+                          "\"major\":10,\"minor\":229}]},\"linux\":{\"namespaces\":[]}}",
+                          e),
+                "config.json: key 'linux' appears more than once"));
+        ck_assert_ptr_nonnull(strstr(
+                apply_err("{\"linux\":{\"resources\":{\"memory\":{}},\"resources\":{}}}", e),
+                "key 'linux.resources' appears more than once"));
+        ck_assert_ptr_nonnull(strstr(apply_err("{\"process\":{},\"process\":{}}", e),
+                                     "key 'process' appears more than once"));
+        ck_assert_ptr_nonnull(strstr(
+                apply_err("{\"process\":{\"capabilities\":{},\"capabilities\":{}}}", e),
+                "key 'process.capabilities' appears more than once"));
+        ect_edits_free(e);
+}
+END_TEST
+
 static char dir[64];
 static void mkbundle(void)
 {
@@ -460,6 +483,7 @@ int main(void)
         tcase_add_test(tc, test_oci_apply_memlock);
         tcase_add_test(tc, test_oci_apply_caps_absent);
         tcase_add_test(tc, test_oci_apply_bad);
+        tcase_add_test(tc, test_oci_apply_duplicate_objects);
         tcase_add_test(tc, test_oci_selection_inputs);
         tcase_add_checked_fixture(tf, mkbundle, rmbundle);
         tcase_add_test(tf, test_oci_load_save);
