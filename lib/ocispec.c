@@ -245,6 +245,8 @@ static int raise_field(const char *file, size_t i, struct ect_json *rl, const ch
         const struct ect_json *v = ect_json_get(rl, key);
         uint64_t cur = 0;
 
+        if (ect_json_is(v, ECT_JSON_NULL)) /* 0 to runc: Go leaves the uint64 alone */
+                v = NULL;
         if (v && !ect_json_u64(v, &cur))
                 return ect_error_set(err, EINVAL,
                                      "%s: process.rlimits[%zu] (RLIMIT_MEMLOCK): '%s' is not an "

@@ -358,6 +358,22 @@ START_TEST(test_oci_apply_duplicate_objects)
 }
 END_TEST
 
+START_TEST(test_oci_apply_memlock_null)
+{
+        /* "hard": null is 0 to runc (Go leaves the uint64 alone): raise it. */
+        struct ect_edits *e = E(8388608, false);
+        cleanup_oci struct ect_oci_doc *d =
+                P("{\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_MEMLOCK\",\"hard\":null,"
+                  "\"soft\":null}]}}");
+        cleanup_free char *out = NULL;
+        ck_assert(apply(d, e));
+        out = emit(d);
+        ck_assert_ptr_nonnull(
+                strstr(out, "{\"type\":\"RLIMIT_MEMLOCK\",\"hard\":8388608,\"soft\":8388608}"));
+        ect_edits_free(e);
+}
+END_TEST
+
 static char dir[64];
 static void mkbundle(void)
 {
@@ -484,6 +500,7 @@ int main(void)
         tcase_add_test(tc, test_oci_apply_caps_absent);
         tcase_add_test(tc, test_oci_apply_bad);
         tcase_add_test(tc, test_oci_apply_duplicate_objects);
+        tcase_add_test(tc, test_oci_apply_memlock_null);
         tcase_add_test(tc, test_oci_selection_inputs);
         tcase_add_checked_fixture(tf, mkbundle, rmbundle);
         tcase_add_test(tf, test_oci_load_save);
