@@ -11,6 +11,7 @@ static const char *const command_values[] = {
         "bundle",     "b",          "console-socket",      "pid-file",
         "preserve-fds", "image-path", "work-path",         "manage-cgroups-mode",
         "empty-ns",   "lsm-profile", "lsm-mount-context", "parent-path",
+        "pidfd-socket", /* runc 1.2 */
         NULL,
 };
 

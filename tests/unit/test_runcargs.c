@@ -58,6 +58,11 @@ START_TEST(test_runcargs_forms)
         ck_assert_str_eq(a.command, "create");
         ck_assert_str_eq(a.id, "-weird-id");
 
+        /* runc 1.2: --pidfd-socket takes a value, which is not the ID */
+        a = PARSE("create", "--bundle", "/p", "--pidfd-socket", "/run/pidfd.sock", "c4");
+        ck_assert_str_eq(a.bundle, "/p");
+        ck_assert_str_eq(a.id, "c4");
+
         a = PARSE("restore", "--image-path", "/img", "--bundle", "/r", "c3");
         ck_assert(ect_runc_args_builds_container(&a));
         ck_assert_str_eq(a.bundle, "/r");
