@@ -33,6 +33,16 @@ START_TEST(test_runcargs_containerd)
         ck_assert_str_eq(a.id, "abc123");
         ck_assert(ect_runc_args_builds_container(&a));
         ck_assert(!a.debug);
+
+        /* Go's strconv.ParseBool spellings of false */
+        for (size_t i = 0; i < 6; i++) {
+                static const char *const f[] = {"--debug=false", "--debug=0", "--debug=f",
+                                                "--debug=F", "--debug=FALSE", "--debug=False"};
+                const char *v[] = {"shim", f[i], "state", "x"};
+                a = A(4, v);
+                ck_assert_msg(!a.debug, "%s", f[i]);
+                ck_assert_str_eq(a.command, "state");
+        }
 }
 END_TEST
 
