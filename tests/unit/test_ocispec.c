@@ -354,6 +354,35 @@ START_TEST(test_oci_apply_duplicate_objects)
         ck_assert_ptr_nonnull(strstr(
                 apply_err("{\"process\":{\"capabilities\":{},\"capabilities\":{}}}", e),
                 "key 'process.capabilities' appears more than once"));
+        /* Go matches keys to fields without regard to case (and reads
+         * U+017F as s, U+212A as k): "Linux" is linux, "Devices" devices. */
+        ck_assert_ptr_nonnull(strstr(
+                apply_err("{\"Linux\":{\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\","
+                          "\"major\":10,\"minor\":229}]}}",
+                          e),
+                "key 'linux' appears more than once"));
+        ck_assert_ptr_nonnull(strstr(apply_err("{\"linux\":{\"DEVICES\":[]}}", e),
+                                     "key 'linux.devices' appears more than once"));
+        ck_assert_ptr_nonnull(
+                strstr(apply_err("{\"process\":{\"rlimits\":[],\"rlimit\xc5\xbf\":[]}}", e),
+                       "key 'process.rlimits' appears more than once"));
+        ck_assert_ptr_nonnull(strstr(
+                apply_err("{\"process\":{\"capabilities\":{\"bounding\":[],"
+                          "\"bounding\":[],\"permitted\":[],\"effective\":[],"
+                          "\"Effective\":[]}}}",
+                          e),
+                "key 'process.capabilities.effective' appears more than once"));
+        ck_assert_ptr_nonnull(strstr(apply_err("{\"process\":{},\"\xe2\x84\xaa\":1,"
+                                               "\"PROCESS\":{}}",
+                                               e),
+                                     "key 'process' appears more than once"));
+        {
+                /* an exact duplicate of an array: the last wins in Go too */
+                cleanup_oci struct ect_oci_doc *d =
+                        P("{\"linux\":{\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\","
+                          "\"major\":10,\"minor\":229}],\"devices\":[]}}");
+                ck_assert(apply(d, e));
+        }
         ect_edits_free(e);
 }
 END_TEST
