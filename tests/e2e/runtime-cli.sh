@@ -117,6 +117,14 @@ PREFIX=()
 conf
 printf '{"runtime":"no-such-runtime-%s"}' $$ >"$T/erdma.json"
 fail_case "runtime not in PATH" "runtime 'no-such-runtime-$$' not found in PATH" state c12
+# The runtime is looked up before the edit: a create that cannot reach it
+# leaves config.json as it was.
+spec '["ERDMA_VISIBLE_DEVICES=0"]'
+printf '{"sysfs-root":"%s","dev-root":"%s","memlock":8388608,"runtime":"no-such-runtime-%s"}' "$T/host/sys" "$T/host/dev" $$ >"$T/erdma.json"
+fail_case "runtime not in PATH, create with a request" "runtime 'no-such-runtime-$$' not found in PATH" create --bundle "$T/b" c12b
+spec '["ERDMA_VISIBLE_DEVICES=0"]'
+printf '{"sysfs-root":"%s","dev-root":"%s","memlock":8388608,"runtime":"%s"}' "$T/host/sys" "$T/host/dev" "$T/b" >"$T/erdma.json"
+fail_case "runtime not executable, create with a request" "runtime '$T/b'" create --bundle "$T/b" c12c
 ERDMA_CONFIG=$T/missing.json fail_case "ERDMA_CONFIG names a missing file" "open '$T/missing.json'" state c13
 
 # 4b. a lone escaped surrogate elsewhere is written back as Go reads it (U+FFFD)
