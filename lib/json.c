@@ -362,14 +362,74 @@ static char *yajl_cause(yajl_handle h)
         return out;
 }
 
+static int hex4(const char *p)
+{
+        int v = 0;
+
+        for (int i = 0; i < 4; i++) {
+                char c = p[i];
+                int d = c >= '0' && c <= '9'   ? c - '0'
+                        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                               : -1;
+                if (d < 0)
+                        return -1;
+                v = v * 16 + d;
+        }
+        return v;
+}
+
+/* Go's encoding/json, which runc and containerd read config.json with,
+ * decodes an escaped surrogate that is not the first half of a valid pair
+ * as U+FFFD and the escape after it on its own. yajl does not (a lone high
+ * one becomes '?', a high one is glued to any escape that follows, a lone
+ * low one becomes CESU-8 bytes), so that a document we write back would read
+ * differently. Returns NULL when buf has no such escape, else a copy of the
+ * same length with each of them spelled \ufffd (positions in error messages
+ * stay right). A backslash outside a string is a syntax error anyway. */
+static char *go_surrogates(const char *buf, size_t len)
+{
+        const char *p = buf, *end = buf + len;
+        char *copy = NULL;
+
+        while (p < end && (p = memchr(p, '\\', (size_t)(end - p)))) {
+                int cu, lo;
+
+                if (end - p < 2)
+                        break;
+                if (end - p < 6 || p[1] != 'u' || (cu = hex4(p + 2)) < 0) {
+                        p += 2;
+                        continue;
+                }
+                if (cu >= 0xd800 && cu <= 0xdbff && end - p >= 12 && p[6] == '\\' &&
+                    p[7] == 'u' && (lo = hex4(p + 8)) >= 0xdc00 && lo <= 0xdfff) {
+                        p += 12;
+                        continue;
+                }
+                if (cu >= 0xd800 && cu <= 0xdfff) {
+                        if (!copy) {
+                                copy = xmalloc(len + 1);
+                                memcpy(copy, buf, len);
+                                copy[len] = '\0';
+                        }
+                        memcpy(copy + (p - buf) + 2, "fffd", 4);
+                }
+                p += 6;
+        }
+        return copy;
+}
+
 int ect_json_parse(const char *buf, size_t len, struct ect_json **ret, struct ect_error **err)
 {
         struct builder b = {0};
+        cleanup_free char *fixed = go_surrogates(buf, len);
         yajl_handle h;
         yajl_status st;
         size_t off, line, col;
         int r = 0;
 
+        if (fixed)
+                buf = fixed;
         h = yajl_alloc(&callbacks, NULL, &b);
         if (!h)
                 return ect_error_set(err, ENOMEM, "cannot allocate JSON parser");

@@ -85,11 +85,61 @@ const struct ect_json *ect_oci_env(const struct ect_oci_doc *d)
         return ect_json_get(ect_json_get(d->root, "process"), "env");
 }
 
+/* Go's encoding/json matches a key to a struct field without regard to
+ * case: for our ASCII field names, ASCII letters of either case, plus U+017F
+ * for s and U+212A for k (Unicode simple folding). name is lower case. */
+static bool go_same_key(const char *k, size_t klen, const char *name)
+{
+        size_t i = 0;
+
+        for (; *name; name++) {
+                char c = i < klen ? k[i] : '\0';
+                if (c && (c == *name || (c >= 'A' && c <= 'Z' && (c | 0x20) == *name))) {
+                        i++;
+                } else if (*name == 's' && klen - i >= 2 && memcmp(k + i, "\xc5\xbf", 2) == 0) {
+                        i += 2;
+                } else if (*name == 'k' && klen - i >= 3 &&
+                           memcmp(k + i, "\xe2\x84\xaa", 3) == 0) {
+                        i += 3;
+                } else {
+                        return false;
+                }
+        }
+        return i == klen;
+}
+
+/* runc reads every key that Go matches to a field, in order: a duplicated
+ * object is merged into one struct, a duplicated array or value replaced.
+ * We edit the last exact key only, which keeps that meaning when it is the
+ * one array of that name (or the last of exact duplicates); otherwise an
+ * array we add there, or to a new key, could replace what an earlier one
+ * sets. We do not guess: such a config is refused. */
+static int refuse_duplicate(const struct ect_json *obj, const char *where, const char *key,
+                            enum ect_json_type type, struct ect_error **err)
+{
+        size_t n_fold = 0, n_exact = 0, klen = strlen(key);
+
+        for (size_t i = 0; ect_json_is(obj, ECT_JSON_OBJECT) && i < obj->n; i++) {
+                if (!go_same_key(obj->keys[i], obj->key_lens[i], key))
+                        continue;
+                n_fold++;
+                n_exact += obj->key_lens[i] == klen && memcmp(obj->keys[i], key, klen) == 0;
+        }
+        if (n_fold == n_exact && (type != ECT_JSON_OBJECT || n_exact <= 1))
+                return 0;
+        return ect_error_set(err, EINVAL,
+                             "key '%s%s' appears more than once (runc reads keys without "
+                             "regard to case and merges duplicated objects), so it is not edited",
+                             where, key);
+}
+
 /* Object (or array) at key inside obj, created when missing or null. */
 static struct ect_json *need(struct ect_json *obj, const char *where, const char *key,
                              enum ect_json_type type, struct ect_error **err)
 {
         struct ect_json *v = ect_json_get(obj, key);
+        if (refuse_duplicate(obj, where, key, type, err) < 0)
+                return NULL;
         if (ect_json_is(v, ECT_JSON_NULL))
                 return ect_json_set(obj, key, ect_json_new(type));
         v = ect_json_ensure(obj, key, type);
@@ -219,6 +269,8 @@ static int raise_field(const char *file, size_t i, struct ect_json *rl, const ch
         const struct ect_json *v = ect_json_get(rl, key);
         uint64_t cur = 0;
 
+        if (ect_json_is(v, ECT_JSON_NULL)) /* 0 to runc: Go leaves the uint64 alone */
+                v = NULL;
         if (v && !ect_json_u64(v, &cur))
                 return ect_error_set(err, EINVAL,
                                      "%s: process.rlimits[%zu] (RLIMIT_MEMLOCK): '%s' is not an "
@@ -272,6 +324,8 @@ static int add_caps(const char *file, struct ect_json *process, const struct ect
 
         if (ed->n_capabilities == 0 || !caps || ect_json_is(caps, ECT_JSON_NULL))
                 return 0;
+        if (refuse_duplicate(process, "process.", "capabilities", ECT_JSON_OBJECT, err) < 0)
+                return ect_error_wrap(err, "%s", file);
         if (!ect_json_is(caps, ECT_JSON_OBJECT))
                 return ect_error_set(err, EINVAL,
                                      "%s: process.capabilities: expected an object, got %s",

@@ -11,6 +11,7 @@ static const char *const command_values[] = {
         "bundle",     "b",          "console-socket",      "pid-file",
         "preserve-fds", "image-path", "work-path",         "manage-cgroups-mode",
         "empty-ns",   "lsm-profile", "lsm-mount-context", "parent-path",
+        "pidfd-socket", /* runc 1.2 */
         NULL,
 };
 
@@ -43,6 +44,16 @@ static bool option(int argc, char *const argv[], int *i, const char *const *valu
         return true;
 }
 
+/* The spellings of false that Go's strconv.ParseBool accepts. */
+static bool is_go_false(const char *v)
+{
+        static const char *const f[] = {"0", "f", "F", "false", "FALSE", "False", NULL};
+        for (const char *const *p = f; *p; p++)
+                if (strcmp(v, *p) == 0)
+                        return true;
+        return false;
+}
+
 #define IS(lit) (n == strlen(lit) && memcmp(name, lit, n) == 0)
 
 void ect_runc_args_parse(int argc, char *const argv[], struct ect_runc_args *ret)
@@ -66,7 +77,7 @@ void ect_runc_args_parse(int argc, char *const argv[], struct ect_runc_args *ret
                 else if (IS("log-format"))
                         a.log_format = value;
                 else if (IS("debug"))
-                        a.debug = !value || strcmp(value, "false") != 0;
+                        a.debug = !value || !is_go_false(value);
         }
         if (i < argc) {
                 a.command = argv[i];

@@ -49,6 +49,7 @@ static int fail(struct ect_error **err, const struct ect_runc_args *a, bool log_
 int main(int argc, char *argv[])
 {
         cleanup_config struct ect_config *cfg = NULL;
+        cleanup_free char *runtime = NULL;
         struct ect_error *err = NULL;
         struct ect_runc_args args;
         const char *config_path;
@@ -69,11 +70,15 @@ int main(int argc, char *argv[])
         if (ect_config_load(config_path, &cfg, &err) < 0)
                 return fail(&err, &args, builds);
         ect_log_set_level(args.debug ? ECT_LOG_DEBUG : (enum ect_log_level)cfg->log_level);
+        /* Found before the edit: a runtime we cannot execute leaves
+         * config.json as it was. */
+        if (ect_shim_find_runtime(cfg, &runtime, &err) < 0)
+                return fail(&err, &args, builds);
         if (builds) {
                 open_extra_log(cfg);
                 if (ect_shim_edit_bundle(cfg, &args, &err) < 0)
                         return fail(&err, &args, true);
         }
-        (void)ect_shim_exec(cfg, argv, &err);
+        (void)ect_shim_exec_at(cfg, runtime, argv, &err);
         return fail(&err, &args, builds);
 }

@@ -147,6 +147,11 @@ static int resolve(const char *name, char **ret, struct ect_error **err)
         if (name[0] == '/') {
                 if (stat(name, &st) < 0)
                         return ect_error_set(err, errno, "runtime '%s'", name);
+                if (!S_ISREG(st.st_mode))
+                        return ect_error_set(err, EACCES, "runtime '%s': not a regular file",
+                                             name);
+                if (access(name, X_OK) < 0)
+                        return ect_error_set(err, errno, "runtime '%s'", name);
                 if (have_self && same_file(&self, &st))
                         return ect_error_set(err, ELOOP,
                                              "runtime '%s' is erdma-container-runtime itself",
@@ -172,13 +177,24 @@ static int resolve(const char *name, char **ret, struct ect_error **err)
         return ect_error_set(err, ENOENT, "runtime '%s' not found in PATH (%s)", name, path);
 }
 
+int ect_shim_find_runtime(const struct ect_config *cfg, char **ret_path, struct ect_error **err)
+{
+        return resolve(cfg->runtime, ret_path, err);
+}
+
+int ect_shim_exec_at(const struct ect_config *cfg, const char *path, char *argv[],
+                     struct ect_error **err)
+{
+        argv[0] = cfg->runtime;
+        execv(path, argv);
+        return ect_error_set(err, errno, "execute runtime '%s'", path);
+}
+
 int ect_shim_exec(const struct ect_config *cfg, char *argv[], struct ect_error **err)
 {
         cleanup_free char *path = NULL;
 
         if (resolve(cfg->runtime, &path, err) < 0)
                 return -1;
-        argv[0] = cfg->runtime;
-        execv(path, argv);
-        return ect_error_set(err, errno, "execute runtime '%s'", path);
+        return ect_shim_exec_at(cfg, path, argv, err);
 }

@@ -87,6 +87,10 @@ spec '["ERDMA_VISIBLE_DEVICES=erdma_0,erdma_5"]'
 fail_case "unknown device" "unknown eRDMA device 'erdma_5' (this host has: erdma_0 (index 0), erdma_1 (index 1))" create --bundle "$T/b" c4
 spec '["ERDMA_VISIBLE_DEVICES=0"]' ',"linux":{"devices":{}}'
 fail_case "wrong type in config.json" "linux.devices: expected an array, got object" create --bundle "$T/b" c5
+# runc (Go) reads "Linux" as linux and merges it with a "linux" we would add:
+# /dev/fuse would be dropped. Refused instead.
+spec '["ERDMA_VISIBLE_DEVICES=0"]' ',"Linux":{"devices":[{"path":"/dev/fuse","type":"c","major":10,"minor":229}]}'
+fail_case "case variant of a key the shim edits" "key 'linux' appears more than once" create --bundle "$T/b" c5b
 spec '["ERDMA_VISIBLE_DEVICES=0"]'
 fail_case "missing bundle" "bundle '$T/nope'" create --bundle "$T/nope" c6
 truncate -s 17M "$T/b/config.json"
@@ -113,7 +117,21 @@ PREFIX=()
 conf
 printf '{"runtime":"no-such-runtime-%s"}' $$ >"$T/erdma.json"
 fail_case "runtime not in PATH" "runtime 'no-such-runtime-$$' not found in PATH" state c12
+# The runtime is looked up before the edit: a create that cannot reach it
+# leaves config.json as it was.
+spec '["ERDMA_VISIBLE_DEVICES=0"]'
+printf '{"sysfs-root":"%s","dev-root":"%s","memlock":8388608,"runtime":"no-such-runtime-%s"}' "$T/host/sys" "$T/host/dev" $$ >"$T/erdma.json"
+fail_case "runtime not in PATH, create with a request" "runtime 'no-such-runtime-$$' not found in PATH" create --bundle "$T/b" c12b
+spec '["ERDMA_VISIBLE_DEVICES=0"]'
+printf '{"sysfs-root":"%s","dev-root":"%s","memlock":8388608,"runtime":"%s"}' "$T/host/sys" "$T/host/dev" "$T/b" >"$T/erdma.json"
+fail_case "runtime not executable, create with a request" "runtime '$T/b'" create --bundle "$T/b" c12c
 ERDMA_CONFIG=$T/missing.json fail_case "ERDMA_CONFIG names a missing file" "open '$T/missing.json'" state c13
+
+# 4b. a lone escaped surrogate elsewhere is written back as Go reads it (U+FFFD)
+conf
+spec '["ERDMA_VISIBLE_DEVICES=0","X=a\ud800b","Y=\ud800\u0041"]'
+shim create --bundle "$T/b" c13b
+check_contains "lone surrogate: U+FFFD, as runc reads it" "$(cat "$T/b/config.json")" '"X=a'$'\xef\xbf\xbd''b","Y='$'\xef\xbf\xbd''A"'
 
 # 5. text --log-format
 conf

@@ -63,6 +63,25 @@ START_TEST(test_parse_round_trip)
 }
 END_TEST
 
+START_TEST(test_parse_lone_surrogates_as_go)
+{
+        /* Go's encoding/json (runc, containerd) reads an escaped surrogate
+         * that is not half of a valid pair as U+FFFD and decodes the next
+         * escape on its own; yajl made '?' of a lone high one, glued a high
+         * one to any following escape, and wrote a lone low one as CESU
+         * bytes. What we write back must read the same in Go. */
+        const char *in = "[\"a\\ud800b\",\"\\ud800\\u0041\",\"\\udc00\",\"\\uD83D\\uDE00\","
+                         "\"\\\\ud800\",\"\\ud800\\ud800\\udc00\"]";
+        struct ect_json *j = parse_ok(in);
+        char *out = emit(j, false);
+
+        ck_assert_str_eq(out, "[\"a\xef\xbf\xbd" "b\",\"\xef\xbf\xbd" "A\",\"\xef\xbf\xbd\","
+                              "\"\xf0\x9f\x98\x80\",\"\\\\ud800\",\"\xef\xbf\xbd\xf0\x90\x80\x80\"]");
+        free(out);
+        ect_json_free(j);
+}
+END_TEST
+
 START_TEST(test_parse_errors_have_position)
 {
         char *m;
@@ -361,6 +380,7 @@ int main(void)
 
         tcase_add_test(tc, test_parse_round_trip);
         tcase_add_test(tc, test_parse_errors_have_position);
+        tcase_add_test(tc, test_parse_lone_surrogates_as_go);
         tcase_add_test(tc, test_parse_depth_limit);
         tcase_add_test(tc, test_build_and_edit);
         tcase_add_test(tc, test_emit_rejects_invalid_utf8);

@@ -335,6 +335,74 @@ START_TEST(test_oci_apply_bad)
 }
 END_TEST
 
+START_TEST(test_oci_apply_duplicate_objects)
+{
+        /* Go's encoding/json (runc) merges a duplicated object key into one
+         * struct: linux.devices of the first "linux" is in force when the
+         * last has none. Editing the last alone would drop /dev/fuse. */
+        struct ect_edits *e = E(8388608, true);
+        ck_assert_ptr_nonnull(strstr(
+                apply_err("{\"linux\":{\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\","
+                          "\"major\":10,\"minor\":229}]},\"linux\":{\"namespaces\":[]}}",
+                          e),
+                "config.json: key 'linux' appears more than once"));
+        ck_assert_ptr_nonnull(strstr(
+                apply_err("{\"linux\":{\"resources\":{\"memory\":{}},\"resources\":{}}}", e),
+                "key 'linux.resources' appears more than once"));
+        ck_assert_ptr_nonnull(strstr(apply_err("{\"process\":{},\"process\":{}}", e),
+                                     "key 'process' appears more than once"));
+        ck_assert_ptr_nonnull(strstr(
+                apply_err("{\"process\":{\"capabilities\":{},\"capabilities\":{}}}", e),
+                "key 'process.capabilities' appears more than once"));
+        /* Go matches keys to fields without regard to case (and reads
+         * U+017F as s, U+212A as k): "Linux" is linux, "Devices" devices. */
+        ck_assert_ptr_nonnull(strstr(
+                apply_err("{\"Linux\":{\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\","
+                          "\"major\":10,\"minor\":229}]}}",
+                          e),
+                "key 'linux' appears more than once"));
+        ck_assert_ptr_nonnull(strstr(apply_err("{\"linux\":{\"DEVICES\":[]}}", e),
+                                     "key 'linux.devices' appears more than once"));
+        ck_assert_ptr_nonnull(
+                strstr(apply_err("{\"process\":{\"rlimits\":[],\"rlimit\xc5\xbf\":[]}}", e),
+                       "key 'process.rlimits' appears more than once"));
+        ck_assert_ptr_nonnull(strstr(
+                apply_err("{\"process\":{\"capabilities\":{\"bounding\":[],"
+                          "\"bounding\":[],\"permitted\":[],\"effective\":[],"
+                          "\"Effective\":[]}}}",
+                          e),
+                "key 'process.capabilities.effective' appears more than once"));
+        ck_assert_ptr_nonnull(strstr(apply_err("{\"process\":{},\"\xe2\x84\xaa\":1,"
+                                               "\"PROCESS\":{}}",
+                                               e),
+                                     "key 'process' appears more than once"));
+        {
+                /* an exact duplicate of an array: the last wins in Go too */
+                cleanup_oci struct ect_oci_doc *d =
+                        P("{\"linux\":{\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\","
+                          "\"major\":10,\"minor\":229}],\"devices\":[]}}");
+                ck_assert(apply(d, e));
+        }
+        ect_edits_free(e);
+}
+END_TEST
+
+START_TEST(test_oci_apply_memlock_null)
+{
+        /* "hard": null is 0 to runc (Go leaves the uint64 alone): raise it. */
+        struct ect_edits *e = E(8388608, false);
+        cleanup_oci struct ect_oci_doc *d =
+                P("{\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_MEMLOCK\",\"hard\":null,"
+                  "\"soft\":null}]}}");
+        cleanup_free char *out = NULL;
+        ck_assert(apply(d, e));
+        out = emit(d);
+        ck_assert_ptr_nonnull(
+                strstr(out, "{\"type\":\"RLIMIT_MEMLOCK\",\"hard\":8388608,\"soft\":8388608}"));
+        ect_edits_free(e);
+}
+END_TEST
+
 static char dir[64];
 static void mkbundle(void)
 {
@@ -460,6 +528,8 @@ int main(void)
         tcase_add_test(tc, test_oci_apply_memlock);
         tcase_add_test(tc, test_oci_apply_caps_absent);
         tcase_add_test(tc, test_oci_apply_bad);
+        tcase_add_test(tc, test_oci_apply_duplicate_objects);
+        tcase_add_test(tc, test_oci_apply_memlock_null);
         tcase_add_test(tc, test_oci_selection_inputs);
         tcase_add_checked_fixture(tf, mkbundle, rmbundle);
         tcase_add_test(tf, test_oci_load_save);

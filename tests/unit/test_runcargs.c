@@ -33,6 +33,16 @@ START_TEST(test_runcargs_containerd)
         ck_assert_str_eq(a.id, "abc123");
         ck_assert(ect_runc_args_builds_container(&a));
         ck_assert(!a.debug);
+
+        /* Go's strconv.ParseBool spellings of false */
+        for (size_t i = 0; i < 6; i++) {
+                static const char *const f[] = {"--debug=false", "--debug=0", "--debug=f",
+                                                "--debug=F", "--debug=FALSE", "--debug=False"};
+                const char *v[] = {"shim", f[i], "state", "x"};
+                a = A(4, v);
+                ck_assert_msg(!a.debug, "%s", f[i]);
+                ck_assert_str_eq(a.command, "state");
+        }
 }
 END_TEST
 
@@ -57,6 +67,11 @@ START_TEST(test_runcargs_forms)
         a = PARSE("--", "create", "--", "-weird-id");
         ck_assert_str_eq(a.command, "create");
         ck_assert_str_eq(a.id, "-weird-id");
+
+        /* runc 1.2: --pidfd-socket takes a value, which is not the ID */
+        a = PARSE("create", "--bundle", "/p", "--pidfd-socket", "/run/pidfd.sock", "c4");
+        ck_assert_str_eq(a.bundle, "/p");
+        ck_assert_str_eq(a.id, "c4");
 
         a = PARSE("restore", "--image-path", "/img", "--bundle", "/r", "c3");
         ck_assert(ect_runc_args_builds_container(&a));
