@@ -65,15 +65,24 @@ bundle() { # ENV-JSON
 }
 export ERDMA_CONFIG=$T/rt.json
 # The shim ends in exec(runtime): valgrind checks the heap at exit only, so
-# the full edit path runs with a runtime that cannot be executed (the shim
-# then returns, and every allocation is checked), and once more with
-# /bin/true for the exec itself.
-conf /nonexistent/runc
+# the full edit path runs with a runtime that is an executable file the
+# kernel refuses (ENOEXEC: the shim edits, the exec fails, the shim returns
+# and every allocation is checked), and once more with /bin/true for the
+# exec itself. A runtime that is missing is found before any edit.
+printf 'not a program\n' >"$T/badrt"
+chmod 0755 "$T/badrt"
+conf "$T/badrt"
 bundle '["PATH=/bin","ERDMA_VISIBLE_DEVICES=erdma_0,1"]'
-vg "erdma-container-runtime create: edit config.json (runtime missing)" 1 \
+vg "erdma-container-runtime create: edit config.json (runtime cannot be executed)" 1 \
 	"$SHIM" --root "$T/state" --log "$T/log.json" --log-format json create --bundle "$T/b" vg1
 check_contains "  ... config.json was edited" "$(cat "$T/b/config.json")" '"path":"/dev/infiniband/uverbs1"'
-check_contains "  ... and the exec failed" "$(cat "$T/err.$RUNS")" "runtime '/nonexistent/runc': No such file or directory"
+check_contains "  ... and the exec failed" "$(cat "$T/err.$RUNS")" "Exec format error"
+conf /nonexistent/runc
+bundle '["PATH=/bin","ERDMA_VISIBLE_DEVICES=erdma_0,1"]'
+vg "erdma-container-runtime create: runtime missing" 1 \
+	"$SHIM" --root "$T/state" --log "$T/log.json" --log-format json create --bundle "$T/b" vg1b
+check_not_contains "  ... config.json was not edited" "$(cat "$T/b/config.json")" 'uverbs'
+check_contains "  ... and the runtime is named" "$(cat "$T/err.$RUNS")" "runtime '/nonexistent/runc': No such file or directory"
 bundle '["PATH=/bin"]'
 vg "erdma-container-runtime create: no request (runtime missing)" 1 "$SHIM" create --bundle "$T/b" vg2
 echo '{"process":' >"$T/b/config.json"
