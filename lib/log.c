@@ -29,11 +29,6 @@ void ect_log_set_level(enum ect_log_level level)
         max_level = level;
 }
 
-enum ect_log_level ect_log_get_level(void)
-{
-        return max_level;
-}
-
 int ect_log_parse_level(const char *s)
 {
         if (!s)

@@ -7,7 +7,6 @@ enum ect_log_level { ECT_LOG_ERROR, ECT_LOG_WARN, ECT_LOG_INFO, ECT_LOG_DEBUG };
 
 void ect_log_init(const char *progname);
 void ect_log_set_level(enum ect_log_level level);
-enum ect_log_level ect_log_get_level(void);
 /* Parses "error", "warn"/"warning", "info", "debug"; -1 when unknown. */
 int ect_log_parse_level(const char *s);
 /* Additionally copies every line to fd (the shim's --log file), formatted as

@@ -189,12 +189,3 @@ int ect_shim_exec_at(const struct ect_config *cfg, const char *path, char *argv[
         execv(path, argv);
         return ect_error_set(err, errno, "execute runtime '%s'", path);
 }
-
-int ect_shim_exec(const struct ect_config *cfg, char *argv[], struct ect_error **err)
-{
-        cleanup_free char *path = NULL;
-
-        if (resolve(cfg->runtime, &path, err) < 0)
-                return -1;
-        return ect_shim_exec_at(cfg, path, argv, err);
-}
