@@ -311,6 +311,7 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
 
         dopts.sysfs_root = cfg->sysfs_root;
         dopts.dev_root = cfg->dev_root;
+        dopts.drivers = cfg->drivers;
         dopts.nodes_only = true; /* no ports, GUIDs, netdevs: not needed here */
         if (ect_rdma_discover(&dopts, &host, err) < 0)
                 return -1;

@@ -3,6 +3,7 @@
 #include "fileio.h"
 #include "json.h"
 #include "log.h"
+#include "rdma.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -54,6 +55,7 @@ void ect_config_free(struct ect_config *c)
         free(c->runtime);
         free(c->sysfs_root);
         free(c->dev_root);
+        free(c->drivers);
         for (size_t i = 0; i < c->n_capabilities; i++)
                 free(c->capabilities[i]);
         free(c->capabilities);
@@ -196,6 +198,18 @@ int ect_config_parse(const char *buf, size_t len, const char *name, struct ect_c
                         r = want_abs_path(name, key, v, &c->sysfs_root, err);
                 } else if (strcmp(key, "dev-root") == 0) {
                         r = want_abs_path(name, key, v, &c->dev_root, err);
+                } else if (strcmp(key, "drivers") == 0) {
+                        if ((r = want_string(name, key, v, &s, err)) < 0)
+                                break;
+                        if (!ect_rdma_valid_drivers(s))
+                                r = ect_error_set(err, EINVAL,
+                                                  "%s: key 'drivers': expected \"any\" or driver "
+                                                  "names separated by commas, got '%s'",
+                                                  name, s);
+                        else {
+                                free(c->drivers);
+                                c->drivers = xstrdup(s);
+                        }
                 } else if (strcmp(key, "log-file") == 0) {
                         r = want_abs_path(name, key, v, &c->log_file, err);
                 } else if (strcmp(key, "memlock") == 0) {
@@ -234,8 +248,8 @@ int ect_config_parse(const char *buf, size_t len, const char *name, struct ect_c
                 } else {
                         r = ect_error_set(err, EINVAL,
                                           "%s: unknown key '%s' (known: runtime, sysfs-root, "
-                                          "dev-root, memlock, default-devices, accept-env, "
-                                          "capabilities, log-file, log-level)",
+                                          "dev-root, drivers, memlock, default-devices, "
+                                          "accept-env, capabilities, log-file, log-level)",
                                           name, key);
                 }
         }

@@ -30,6 +30,11 @@ struct ect_config {
         char *runtime;    /* "runc" (looked up in PATH) or an absolute path */
         char *sysfs_root; /* NULL: /sys */
         char *dev_root;   /* NULL: /dev */
+        /* Which RDMA devices the shim and the hook may give out, with the
+         * values of erdma-cdi --driver: NULL means eRDMA only (PCI ID or the
+         * erdma driver), "any" every RDMA device (soft-RoCE on test hosts),
+         * else a comma list of driver names. */
+        char *drivers;
         uint64_t memlock; /* bytes; ECT_MEMLOCK_UNLIMITED by default */
         enum ect_default_devices default_devices;
         bool accept_env;     /* honour ERDMA_VISIBLE_DEVICES (default true) */

@@ -68,6 +68,7 @@ int ect_shim_edit_bundle(const struct ect_config *cfg, const struct ect_runc_arg
         /* Selection and edits need the nodes only: no ports, GUIDs, netdevs. */
         struct ect_discover_opts opts = {.sysfs_root = cfg->sysfs_root,
                                          .dev_root = cfg->dev_root,
+                                         .drivers = cfg->drivers,
                                          .nodes_only = true};
         enum ect_select_source src;
         const char *value = NULL;

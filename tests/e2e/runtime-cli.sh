@@ -139,4 +139,28 @@ spec '["ERDMA_VISIBLE_DEVICES=erdma_9"]'
 rm -f "$T/log.txt"
 shim --log "$T/log.txt" create --bundle "$T/b" c14 2>/dev/null || true
 check_contains "--log without --log-format json: a text line" "$(cat "$T/log.txt")" "erdma-container-runtime: error: container 'c14': ERDMA_VISIBLE_DEVICES: unknown eRDMA device 'erdma_9'"
+# 6. the host config's drivers key: which RDMA devices may be given out.
+# An mlx5 function and a soft-RoCE device (virtual: no PCI parent, no driver)
+# beside the two eRDMA ones.
+fakehost_add_device "$T/host" 2 mlx5_0 driver=mlx5_core vendor=0x15b3 device=0x101b
+fakehost_add_device "$T/host" 3 rxe0 pci=none
+drivers_conf() { # DRIVERS-JSON
+	printf '{"sysfs-root":"%s","dev-root":"%s","memlock":8388608,"runtime":"%s"%s}\n' \
+		"$T/host/sys" "$T/host/dev" "$T/fake-runc" "$1" >"$T/erdma.json"
+}
+drivers_conf ''
+spec '["ERDMA_VISIBLE_DEVICES=mlx5_0"]'
+fail_case "drivers unset: an mlx5 device is not given out" "unknown eRDMA device 'mlx5_0' (this host has: erdma_0 (index 0), erdma_1 (index 1))" create --bundle "$T/b" c15
+drivers_conf ',"drivers":"mlx5_core"'
+spec '["ERDMA_VISIBLE_DEVICES=mlx5_0"]'
+shim create --bundle "$T/b" c16
+check_contains "drivers mlx5_core: mlx5_0 (uverbs2) added" "$(cat "$T/b/config.json")" '"path":"/dev/infiniband/uverbs2","type":"c","major":231,"minor":194'
+spec '["ERDMA_VISIBLE_DEVICES=erdma_0"]'
+fail_case "drivers mlx5_core: eRDMA devices are not given out" "unknown eRDMA device 'erdma_0' (this host has: mlx5_0 (index 2))" create --bundle "$T/b" c17
+drivers_conf ',"drivers":"any"'
+spec '["ERDMA_VISIBLE_DEVICES=rxe0"]'
+shim create --bundle "$T/b" c18
+check_contains "drivers any: soft-RoCE rxe0 (uverbs3) added" "$(cat "$T/b/config.json")" '"path":"/dev/infiniband/uverbs3","type":"c","major":231,"minor":195'
+drivers_conf ',"drivers":"erdma,,x"'
+fail_case "drivers: a malformed list names the key" "driver names separated by commas, got 'erdma,,x'" state c19
 done_testing

@@ -44,6 +44,7 @@ START_TEST(test_config_defaults)
         ck_assert_uint_eq(c->n_capabilities, 0);
         ck_assert_ptr_null(c->sysfs_root);
         ck_assert_ptr_null(c->dev_root);
+        ck_assert_ptr_null(c->drivers);
         ck_assert_ptr_null(c->log_file);
         ck_assert_int_eq(c->log_level, ECT_LOG_WARN);
 }
@@ -53,12 +54,14 @@ START_TEST(test_config_parse_all_keys)
 {
         cleanup_config struct ect_config *c = parse_ok(
                 "{\"runtime\":\"/usr/sbin/runc\",\"sysfs-root\":\"/tmp/s\",\"dev-root\":\"/tmp/d\","
+                "\"drivers\":\"erdma,rxe\","
                 "\"memlock\":8388608,\"default-devices\":\"all\",\"accept-env\":false,"
                 "\"capabilities\":[\"CAP_SYS_RAWIO\",\"CAP_IPC_LOCK\",\"CAP_SYS_RAWIO\"],"
                 "\"log-file\":\"/var/log/e.log\",\"log-level\":\"debug\"}");
         ck_assert_str_eq(c->runtime, "/usr/sbin/runc");
         ck_assert_str_eq(c->sysfs_root, "/tmp/s");
         ck_assert_str_eq(c->dev_root, "/tmp/d");
+        ck_assert_str_eq(c->drivers, "erdma,rxe");
         ck_assert(c->memlock == 8388608);
         ck_assert_int_eq(c->default_devices, ECT_DEFAULT_ALL);
         ck_assert(!c->accept_env);
@@ -101,6 +104,10 @@ START_TEST(test_config_parse_bad)
         parse_bad("{\"sysfs-root\":\"sys\"}", "not an absolute path");
         parse_bad("{\"dev-root\":[]}", "key 'dev-root': expected a string, got array");
         parse_bad("{\"default-devices\":\"some\"}", "expected \"none\" or \"all\"");
+        parse_bad("{\"drivers\":\"erdma,,rxe\"}", "key 'drivers': expected \"any\" or driver names");
+        parse_bad("{\"drivers\":\"../x\"}", "key 'drivers'");
+        parse_bad("{\"drivers\":\"\"}", "key 'drivers': must not be empty");
+        parse_bad("{\"drivers\":[\"rxe\"]}", "key 'drivers': expected a string, got array");
         parse_bad("{\"accept-env\":\"yes\"}", "key 'accept-env': expected true or false");
         parse_bad("{\"capabilities\":\"CAP_SYS_RAWIO\"}", "expected an array");
         parse_bad("{\"capabilities\":[\"SYS_RAWIO\"]}", "unknown capability 'SYS_RAWIO'");
