@@ -1,6 +1,8 @@
 # erdma-probe runs inside arbitrary images (busybox, Alpine): it is linked
-# statically, with the erdma provider built in (probe/README says why and
-# what that costs). A sanitizer build cannot be static: it links
+# statically, with the erdma provider built in, and rxe (soft-RoCE), the
+# verbs device a real kernel without eRDMA hardware can have: the real-kernel
+# test host (make check-vm) proves verbs contexts with it (probe/README says
+# why and what that costs). A sanitizer build cannot be static: it links
 # dynamically and libibverbs loads providers the usual way.
 PROGRAMS += $(BUILD)/erdma-probe
 
@@ -11,14 +13,18 @@ PROBE_VERBS_OBJ := $(BUILD)/probe/verbs.o
 # (tests/valgrind.sh) can only check the heap of a dynamic binary.
 ifeq ($(SANITIZE)$(DYNAMIC),)
 comma := ,
+space := $(empty) $(empty)
 # glibc functions that need NSS (dlopen of the image's libnss_*) in a static
 # binary; referenced by librdmacm/libnl/libibverbs code the probe never runs.
 PROBE_NSS := getaddrinfo freeaddrinfo getnameinfo getprotobyname getprotobynumber
+PROBE_PROVIDERS := erdma rxe
 PROBE_LINK := -static-pie
-PROBE_LIBS := -Wl,--start-group -l:libyajl_s.a -libverbs -lerdma-rdmav34 -lrdmacm \
+PROBE_LIBS := -Wl,--start-group -l:libyajl_s.a -libverbs \
+              $(PROBE_PROVIDERS:%=-l%-rdmav34) -lrdmacm \
               -lnl-route-3 -lnl-3 -Wl,--end-group -lpthread \
               $(addprefix -Wl$(comma)--wrap=,$(PROBE_NSS))
-$(PROBE_VERBS_OBJ): ALL_CPPFLAGS += -DRDMA_STATIC_PROVIDERS=erdma
+$(PROBE_VERBS_OBJ): ALL_CPPFLAGS += -DRDMA_STATIC_PROVIDERS=$(subst $(space),$(comma),$(PROBE_PROVIDERS)) \
+                                    -DECT_PROBE_PROVIDERS='"$(subst $(space),$(comma) ,$(PROBE_PROVIDERS))"'
 else
 PROBE_LINK :=
 PROBE_LIBS := $(LIBS) $(shell $(PKG_CONFIG) --libs libibverbs librdmacm)

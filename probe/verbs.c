@@ -229,5 +229,9 @@ const struct ect_probe_ops ect_probe_real_ops = {
     .cap_eff = r_cap_eff,
     .list_ifaces = r_list_ifaces,
     .is_static = IS_STATIC,
-    .providers = IS_STATIC ? "erdma" : "the image's /etc/libibverbs.d",
+#ifdef ECT_PROBE_PROVIDERS
+    .providers = ECT_PROBE_PROVIDERS,
+#else
+    .providers = "the image's /etc/libibverbs.d",
+#endif
 };
