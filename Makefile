@@ -53,7 +53,7 @@ FUZZ_TARGETS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
 REPLAY_TESTS := $(FUZZ_SRCS:fuzz/fuzz_%.c=$(BUILD)/tests/replay_%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all check check-unit check-e2e check-asan check-valgrind demo bench fuzz fuzz-targets install uninstall clean format
+.PHONY: all check check-unit check-e2e check-asan check-valgrind check-vm clean-vm demo bench fuzz fuzz-targets install uninstall clean format
 all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c
@@ -87,6 +87,17 @@ check-asan:
 check-valgrind:
 	$(MAKE) BUILD=build-valgrind DYNAMIC=1 all
 	@ECT_BUILD=$(abspath build-valgrind) tests/valgrind.sh
+
+# The real-kernel test host (tests/vm/README.md): Debian's kernel under qemu
+# with systemd, cgroup v2 and soft-RoCE; every engine and way in, in two
+# guests. Not part of make check (it boots VMs: minutes); .ci/run runs it.
+# ECT_VM_GUESTS, ECT_VM_ONLY, ECT_VM_CACHE: see tests/vm/run.sh.
+check-vm: all
+	@tests/vm/run.sh
+
+# The VM cache (kernels, the trixie root, initramfs): about 1.2 GB.
+clean-vm:
+	rm -rf build-vm $${ECT_VM_CACHE:-/var/cache/erdma-container-toolkit-vm}
 
 # libFuzzer (clang from Debian): every target for FUZZ_SECONDS each.
 fuzz:
@@ -176,7 +187,7 @@ format:
 	clang-format -i lib/*.[ch] */*.c tests/unit/*.c
 
 clean:
-	rm -rf build build-asan build-fuzz build-valgrind
+	rm -rf build build-asan build-fuzz build-valgrind build-vm
 
 .SECONDARY:
 

@@ -16,9 +16,18 @@ linux-perf"
 # packaging tests (tests/e2e/package.sh, install.sh): the .deb and its lint,
 # rpmbuild for the spec, systemd-analyze for the units
 PKG_PKGS="debhelper dpkg-dev lintian rpm systemd git"
+# make check-vm (tests/vm/): qemu and what makes the guests (debootstrap for
+# the trixie root; kmod, cpio and xz for the initramfs); the host-root guest
+# boots this machine's own userland, so it needs what a real host has:
+# systemd with udev and D-Bus (runc's and Docker's systemd cgroup driver talk
+# to systemd over D-Bus), AppArmor's parser (Debian's kernel enables
+# AppArmor: dockerd loads its profile), the rdma-core and perftest tools of
+# the test image
+VM_PKGS="qemu-system-x86 debootstrap kmod cpio xz-utils udev dbus apparmor
+ibverbs-utils rdmacm-utils perftest"
 
 missing=""
-for p in $BUILD_PKGS $TEST_PKGS $PKG_PKGS; do
+for p in $BUILD_PKGS $TEST_PKGS $PKG_PKGS $VM_PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
 		missing="$missing $p"
 	fi
@@ -33,6 +42,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "setup.sh: installing:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+# Another apt or dpkg (an unattended upgrade, a second set-up) may hold the
+# lock for a while: wait for it instead of failing.
+apt-get -o DPkg::Lock::Timeout=600 update -qq
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/dev/null

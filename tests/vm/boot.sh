@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Boots one real-kernel guest and waits for it to power off.
+#
+# Usage: boot.sh NAME VMLINUZ INITRD ROOT MODULES RESULTS TIMEOUT [APPEND...]
+#   ROOT: the folder shared read-only as the guest's root (under a tmpfs
+#   overlay); MODULES: the kernel's lib/modules/KVER folder, or "-" when ROOT
+#   has it; RESULTS: a folder shared writable at /ect-results.
+# The project tree is shared read-only at /ect. No network device: -nic none.
+# KVM where /dev/kvm can be opened, TCG otherwise. The console goes to
+# RESULTS/console.log. Exit status: qemu's, or 124 when TIMEOUT (seconds)
+# ran out (qemu is killed, nothing is left running).
+set -euo pipefail
+name=$1 kernel=$2 initrd=$3 root=$4 modules=$5 results=$6 limit=$7
+shift 7
+top=$(cd "$(dirname "$0")/../.." && pwd)
+
+accel=tcg,thread=multi
+cpu=max
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	accel=kvm
+	cpu=host
+fi
+share() { # TAG PATH [readonly]
+	local ro=""
+	[ "${3:-}" = ro ] && ro=",readonly=on"
+	printf -- '-virtfs local,path=%s,mount_tag=%s,security_model=none,multidevs=remap%s' "$2" "$1" "$ro"
+}
+args=(-name "ect-$name" -accel "$accel" -cpu "$cpu" -m "${ECT_VM_MEM:-3G}" -smp "${ECT_VM_CPUS:-2}"
+	-nographic -no-reboot -nic none -kernel "$kernel" -initrd "$initrd"
+	-append "console=ttyS0 panic=-1 loglevel=6 systemd.unit=ect-vm.target systemd.show_status=0 $*")
+# shellcheck disable=SC2207 # the share options are single words
+args+=($(share rootfs "$root" ro) $(share ect "$top" ro) $(share results "$results"))
+if [ "$modules" != - ]; then
+	# shellcheck disable=SC2207
+	args+=($(share modules "$modules" ro))
+fi
+echo "boot.sh: $name: qemu ($accel), limit ${limit}s" >&2
+st=0
+timeout --kill-after=10 "$limit" qemu-system-x86_64 "${args[@]}" </dev/null >"$results/console.log" 2>&1 || st=$?
+exit "$st"

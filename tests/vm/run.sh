@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# make check-vm: the real-kernel test host (tests/vm/README.md).
+#
+# Boots Debian's own kernel under qemu (KVM where /dev/kvm opens, TCG
+# otherwise) with systemd as PID 1 and cgroup v2 only, makes two soft-RoCE
+# devices in it, and runs every engine and way in against them: two guests,
+#   bookworm  this machine's own root, shared read-only under a tmpfs
+#             overlay, with Debian 12's kernel; our programs from build/
+#   trixie    a Debian trixie root made by debootstrap (cached, keyed by its
+#             package list) with its own kernel; our programs from the .deb
+#             built from this tree, installed with dpkg
+# The guests have no network device (-nic none). Each boot is bounded by a
+# timeout; qemu is killed if it runs over, and nothing is left running.
+# Results: build-vm/results/GUEST/*.tap, build-vm/results.md (the table).
+#
+# Environment: ECT_VM_GUESTS ("bookworm trixie"), ECT_VM_ONLY (engines, e.g.
+# "docker,podman"), ECT_VM_CACHE (/var/cache/erdma-container-toolkit-vm),
+# ECT_VM_TIMEOUT (seconds per boot, 900), ECT_VM_MEM, ECT_VM_CPUS.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+vm=$top/tests/vm
+out=$top/build-vm
+cache=${ECT_VM_CACHE:-/var/cache/erdma-container-toolkit-vm}
+guests=${ECT_VM_GUESTS:-bookworm trixie}
+limit=${ECT_VM_TIMEOUT:-900}
+append=()
+[ -z "${ECT_VM_ONLY:-}" ] || append+=("ect.only=$ECT_VM_ONLY")
+
+fail() { echo "check-vm: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || fail "needs root (qemu's 9p shares keep file owners)"
+for t in qemu-system-x86_64 debootstrap modprobe depmod cpio xz dpkg-buildpackage jq; do
+	command -v "$t" >/dev/null || fail "$t missing: run ./setup.sh"
+done
+[ -x build/erdma-hook ] || fail "build the programs first (make)"
+
+mkdir -p "$cache" "$out"
+t0=$(date +%s)
+elapsed() { echo $(( $(date +%s) - t0 )); }
+
+# The package from this tree, for the trixie guest (built in a copy, as
+# tests/e2e/package.sh does; the unit tests already ran in make check).
+build_deb() {
+	local w
+	w=$(mktemp -d /tmp/ect-vm-deb.XXXXXX)
+	git ls-files -z | xargs -0 cp --parents -t "$w" 2>/dev/null || { rm -rf "$w"; fail "copying the tree"; }
+	mkdir -p "$w/src"
+	(cd "$w" && find . -mindepth 1 -maxdepth 1 ! -name src -exec mv -t src {} +)
+	if ! (cd "$w/src" && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -b -uc -us) >"$out/deb.log" 2>&1; then
+		tail -n 30 "$out/deb.log" >&2
+		rm -rf "$w"
+		fail "dpkg-buildpackage failed (log: $out/deb.log)"
+	fi
+	rm -rf "$out/deb"
+	mkdir -p "$out/deb"
+	mv "$w"/*.deb "$out/deb/"
+	rm -rf "$w"
+}
+
+boot_guest() { # NAME
+	local name=$1 kernel initrd root modules base kver res st=0
+	res=$out/results/$name
+	rm -rf "$res"
+	mkdir -p "$res"
+	case $name in
+	bookworm)
+		read -r kernel modules kver < <("$vm/kernel.sh" "$cache")
+		base=${modules%/lib/modules/*}
+		root=/
+		;;
+	trixie)
+		root=$("$vm/trixie-root.sh" "$cache")
+		kver=$(ls "$root/usr/lib/modules" | sort -V | tail -n 1)
+		kernel=$root/boot/vmlinuz-$kver
+		modules=-
+		base=$root
+		;;
+	*) fail "unknown guest '$name'" ;;
+	esac
+	"$vm/mkimage.sh" "$root" "$out/image-$name"
+	initrd=$cache/initrd-$kver.gz
+	if [ ! -e "$initrd" ] || [ "$vm/init" -nt "$initrd" ] || [ "$vm/initramfs.sh" -nt "$initrd" ]; then
+		"$vm/initramfs.sh" "$base" "$kver" "$initrd"
+	fi
+	echo "check-vm: $name: kernel $kver ($(elapsed) s)" >&2
+	"$vm/boot.sh" "$name" "$kernel" "$initrd" "$root" "$modules" "$res" "$limit" "${append[@]}" || st=$?
+	if [ "$st" = 124 ]; then
+		echo "not ok - $name: the guest did not power off within ${limit}s" >"$res/boot.tap"
+	elif [ ! -e "$res/done" ]; then
+		echo "not ok - $name: the guest stopped before its tests ended (qemu exit $st)" >"$res/boot.tap"
+	fi
+	echo "check-vm: $name: done ($(elapsed) s)" >&2
+}
+
+case " $guests " in *" trixie "*) build_deb ;; esac
+for g in $guests; do boot_guest "$g"; done
+"$vm/report.sh" "$out" $guests
