@@ -18,7 +18,7 @@ WERROR     ?= 1
 CFLAGS     ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 
-PKGS := yajl yaml-0.1 libseccomp
+PKGS := yajl yaml-0.1 libseccomp dbus-1
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
         -Wpointer-arith -Wwrite-strings -Wswitch-enum -Wundef -Wno-format-nonliteral \
         $(if $(filter 1,$(WERROR)),-Werror)
@@ -37,6 +37,8 @@ LIBECT   := $(BUILD)/libect.a
 
 .DEFAULT_GOAL := all
 PROGRAMS :=
+comma := ,
+space := $(empty) $(empty)
 # Each program directory describes itself in module.mk: it appends its binary
 # to PROGRAMS and gives the link rule. Keeps program-specific flags (the
 # static probe) out of this file.

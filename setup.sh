@@ -6,7 +6,7 @@ set -eu
 
 # build: compiler, libraries (headers, static archives for the probe), Check
 BUILD_PKGS="gcc make pkg-config libc6-dev libyajl-dev libyaml-dev libseccomp-dev
-libibverbs-dev librdmacm-dev ibverbs-providers libnl-3-dev libnl-route-3-dev check"
+libibverbs-dev librdmacm-dev ibverbs-providers libnl-3-dev libnl-route-3-dev libdbus-1-dev check"
 # test: real engines (../shared/TESTBED.md), a static busybox for rootfs,
 # the CDI schema validator, man page lint, eBPF inspection; make bench: hyperfine,
 # time, linux-perf (CPU time), valgrind

@@ -2,6 +2,7 @@
 #include "cleanup.h"
 #include "fileio.h"
 #include "log.h"
+#include "systemd.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_PROCFILE (1024 * 1024)
@@ -336,13 +338,11 @@ static int load(const struct bpf_insn *insns, size_t n, struct ect_error **err)
         }
 }
 
-int ect_cgroup_bpf_allow(int cgfd, const struct ect_cgroup_dev *devs, size_t n, unsigned *ret_n,
-                         struct ect_error **err)
+/* The device programs attached to the cgroup directory cgfd. */
+static int query_progs(int cgfd, uint32_t *ids, uint32_t *ret_cnt, uint32_t *ret_flags,
+                       struct ect_error **err)
 {
-        uint32_t ids[MAX_PROGS];
         union bpf_attr attr = {0};
-        uint32_t cnt, flags, i;
-        unsigned done = 0;
 
         attr.query.target_fd = (uint32_t)cgfd;
         attr.query.attach_type = BPF_CGROUP_DEVICE;
@@ -350,17 +350,41 @@ int ect_cgroup_bpf_allow(int cgfd, const struct ect_cgroup_dev *devs, size_t n, 
         attr.query.prog_cnt = MAX_PROGS;
         if (bpf(BPF_PROG_QUERY, &attr) < 0)
                 return ect_error_set(err, errno, "BPF_PROG_QUERY");
-        cnt = attr.query.prog_cnt;
-        flags = attr.query.attach_flags;
-        if (cnt > MAX_PROGS)
-                return ect_error_set(err, E2BIG, "%u device programs attached", cnt);
+        if (attr.query.prog_cnt > MAX_PROGS)
+                return ect_error_set(err, E2BIG, "%u device programs attached",
+                                     attr.query.prog_cnt);
+        *ret_cnt = attr.query.prog_cnt;
+        if (ret_flags)
+                *ret_flags = attr.query.attach_flags;
+        return 0;
+}
 
+static bool has_id(const uint32_t *ids, size_t n, uint32_t id)
+{
+        for (size_t i = 0; i < n; i++)
+                if (ids[i] == id)
+                        return true;
+        return false;
+}
+
+int ect_cgroup_bpf_allow(int cgfd, const struct ect_cgroup_dev *devs, size_t n,
+                         const uint32_t *keep, size_t n_keep, unsigned *ret_n,
+                         struct ect_error **err)
+{
+        uint32_t ids[MAX_PROGS];
+        uint32_t cnt, flags, i;
+        unsigned done = 0;
+
+        if (query_progs(cgfd, ids, &cnt, &flags, err) < 0)
+                return -1;
         for (i = 0; i < cnt; i++) {
                 cleanup_close int oldfd = -1, newfd = -1;
                 cleanup_free struct bpf_insn *old = NULL, *prog = NULL;
                 size_t n_old = 0, k;
                 union bpf_attr a = {0};
 
+                if (has_id(keep, n_keep, ids[i]))
+                        continue; /* systemd's, built with our devices allowed */
                 a.prog_id = ids[i];
                 oldfd = bpf(BPF_PROG_GET_FD_BY_ID, &a);
                 if (oldfd < 0) {
@@ -401,11 +425,123 @@ int ect_cgroup_bpf_allow(int cgfd, const struct ect_cgroup_dev *devs, size_t n, 
         return 0;
 }
 
-int ect_cgroup_allow(int procfd, const struct ect_cgroup_dev *devs, size_t n,
-                     struct ect_cgroup_result *ret, struct ect_error **err)
+static bool same_ids(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+{
+        if (na != nb)
+                return false;
+        for (size_t i = 0; i < na; i++)
+                if (!has_id(b, nb, a[i]))
+                        return false;
+        return true;
+}
+
+/* How long systemd may take to rebuild a unit's device program after
+ * SetUnitProperties: it answers first and rebuilds in its next loop
+ * iteration, which under load (or emulation) can take a while. */
+#define SYSTEMD_REBUILD_NS (5ull * 1000 * 1000 * 1000)
+
+static uint64_t now_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* systemd's share (systemd.h): when pid belongs to a unit whose device
+ * policy restricts access, our devices go into its DeviceAllow=, and we
+ * wait until systemd has rebuilt its program on the unit's cgroup. keep
+ * gets the programs systemd attached in answer: they allow our devices and
+ * are systemd's to rebuild, so they are not replaced. */
+static int systemd_grant(const char *bus, pid_t pid, const char *pc, const char *v2,
+                         const struct ect_cgroup_dev *devs, size_t n, uint32_t *keep,
+                         size_t *n_keep, struct ect_error **err)
+{
+        cleanup_systemd struct ect_systemd *s = NULL;
+        struct ect_systemd_unit u = {0};
+        cleanup_free char *path = NULL, *unit_dir = NULL;
+        cleanup_close int ufd = -1;
+        uint32_t before[MAX_PROGS], after[MAX_PROGS], nb = 0, na = 0;
+        size_t added = 0, ul;
+        uint64_t deadline;
+        int r = 0;
+
+        *n_keep = 0;
+        if (ect_systemd_open(bus, &s, err) < 0)
+                return ect_error_wrap(err, "systemd");
+        if (!s)
+                return 0;
+        if (ect_systemd_unit_of_pid(s, pid, devs, n, &u, err) < 0)
+                return ect_error_wrap(err, "systemd");
+        if (!u.name || !u.restricted || u.n_missing == 0)
+                goto out;
+
+        /* The unit's cgroup in our view: pid's v2 directory cut back to
+         * the unit's ControlGroup (pid may sit below it: crun puts the
+         * container in <scope>/container). */
+        if (v2) {
+                r = cgroup_path(pc, NULL, &path, err);
+                if (r < 0)
+                        goto out;
+                ul = u.cgroup ? strlen(u.cgroup) : 0;
+                if (!path || !u.cgroup || strncmp(path, u.cgroup, ul) != 0 ||
+                    (path[ul] != '/' && path[ul] != '\0') || strlen(path) - ul > strlen(v2)) {
+                        r = ect_error_set(err, EINVAL,
+                                          "systemd unit '%s': its cgroup '%s' does not hold the "
+                                          "container's '%s'",
+                                          u.name, u.cgroup ? u.cgroup : "", path ? path : "");
+                        goto out;
+                }
+                unit_dir = xstrndup(v2, strlen(v2) - (strlen(path) - ul));
+                ufd = open(unit_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (ufd < 0) {
+                        r = ect_error_set(err, errno, "open cgroup '%s'", unit_dir);
+                        goto out;
+                }
+                r = query_progs(ufd, before, &nb, NULL, err);
+                if (r < 0)
+                        goto out;
+        }
+        r = ect_systemd_allow_devices(s, u.name, devs, n, &added, err);
+        if (r < 0)
+                goto out;
+        /* No program of systemd's on a v2 cgroup (a v1 host): nothing to
+         * wait for, our devices.allow line does the rest. */
+        if (ufd < 0 || nb == 0)
+                goto out;
+        deadline = now_ns() + SYSTEMD_REBUILD_NS;
+        for (;;) {
+                r = query_progs(ufd, after, &na, NULL, err);
+                if (r < 0)
+                        goto out;
+                if (!same_ids(before, nb, after, na))
+                        break;
+                if (now_ns() > deadline) {
+                        r = ect_error_set(err, ETIMEDOUT,
+                                          "systemd unit '%s': DeviceAllow= set, but its device "
+                                          "program on '%s' was not rebuilt within %llu s",
+                                          u.name, unit_dir, SYSTEMD_REBUILD_NS / 1000000000ull);
+                        goto out;
+                }
+                (void)nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+        }
+        for (uint32_t i = 0; i < na; i++)
+                if (!has_id(before, nb, after[i]))
+                        keep[(*n_keep)++] = after[i];
+        log_debug("systemd unit '%s': %zu DeviceAllow= added, %zu new program(s) of its own",
+                  u.name, added, *n_keep);
+out:
+        ect_systemd_unit_clear(&u);
+        return r;
+}
+
+int ect_cgroup_allow(int procfd, pid_t pid, const struct ect_cgroup_dev *devs, size_t n,
+                     const char *systemd_bus, struct ect_cgroup_result *ret,
+                     struct ect_error **err)
 {
         cleanup_free char *pc = NULL, *mi = NULL, *v1 = NULL, *v2 = NULL;
         struct ect_cgroup_result res = {0};
+        uint32_t keep[MAX_PROGS];
+        size_t n_keep = 0;
         int r;
 
         if (ect_read_file_at(procfd, "cgroup", MAX_PROCFILE, &pc, NULL, err) < 0)
@@ -425,11 +561,16 @@ int ect_cgroup_allow(int procfd, const struct ect_cgroup_dev *devs, size_t n,
         r = ect_cgroup_find_dir(pc, mi, NULL, &v2, err);
         if (r < 0)
                 return r;
+        if (systemd_bus == NULL || *systemd_bus) {
+                r = systemd_grant(systemd_bus, pid, pc, v2, devs, n, keep, &n_keep, err);
+                if (r < 0)
+                        return r;
+        }
         if (v2) {
                 cleanup_close int cgfd = open(v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (cgfd < 0)
                         return ect_error_set(err, errno, "open cgroup '%s'", v2);
-                r = ect_cgroup_bpf_allow(cgfd, devs, n, &res.n_bpf, err);
+                r = ect_cgroup_bpf_allow(cgfd, devs, n, keep, n_keep, &res.n_bpf, err);
                 if (r < 0)
                         return ect_error_wrap(err, "device cgroup v2 '%s'", v2);
         }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct ect_cgroup_dev {
@@ -22,12 +23,17 @@ struct ect_cgroup_result {
 };
 
 /* Allows read/write access to the n character devices for the cgroup(s) of
- * the process whose /proc/PID directory procfd is (a directory fd stays
- * bound to that process: no pid reuse can redirect it): v1 when the devices hierarchy is mounted here and pid is in it; v2
- * when a cgroup2 is mounted and a device program is attached to pid's
- * cgroup (none attached: nothing to do). Returns 0 or < 0. */
-int ect_cgroup_allow(int procfd, const struct ect_cgroup_dev *devs, size_t n,
-                     struct ect_cgroup_result *ret, struct ect_error **err);
+ * the process pid whose /proc/PID directory procfd is (a directory fd stays
+ * bound to that process: no pid reuse can redirect it): v1 when the devices
+ * hierarchy is mounted here and pid is in it; systemd's DeviceAllow= when
+ * pid belongs to a systemd unit that restricts devices (systemd.h; reached
+ * at systemd_bus, NULL for systemd's own socket, "" for none); v2: each
+ * device program attached to pid's cgroup, except those systemd rebuilt
+ * for us, is replaced by one that allows devs first (none attached: nothing
+ * to do). Returns 0 or < 0. */
+int ect_cgroup_allow(int procfd, pid_t pid, const struct ect_cgroup_dev *devs, size_t n,
+                     const char *systemd_bus, struct ect_cgroup_result *ret,
+                     struct ect_error **err);
 
 /* The directory of pid's cgroup for a v1 controller ("devices"), or for
  * the v2 hierarchy when controller is NULL, from the text of
@@ -39,6 +45,8 @@ int ect_cgroup_find_dir(const char *proc_cgroup, const char *mountinfo, const ch
                         char **ret, struct ect_error **err);
 
 /* Replaces each BPF_CGROUP_DEVICE program attached to the cgroup directory
- * cgfd by one that allows devs first. *ret_n: programs replaced. */
-int ect_cgroup_bpf_allow(int cgfd, const struct ect_cgroup_dev *devs, size_t n, unsigned *ret_n,
+ * cgfd, except the n_keep programs in keep, by one that allows devs first.
+ * *ret_n: programs replaced. */
+int ect_cgroup_bpf_allow(int cgfd, const struct ect_cgroup_dev *devs, size_t n,
+                         const uint32_t *keep, size_t n_keep, unsigned *ret_n,
                          struct ect_error **err);

@@ -12,8 +12,6 @@ PROBE_VERBS_OBJ := $(BUILD)/probe/verbs.o
 # DYNAMIC=1 links it dynamically without a sanitizer too: valgrind
 # (tests/valgrind.sh) can only check the heap of a dynamic binary.
 ifeq ($(SANITIZE)$(DYNAMIC),)
-comma := ,
-space := $(empty) $(empty)
 # glibc functions that need NSS (dlopen of the image's libnss_*) in a static
 # binary; referenced by librdmacm/libnl/libibverbs code the probe never runs.
 PROBE_NSS := getaddrinfo freeaddrinfo getnameinfo getprotobyname getprotobynumber

@@ -218,7 +218,7 @@ static void check_replace(unsigned flags)
         ck_assert_int_eq(open_in_cgroup("/dev/zero"), 0);
         ck_assert_int_eq(open_in_cgroup("/dev/null"), EPERM);
 
-        ck_assert_int_eq(ect_cgroup_bpf_allow(cg, &dev, 1, &n, &err), 0);
+        ck_assert_int_eq(ect_cgroup_bpf_allow(cg, &dev, 1, NULL, 0, &n, &err), 0);
         ck_assert_uint_eq(n, 1);
         /* Still one program: ours replaced the runtime's. */
         memset(&a, 0, sizeof a);
@@ -254,7 +254,7 @@ START_TEST(test_bpf_allow_none_attached)
         unsigned n = 7;
         int cg = open(cgdir, O_RDONLY | O_DIRECTORY);
 
-        ck_assert_int_eq(ect_cgroup_bpf_allow(cg, &dev, 1, &n, &err), 0);
+        ck_assert_int_eq(ect_cgroup_bpf_allow(cg, &dev, 1, NULL, 0, &n, &err), 0);
         ck_assert_uint_eq(n, 0);
         close(cg);
 }

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "systemd.h"
+#include "cleanup.h"
+#include "log.h"
+#include "xalloc.h"
+
+#include <dbus/dbus.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEST "org.freedesktop.systemd1"
+#define PATH "/org/freedesktop/systemd1"
+#define MANAGER "org.freedesktop.systemd1.Manager"
+#define PROPS "org.freedesktop.DBus.Properties"
+/* A container start waits on this: systemd answers in milliseconds; a
+ * systemd that does not answer in 10 s is a failure to report. */
+#define TIMEOUT_MS 10000
+
+struct ect_systemd {
+        DBusConnection *conn;
+        char *address;
+};
+
+static int dbus_fail(struct ect_error **err, DBusError *e, const char *what)
+{
+        int r = ect_error_set(err, EIO, "%s: %s (%s)", what, e->message ? e->message : "?",
+                              e->name ? e->name : "?");
+        dbus_error_free(e);
+        return r;
+}
+
+int ect_systemd_open(const char *address, struct ect_systemd **ret, struct ect_error **err)
+{
+        DBusError e;
+        DBusConnection *c;
+        struct ect_systemd *s;
+
+        if (!address) {
+                /* Not run by systemd: no unit can hold the container. */
+                if (access(ECT_SYSTEMD_SOCKET, F_OK) < 0 && errno == ENOENT) {
+                        *ret = NULL;
+                        return 0;
+                }
+                address = ECT_SYSTEMD_BUS;
+        }
+        dbus_error_init(&e);
+        /* Private: the connection is ours alone, closed by us (a shared
+         * one would outlive this module in libdbus's cache). */
+        c = dbus_connection_open_private(address, &e);
+        if (!c)
+                return dbus_fail(err, &e, address);
+        dbus_connection_set_exit_on_disconnect(c, FALSE);
+        s = xcalloc(1, sizeof *s);
+        s->conn = c;
+        s->address = xstrdup(address);
+        *ret = s;
+        return 0;
+}
+
+void ect_systemd_close(struct ect_systemd *s)
+{
+        if (!s)
+                return;
+        dbus_connection_close(s->conn);
+        dbus_connection_unref(s->conn);
+        free(s->address);
+        free(s);
+}
+
+void ect_systemd_unit_clear(struct ect_systemd_unit *u)
+{
+        free(u->name);
+        free(u->cgroup);
+        *u = (struct ect_systemd_unit){0};
+}
+
+static void unrefp(DBusMessage **m)
+{
+        if (*m)
+                dbus_message_unref(*m);
+}
+#define cleanup_msg __attribute__((cleanup(unrefp)))
+
+/* Sends m and waits for its reply. A D-Bus error reply becomes *ret_name
+ * (when asked for: the caller tells an expected error from a failure) or an
+ * ect_error. */
+static int call(struct ect_systemd *s, DBusMessage *m, const char *what, DBusMessage **ret,
+                char **ret_errname, struct ect_error **err)
+{
+        DBusError e;
+        DBusMessage *reply;
+
+        dbus_error_init(&e);
+        reply = dbus_connection_send_with_reply_and_block(s->conn, m, TIMEOUT_MS, &e);
+        if (!reply) {
+                if (ret_errname && e.name) {
+                        *ret_errname = xstrdup(e.name);
+                        dbus_error_free(&e);
+                        *ret = NULL;
+                        return 0;
+                }
+                return dbus_fail(err, &e, what);
+        }
+        *ret = reply;
+        return 0;
+}
+
+/* Properties.Get(iface, prop) on path: the reply, positioned in the
+ * variant (*it). */
+static int get_prop(struct ect_systemd *s, const char *path, const char *iface, const char *prop,
+                    DBusMessage **ret, DBusMessageIter *it, struct ect_error **err)
+{
+        cleanup_msg DBusMessage *m = dbus_message_new_method_call(DEST, path, PROPS, "Get");
+        DBusMessageIter top;
+
+        if (!m || !dbus_message_append_args(m, DBUS_TYPE_STRING, &iface, DBUS_TYPE_STRING, &prop,
+                                            DBUS_TYPE_INVALID))
+                abort(); /* out of memory: libdbus's only failure here */
+        if (call(s, m, prop, ret, NULL, err) < 0)
+                return -1;
+        if (!dbus_message_iter_init(*ret, &top) ||
+            dbus_message_iter_get_arg_type(&top) != DBUS_TYPE_VARIANT) {
+                dbus_message_unref(*ret);
+                *ret = NULL;
+                return ect_error_set(err, EPROTO, "property %s: not a variant", prop);
+        }
+        dbus_message_iter_recurse(&top, it);
+        return 0;
+}
+
+static int get_string(struct ect_systemd *s, const char *path, const char *iface,
+                      const char *prop, char **ret, struct ect_error **err)
+{
+        cleanup_msg DBusMessage *reply = NULL;
+        DBusMessageIter v;
+        const char *str = NULL;
+
+        if (get_prop(s, path, iface, prop, &reply, &v, err) < 0)
+                return -1;
+        if (dbus_message_iter_get_arg_type(&v) != DBUS_TYPE_STRING)
+                return ect_error_set(err, EPROTO, "property %s: not a string", prop);
+        dbus_message_iter_get_basic(&v, &str);
+        *ret = xstrdup(str);
+        return 0;
+}
+
+/* The interface that carries a unit type's cgroup settings; NULL for types
+ * without a cgroup (targets, timers, ...). */
+static const char *cgroup_iface(const char *unit)
+{
+        static const struct {
+                const char *suffix, *iface;
+        } t[] = {
+            {".scope", "org.freedesktop.systemd1.Scope"},
+            {".service", "org.freedesktop.systemd1.Service"},
+            {".slice", "org.freedesktop.systemd1.Slice"},
+            {".socket", "org.freedesktop.systemd1.Socket"},
+            {".mount", "org.freedesktop.systemd1.Mount"},
+            {".swap", "org.freedesktop.systemd1.Swap"},
+        };
+        size_t ul = strlen(unit);
+
+        for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+                size_t sl = strlen(t[i].suffix);
+                if (ul > sl && strcmp(unit + ul - sl, t[i].suffix) == 0)
+                        return t[i].iface;
+        }
+        return NULL;
+}
+
+static void dev_path(const struct ect_cgroup_dev *d, char *buf, size_t len)
+{
+        snprintf(buf, len, "/dev/char/%u:%u", d->major, d->minor);
+}
+
+/* Counts the devices DeviceAllow= (a(ss)) does not give "rw". */
+static size_t count_missing(DBusMessageIter *arr, const struct ect_cgroup_dev *devs, size_t n,
+                            size_t *ret_entries)
+{
+        size_t missing = 0, entries = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                DBusMessageIter a = *arr, st;
+                char want[64];
+                bool found = false;
+
+                dev_path(&devs[i], want, sizeof want);
+                entries = 0;
+                dbus_message_iter_recurse(&a, &st);
+                for (; dbus_message_iter_get_arg_type(&st) == DBUS_TYPE_STRUCT;
+                     dbus_message_iter_next(&st)) {
+                        DBusMessageIter f;
+                        const char *path = NULL, *acc = NULL;
+
+                        entries++;
+                        dbus_message_iter_recurse(&st, &f);
+                        if (dbus_message_iter_get_arg_type(&f) != DBUS_TYPE_STRING)
+                                continue;
+                        dbus_message_iter_get_basic(&f, &path);
+                        if (!dbus_message_iter_next(&f) ||
+                            dbus_message_iter_get_arg_type(&f) != DBUS_TYPE_STRING)
+                                continue;
+                        dbus_message_iter_get_basic(&f, &acc);
+                        if (strcmp(path, want) == 0 && strchr(acc, 'r') && strchr(acc, 'w'))
+                                found = true;
+                }
+                if (!found)
+                        missing++;
+        }
+        *ret_entries = entries;
+        return missing;
+}
+
+int ect_systemd_unit_of_pid(struct ect_systemd *s, pid_t pid, const struct ect_cgroup_dev *devs,
+                            size_t n, struct ect_systemd_unit *ret, struct ect_error **err)
+{
+        cleanup_msg DBusMessage *m = dbus_message_new_method_call(DEST, PATH, MANAGER,
+                                                                   "GetUnitByPID");
+        cleanup_msg DBusMessage *reply = NULL, *allow = NULL;
+        cleanup_free char *errname = NULL, *policy = NULL;
+        struct ect_systemd_unit u = {0};
+        dbus_uint32_t p = (dbus_uint32_t)pid;
+        const char *obj = NULL, *iface;
+        DBusMessageIter v;
+        size_t entries = 0;
+
+        if (!m || !dbus_message_append_args(m, DBUS_TYPE_UINT32, &p, DBUS_TYPE_INVALID))
+                abort();
+        if (call(s, m, "GetUnitByPID", &reply, &errname, err) < 0)
+                return -1;
+        if (!reply) {
+                /* A process outside every unit (a cgroupfs-driver container
+                 * under /docker on old systemd): nothing of systemd's applies. */
+                if (strcmp(errname, "org.freedesktop.systemd1.NoUnitForPID") == 0) {
+                        *ret = u;
+                        return 0;
+                }
+                return ect_error_set(err, EIO, "GetUnitByPID(%d): %s", (int)pid, errname);
+        }
+        if (!dbus_message_get_args(reply, NULL, DBUS_TYPE_OBJECT_PATH, &obj, DBUS_TYPE_INVALID))
+                return ect_error_set(err, EPROTO, "GetUnitByPID(%d): no object path", (int)pid);
+        if (get_string(s, obj, "org.freedesktop.systemd1.Unit", "Id", &u.name, err) < 0)
+                return ect_error_wrap(err, "unit of process %d", (int)pid);
+        iface = cgroup_iface(u.name);
+        if (!iface) {
+                *ret = u;
+                return 0;
+        }
+        if (get_string(s, obj, iface, "ControlGroup", &u.cgroup, err) < 0 ||
+            get_string(s, obj, iface, "DevicePolicy", &policy, err) < 0 ||
+            get_prop(s, obj, iface, "DeviceAllow", &allow, &v, err) < 0) {
+                int r = ect_error_wrap(err, "unit '%s'", u.name);
+                ect_systemd_unit_clear(&u);
+                return r;
+        }
+        if (dbus_message_iter_get_arg_type(&v) != DBUS_TYPE_ARRAY) {
+                int r = ect_error_set(err, EPROTO, "unit '%s': DeviceAllow is not an array",
+                                      u.name);
+                ect_systemd_unit_clear(&u);
+                return r;
+        }
+        u.n_missing = count_missing(&v, devs, n, &entries);
+        /* systemd's rule: "auto" restricts only once a DeviceAllow= entry
+         * exists. Adding one to an unrestricted unit would take every
+         * other device away from the container: never done. */
+        u.restricted = strcmp(policy, "strict") == 0 || strcmp(policy, "closed") == 0 ||
+                       (strcmp(policy, "auto") == 0 && entries > 0);
+        log_debug("process %d: unit '%s', cgroup '%s', DevicePolicy=%s, %zu DeviceAllow entries, "
+                  "%zu of ours missing",
+                  (int)pid, u.name, u.cgroup, policy, entries, u.n_missing);
+        *ret = u;
+        return 0;
+}
+
+int ect_systemd_allow_devices(struct ect_systemd *s, const char *unit,
+                              const struct ect_cgroup_dev *devs, size_t n, size_t *ret_n,
+                              struct ect_error **err)
+{
+        cleanup_msg DBusMessage *m = dbus_message_new_method_call(DEST, PATH, MANAGER,
+                                                                   "SetUnitProperties");
+        cleanup_msg DBusMessage *reply = NULL;
+        DBusMessageIter it, props, prop, var, arr, st;
+        dbus_bool_t runtime = TRUE;
+        const char *name = "DeviceAllow", *rw = "rw";
+        cleanup_free char(*paths)[32] = xcalloc(n ? n : 1, sizeof *paths);
+
+        if (!m)
+                abort();
+        dbus_message_iter_init_append(m, &it);
+        if (!dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &unit) ||
+            !dbus_message_iter_append_basic(&it, DBUS_TYPE_BOOLEAN, &runtime) ||
+            !dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "(sv)", &props) ||
+            !dbus_message_iter_open_container(&props, DBUS_TYPE_STRUCT, NULL, &prop) ||
+            !dbus_message_iter_append_basic(&prop, DBUS_TYPE_STRING, &name) ||
+            !dbus_message_iter_open_container(&prop, DBUS_TYPE_VARIANT, "a(ss)", &var) ||
+            !dbus_message_iter_open_container(&var, DBUS_TYPE_ARRAY, "(ss)", &arr))
+                abort();
+        for (size_t i = 0; i < n; i++) {
+                const char *path = paths[i];
+                dev_path(&devs[i], paths[i], sizeof paths[i]);
+                if (!dbus_message_iter_open_container(&arr, DBUS_TYPE_STRUCT, NULL, &st) ||
+                    !dbus_message_iter_append_basic(&st, DBUS_TYPE_STRING, &path) ||
+                    !dbus_message_iter_append_basic(&st, DBUS_TYPE_STRING, &rw) ||
+                    !dbus_message_iter_close_container(&arr, &st))
+                        abort();
+        }
+        if (!dbus_message_iter_close_container(&var, &arr) ||
+            !dbus_message_iter_close_container(&prop, &var) ||
+            !dbus_message_iter_close_container(&props, &prop) ||
+            !dbus_message_iter_close_container(&it, &props))
+                abort();
+        if (call(s, m, "SetUnitProperties", &reply, NULL, err) < 0)
+                return ect_error_wrap(err, "unit '%s': DeviceAllow=%s ...", unit, paths[0]);
+        log_debug("unit '%s': DeviceAllow= %zu device(s) added (runtime)", unit, n);
+        *ret_n = n;
+        return 0;
+}

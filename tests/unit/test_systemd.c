@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* lib/systemd.c against a fake systemd: a child process serving the few
+ * methods of org.freedesktop.systemd1 that the module calls, peer to peer
+ * over a unix socket, as systemd's private socket is served. Both sides are
+ * libdbus: the wire format is real, only the unit is made up. What systemd
+ * itself does with DeviceAllow= is shown in the real-kernel guest
+ * (make check-vm). */
+#include "cleanup.h"
+#include "systemd.h"
+#include "testutil.h"
+
+#include <dbus/dbus.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#define UNIT_PATH "/org/freedesktop/systemd1/unit/ect_2dtest_2escope"
+#define MAX_ALLOW 32
+
+/* The fake unit, in the child. */
+static struct {
+        const char *policy;
+        char *allow[MAX_ALLOW][2];
+        size_t n_allow;
+        pid_t known_pid;   /* GetUnitByPID answers for this pid only */
+        int fail_set;      /* SetUnitProperties answers with an error */
+        unsigned set_calls;
+} unit;
+
+static void reply_variant_string(DBusConnection *c, DBusMessage *m, const char *v)
+{
+        DBusMessage *r = dbus_message_new_method_return(m);
+        DBusMessageIter it, var;
+        dbus_message_iter_init_append(r, &it);
+        dbus_message_iter_open_container(&it, DBUS_TYPE_VARIANT, "s", &var);
+        dbus_message_iter_append_basic(&var, DBUS_TYPE_STRING, &v);
+        dbus_message_iter_close_container(&it, &var);
+        dbus_connection_send(c, r, NULL);
+        dbus_message_unref(r);
+}
+
+static void reply_allow(DBusConnection *c, DBusMessage *m)
+{
+        DBusMessage *r = dbus_message_new_method_return(m);
+        DBusMessageIter it, var, arr, st;
+        dbus_message_iter_init_append(r, &it);
+        dbus_message_iter_open_container(&it, DBUS_TYPE_VARIANT, "a(ss)", &var);
+        dbus_message_iter_open_container(&var, DBUS_TYPE_ARRAY, "(ss)", &arr);
+        for (size_t i = 0; i < unit.n_allow; i++) {
+                dbus_message_iter_open_container(&arr, DBUS_TYPE_STRUCT, NULL, &st);
+                dbus_message_iter_append_basic(&st, DBUS_TYPE_STRING, &unit.allow[i][0]);
+                dbus_message_iter_append_basic(&st, DBUS_TYPE_STRING, &unit.allow[i][1]);
+                dbus_message_iter_close_container(&arr, &st);
+        }
+        dbus_message_iter_close_container(&var, &arr);
+        dbus_message_iter_close_container(&it, &var);
+        dbus_connection_send(c, r, NULL);
+        dbus_message_unref(r);
+}
+
+static void reply_error(DBusConnection *c, DBusMessage *m, const char *name, const char *text)
+{
+        DBusMessage *r = dbus_message_new_error(m, name, text);
+        dbus_connection_send(c, r, NULL);
+        dbus_message_unref(r);
+}
+
+/* SetUnitProperties(s name, b runtime, a(sv) props): DeviceAllow entries
+ * are appended, as systemd appends them. */
+static void set_props(DBusConnection *c, DBusMessage *m)
+{
+        DBusMessageIter it, props, prop, var, arr, st;
+        const char *name = NULL, *key = NULL;
+        dbus_bool_t runtime = FALSE;
+
+        unit.set_calls++;
+        dbus_message_iter_init(m, &it);
+        dbus_message_iter_get_basic(&it, &name);
+        dbus_message_iter_next(&it);
+        dbus_message_iter_get_basic(&it, &runtime);
+        dbus_message_iter_next(&it);
+        if (unit.fail_set || strcmp(name, "ect-test.scope") != 0 || !runtime ||
+            strcmp(dbus_message_get_signature(m), "sba(sv)") != 0) {
+                reply_error(c, m, "org.freedesktop.DBus.Error.AccessDenied", "refused");
+                return;
+        }
+        dbus_message_iter_recurse(&it, &props);
+        for (; dbus_message_iter_get_arg_type(&props) == DBUS_TYPE_STRUCT;
+             dbus_message_iter_next(&props)) {
+                dbus_message_iter_recurse(&props, &prop);
+                dbus_message_iter_get_basic(&prop, &key);
+                dbus_message_iter_next(&prop);
+                dbus_message_iter_recurse(&prop, &var);
+                if (strcmp(key, "DeviceAllow") != 0)
+                        continue;
+                dbus_message_iter_recurse(&var, &arr);
+                for (; dbus_message_iter_get_arg_type(&arr) == DBUS_TYPE_STRUCT;
+                     dbus_message_iter_next(&arr)) {
+                        const char *p = NULL, *a = NULL;
+                        dbus_message_iter_recurse(&arr, &st);
+                        dbus_message_iter_get_basic(&st, &p);
+                        dbus_message_iter_next(&st);
+                        dbus_message_iter_get_basic(&st, &a);
+                        if (unit.n_allow < MAX_ALLOW) {
+                                unit.allow[unit.n_allow][0] = strdup(p);
+                                unit.allow[unit.n_allow][1] = strdup(a);
+                                unit.n_allow++;
+                        }
+                }
+        }
+        DBusMessage *r = dbus_message_new_method_return(m);
+        dbus_connection_send(c, r, NULL);
+        dbus_message_unref(r);
+}
+
+static DBusHandlerResult handle(DBusConnection *c, DBusMessage *m, void *data)
+{
+        (void)data;
+        if (dbus_message_is_method_call(m, "org.freedesktop.systemd1.Manager", "GetUnitByPID")) {
+                dbus_uint32_t pid = 0;
+                dbus_message_get_args(m, NULL, DBUS_TYPE_UINT32, &pid, DBUS_TYPE_INVALID);
+                if ((pid_t)pid != unit.known_pid) {
+                        reply_error(c, m, "org.freedesktop.systemd1.NoUnitForPID", "no unit");
+                } else {
+                        const char *path = UNIT_PATH;
+                        DBusMessage *r = dbus_message_new_method_return(m);
+                        dbus_message_append_args(r, DBUS_TYPE_OBJECT_PATH, &path,
+                                                 DBUS_TYPE_INVALID);
+                        dbus_connection_send(c, r, NULL);
+                        dbus_message_unref(r);
+                }
+        } else if (dbus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "Get")) {
+                const char *iface = NULL, *prop = NULL;
+                dbus_message_get_args(m, NULL, DBUS_TYPE_STRING, &iface, DBUS_TYPE_STRING, &prop,
+                                      DBUS_TYPE_INVALID);
+                if (strcmp(dbus_message_get_path(m), UNIT_PATH) != 0)
+                        reply_error(c, m, "org.freedesktop.DBus.Error.UnknownObject", "?");
+                else if (strcmp(prop, "Id") == 0 &&
+                         strcmp(iface, "org.freedesktop.systemd1.Unit") == 0)
+                        reply_variant_string(c, m, "ect-test.scope");
+                else if (strcmp(iface, "org.freedesktop.systemd1.Scope") != 0)
+                        reply_error(c, m, "org.freedesktop.DBus.Error.UnknownInterface", iface);
+                else if (strcmp(prop, "ControlGroup") == 0)
+                        reply_variant_string(c, m, "/test.slice/ect-test.scope");
+                else if (strcmp(prop, "DevicePolicy") == 0)
+                        reply_variant_string(c, m, unit.policy);
+                else if (strcmp(prop, "DeviceAllow") == 0)
+                        reply_allow(c, m);
+                else
+                        reply_error(c, m, "org.freedesktop.DBus.Error.UnknownProperty", prop);
+        } else if (dbus_message_is_method_call(m, "org.freedesktop.systemd1.Manager",
+                                               "SetUnitProperties")) {
+                set_props(c, m);
+        } else {
+                return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+        }
+        return DBUS_HANDLER_RESULT_HANDLED;
+}
+
+static DBusWatch *server_watch;
+static dbus_bool_t add_watch(DBusWatch *w, void *d)
+{
+        (void)d;
+        server_watch = w;
+        return TRUE;
+}
+static void remove_watch(DBusWatch *w, void *d)
+{
+        (void)w, (void)d;
+}
+static DBusConnection *client;
+static void new_conn(DBusServer *s, DBusConnection *c, void *d)
+{
+        (void)s, (void)d;
+        client = dbus_connection_ref(c);
+}
+
+/* Serves one connection at address, then exits. */
+static void serve(const char *address)
+{
+        DBusError e;
+        DBusServer *s;
+
+        dbus_error_init(&e);
+        s = dbus_server_listen(address, &e);
+        if (!s)
+                _exit(3);
+        dbus_server_set_new_connection_function(s, new_conn, NULL, NULL);
+        dbus_server_set_watch_functions(s, add_watch, remove_watch, NULL, NULL, NULL);
+        raise(SIGSTOP); /* listening: the parent may connect */
+        while (!client) {
+                struct pollfd p = {.fd = dbus_watch_get_unix_fd(server_watch), .events = POLLIN};
+                if (poll(&p, 1, 5000) <= 0)
+                        _exit(4);
+                dbus_watch_handle(server_watch, DBUS_WATCH_READABLE);
+        }
+        dbus_connection_add_filter(client, handle, NULL, NULL);
+        while (dbus_connection_read_write_dispatch(client, 5000))
+                ;
+        _exit(0);
+}
+
+static char *dir;
+static char address[256];
+static pid_t server;
+
+/* A fake systemd with the unit's policy and DeviceAllow list; known_pid is
+ * the pid GetUnitByPID knows. */
+static void start(const char *policy, const char *const *allow, size_t n, pid_t known_pid)
+{
+        int st;
+
+        unit.policy = policy;
+        unit.n_allow = 0;
+        for (size_t i = 0; i < n; i++) {
+                unit.allow[i][0] = (char *)allow[2 * i];
+                unit.allow[i][1] = (char *)allow[2 * i + 1];
+                unit.n_allow++;
+        }
+        unit.known_pid = known_pid;
+        dir = make_tmpdir();
+        snprintf(address, sizeof address, "unix:path=%s/private", dir);
+        server = fork();
+        ck_assert_int_ge(server, 0);
+        if (server == 0)
+                serve(address);
+        ck_assert_int_eq(waitpid(server, &st, WUNTRACED), server);
+        ck_assert_msg(WIFSTOPPED(st), "fake systemd did not start (%d)", st);
+        kill(server, SIGCONT);
+}
+
+static void stop(void)
+{
+        int st;
+        kill(server, SIGKILL); /* Check's SIGTERM handler, inherited, would kill the group */
+        waitpid(server, &st, 0);
+        rm_tmpdir(dir);
+}
+
+static const struct ect_cgroup_dev devs[] = {{231, 192}, {10, 124}};
+
+START_TEST(test_systemd_strict_unit_missing_devices)
+{
+        static const char *const allow[] = {"/dev/char/1:3", "rwm", "char-pts", "rw"};
+        cleanup_systemd struct ect_systemd *s = NULL;
+        struct ect_systemd_unit u = {0};
+        struct ect_error *err = NULL;
+        size_t added = 0;
+
+        start("strict", allow, 2, 4242);
+        ck_assert_int_eq(ect_systemd_open(address, &s, &err), 0);
+        ck_assert_ptr_nonnull(s);
+        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 4242, devs, 2, &u, &err), 0);
+        ck_assert_str_eq(u.name, "ect-test.scope");
+        ck_assert_str_eq(u.cgroup, "/test.slice/ect-test.scope");
+        ck_assert(u.restricted);
+        ck_assert_uint_eq(u.n_missing, 2);
+        ect_systemd_unit_clear(&u);
+
+        ck_assert_int_eq(ect_systemd_allow_devices(s, "ect-test.scope", devs, 2, &added, &err), 0);
+        ck_assert_uint_eq(added, 2);
+        /* systemd now lists them: asked again, nothing is missing. */
+        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 4242, devs, 2, &u, &err), 0);
+        ck_assert_uint_eq(u.n_missing, 0);
+        ect_systemd_unit_clear(&u);
+        stop();
+}
+END_TEST
+
+START_TEST(test_systemd_entries_as_systemd_writes_them)
+{
+        /* One device listed read-only, the other rw: only the first is
+         * missing (we need both r and w). */
+        static const char *const allow[] = {"/dev/char/231:192", "r", "/dev/char/10:124", "rwm"};
+        cleanup_systemd struct ect_systemd *s = NULL;
+        struct ect_systemd_unit u = {0};
+        struct ect_error *err = NULL;
+
+        start("closed", allow, 2, 7);
+        ck_assert_int_eq(ect_systemd_open(address, &s, &err), 0);
+        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 7, devs, 2, &u, &err), 0);
+        ck_assert(u.restricted);
+        ck_assert_uint_eq(u.n_missing, 1);
+        ect_systemd_unit_clear(&u);
+        stop();
+}
+END_TEST
+
+START_TEST(test_systemd_unrestricted_unit)
+{
+        /* "auto" without DeviceAllow= restricts nothing: adding an entry
+         * would take every other device away, so the unit is reported as
+         * unrestricted and the caller leaves it alone. */
+        static const char *const allow[] = {"/dev/char/1:3", "rw"};
+        cleanup_systemd struct ect_systemd *s = NULL;
+        struct ect_systemd_unit u = {0};
+        struct ect_error *err = NULL;
+
+        start("auto", NULL, 0, 9);
+        ck_assert_int_eq(ect_systemd_open(address, &s, &err), 0);
+        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 9, devs, 2, &u, &err), 0);
+        ck_assert_str_eq(u.name, "ect-test.scope");
+        ck_assert(!u.restricted);
+        ect_systemd_unit_clear(&u);
+        ect_systemd_close(steal_ptr(&s));
+        stop();
+
+        /* "auto" with a list restricts. */
+        start("auto", allow, 1, 9);
+        ck_assert_int_eq(ect_systemd_open(address, &s, &err), 0);
+        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 9, devs, 2, &u, &err), 0);
+        ck_assert(u.restricted);
+        ect_systemd_unit_clear(&u);
+        stop();
+}
+END_TEST
+
+START_TEST(test_systemd_no_unit_for_pid)
+{
+        cleanup_systemd struct ect_systemd *s = NULL;
+        struct ect_systemd_unit u = {0};
+        struct ect_error *err = NULL;
+
+        start("strict", NULL, 0, 1);
+        ck_assert_int_eq(ect_systemd_open(address, &s, &err), 0);
+        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 12345, devs, 2, &u, &err), 0);
+        ck_assert_ptr_null(u.name);
+        stop();
+}
+END_TEST
+
+START_TEST(test_systemd_refused)
+{
+        cleanup_systemd struct ect_systemd *s = NULL;
+        struct ect_error *err = NULL;
+        size_t added = 0;
+
+        unit.fail_set = 1; /* the child inherits it */
+        start("strict", NULL, 0, 1);
+        ck_assert_int_eq(ect_systemd_open(address, &s, &err), 0);
+        ck_assert_int_lt(ect_systemd_allow_devices(s, "ect-test.scope", devs, 2, &added, &err), 0);
+        ck_assert_ptr_nonnull(err);
+        ck_assert_msg(strstr(err->msg, "unit 'ect-test.scope': DeviceAllow=/dev/char/231:192") &&
+                              strstr(err->msg, "SetUnitProperties: refused") &&
+                              strstr(err->msg, "AccessDenied"),
+                      "%s", err->msg);
+        ect_error_free(&err);
+        stop();
+}
+END_TEST
+
+START_TEST(test_systemd_absent)
+{
+        struct ect_systemd *s = (struct ect_systemd *)1;
+        struct ect_error *err = NULL;
+        char *d = make_tmpdir();
+        char addr[300];
+
+        /* An address that names a missing socket is an error that says so. */
+        snprintf(addr, sizeof addr, "unix:path=%s/none", d);
+        ck_assert_int_lt(ect_systemd_open(addr, &s, &err), 0);
+        ck_assert_msg(strstr(err->msg, addr), "%s", err->msg);
+        ect_error_free(&err);
+        rm_tmpdir(d);
+}
+END_TEST
+
+int main(void)
+{
+        Suite *s = suite_create("systemd");
+        TCase *t = tcase_create("ect_systemd");
+
+        tcase_add_test(t, test_systemd_strict_unit_missing_devices);
+        tcase_add_test(t, test_systemd_entries_as_systemd_writes_them);
+        tcase_add_test(t, test_systemd_unrestricted_unit);
+        tcase_add_test(t, test_systemd_no_unit_for_pid);
+        tcase_add_test(t, test_systemd_refused);
+        tcase_add_test(t, test_systemd_absent);
+        suite_add_tcase(s, t);
+        return run_suite(s);
+}
