@@ -43,6 +43,10 @@ if [[ $finfo == *static* ]]; then
 	ok "the probe is statically linked ($finfo)"
 	lddout=$(ldd "$probe" 2>&1 || true)
 	check "ldd finds no dependency ($lddout)" grep -qE "statically linked|not a dynamic executable" <<<"$lddout"
+	# The --wrap list of probe/module.mk keeps NSS out (probe/README);
+	# tests/cross/programs.sh checks the same for the arm64 build.
+	check_eq "no NSS code linked in (no __nss_* symbol)" "" \
+		"$(readelf -sW "$probe" | awk '{print $8}' | grep '^__nss_' | head -3 || true)"
 else
 	static=0
 	check_contains "sanitizer build: the probe is dynamic, as it must be" "$finfo" "dynamically linked"
