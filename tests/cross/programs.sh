@@ -161,25 +161,20 @@ bundle() {
 }
 # run_probe NAME [qemu] ARGS...: the probe in bundle NAME; sets out, rc.
 run_probe() {
-	local name=$1 id="ect-cross-$$-$1-$RANDOM" args
+	local name=$1 id="ect-cross-$$-$1-$RANDOM"
 	shift
 	local pre=()
 	if [ "$1" = qemu ]; then
 		pre=(/qemu/qemu-user)
 		shift
 	fi
-	args=$(printf '%s\n' "${pre[@]}" /usr/local/bin/erdma-probe "$@" | jq -R . | jq -s .)
-	jq --argjson a "$args" '.process.args = $a' "$T/$name/config.json" >"$T/$name/c.json"
-	mv "$T/$name/c.json" "$T/$name/config.json"
 	ids+=("$id")
-	rc=0
-	out=$(cd "$T/$name" && runc run "$id" 2>"$T/$name.err") || rc=$?
-	runc delete -f "$id" >/dev/null 2>&1 || true
+	bundle_run "$T/$name" "$id" "${pre[@]}" /usr/local/bin/erdma-probe "$@"
 }
 # compare SCENARIO JQ-FILTER ARGS...: the native probe, then the emulated
 # cross one, in the same kind of container; same report and status.
 compare() {
-	local sc=$1 filter=$2 nout nrc
+	local sc=$1 filter=$2 nout
 	shift 2
 	bundle "$sc-n" "$N" "$filter"
 	bundle "$sc-x" "$X" "$filter"

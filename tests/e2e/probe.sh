@@ -82,14 +82,8 @@ bundle() {
 in_container() {
 	local name=$1 id="e2e-probe-$$-$1"
 	shift
-	local args
-	args=$(printf '%s\n' /usr/local/bin/erdma-probe "$@" | jq -R . | jq -s .)
-	jq --argjson a "$args" '.process.args = $a' "$T/$name/config.json" >"$T/$name/c.json"
-	mv "$T/$name/c.json" "$T/$name/config.json"
 	ids+=("$id")
-	rc=0
-	out=$(cd "$T/$name" && runc run "$id" 2>"$T/$name.err") || rc=$?
-	runc delete -f "$id" >/dev/null 2>&1 || true
+	bundle_run "$T/$name" "$id" /usr/local/bin/erdma-probe "$@"
 }
 
 # json_status JSON NAME: the status of check NAME; validates the shape too.
