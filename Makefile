@@ -32,11 +32,11 @@ override ARCH := $(call arch_name,$(ARCH))
 TRIPLET_amd64 := x86_64-linux-gnu
 TRIPLET_arm64 := aarch64-linux-gnu
 TRIPLET       := $(TRIPLET_$(ARCH))
-ifeq ($(TRIPLET),)
-$(error unsupported ARCH '$(ARCH)': amd64 (x86_64) or arm64 (aarch64))
-endif
 qemu_name = qemu-$(patsubst amd64,x86_64,$(patsubst arm64,aarch64,$(1)))-static
 ifneq ($(ARCH),$(NATIVE_ARCH))
+ifeq ($(TRIPLET),)
+$(error cannot cross-build for ARCH '$(ARCH)': arm64 (aarch64) or amd64 (x86_64))
+endif
 CROSS         := 1
 CROSS_COMPILE ?= $(TRIPLET)-
 EMULATOR      ?= $(call qemu_name,$(ARCH))

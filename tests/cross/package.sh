@@ -78,7 +78,7 @@ lint=$(lintian --pedantic "$T"/${PKG}_*_"$arch".changes 2>&1 | grep -E '^[EWP]:'
 check_eq "lintian --pedantic: no error, warning or pedantic tag (overrides carry reasons)" "" "$lint"
 check_eq "Architecture: $arch" "$arch" "$(dpkg-deb -f "$deb" Architecture)"
 dpkg-deb -x "$deb" "$T/deb"
-got=$(cd "$T/deb" && find . -type f | sed 's|^\.||' | grep -v '^/usr/share/doc/' | sort)
+got=$(cd "$T/deb" && find . -type f | sed 's|^\.||' | grep -vE '^/usr/share/(doc|lintian)/' | sort)
 check_eq "the .deb holds the files make install installs" "$want" "$got"
 elf_checks ".deb" "$T/deb"
 fakehost_standard "$T/host"
