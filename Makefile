@@ -124,6 +124,10 @@ check-e2e: $(PROGRAMS) $(UNIT_TESTS)
 	$(NATIVE_ONLY)
 	@ECT_BUILD=$(abspath $(BUILD)) tests/run-e2e.sh
 
+check-asan:
+	$(NATIVE_ONLY)
+	$(MAKE) BUILD=build-asan SANITIZE=address,undefined check-unit check-e2e
+
 # Every other architecture this host can build for (arm64 on amd64): the
 # cross build, its unit tests and fuzz replays under qemu-user, then
 # tests/cross/ (its programs under qemu-user against the fake host, compared
