@@ -13,7 +13,48 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 # udev reads /usr/lib/udev (or /lib/udev) and /etc/udev, never /usr/local.
 UDEVRULESDIR   ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/udev/rules.d,$(SYSCONFDIR)/udev/rules.d)
 BASHCOMPDIR    ?= $(DATADIR)/bash-completion/completions
-BUILD      ?= build
+
+# Target architecture: every cross-build setting is here, in one place.
+# `make ARCH=arm64` cross-builds with Debian's aarch64-linux-gnu- toolchain
+# (gcc-aarch64-linux-gnu) and pkg-config of the arm64 multiarch libraries
+# (the :arm64 -dev packages, `dpkg --add-architecture arm64`; setup.sh
+# installs both), into build-arm64/ so that it never mixes with build/. Test
+# binaries of a cross build run under qemu-user, named explicitly
+# ($(EMULATOR) prog): nothing depends on binfmt_misc. ARCH takes Debian's
+# names or the kernel's/RPM's (arm64 or aarch64, amd64 or x86_64); the
+# native architecture is the default. CROSS_COMPILE, PKG_CONFIG and EMULATOR
+# can be overridden for another toolchain; a build-time tool that must
+# know the target (a generator) reads ARCH or TRIPLET.
+arch_name    = $(patsubst aarch64,arm64,$(patsubst x86_64,amd64,$(1)))
+NATIVE_ARCH := $(call arch_name,$(shell uname -m))
+ARCH        ?= $(NATIVE_ARCH)
+override ARCH := $(call arch_name,$(ARCH))
+TRIPLET_amd64 := x86_64-linux-gnu
+TRIPLET_arm64 := aarch64-linux-gnu
+TRIPLET       := $(TRIPLET_$(ARCH))
+qemu_name = qemu-$(patsubst amd64,x86_64,$(patsubst arm64,aarch64,$(1)))-static
+ifneq ($(ARCH),$(NATIVE_ARCH))
+ifeq ($(TRIPLET),)
+$(error cannot cross-build for ARCH '$(ARCH)': arm64 (aarch64) or amd64 (x86_64))
+endif
+CROSS         := 1
+CROSS_COMPILE ?= $(TRIPLET)-
+EMULATOR      ?= $(call qemu_name,$(ARCH))
+PKG_CONFIG    ?= $(TRIPLET)-pkg-config
+endif
+# What runs the programs it built (engines, valgrind, libFuzzer) is native
+# only; a cross build has check-unit and check-cross.
+NATIVE_ONLY = $(if $(CROSS),$(error make $@ runs native programs: for ARCH=$(ARCH) use `make check-cross`))
+ifneq ($(CROSS),)
+ifeq ($(origin CC),default)
+CC := $(CROSS_COMPILE)gcc
+endif
+ifeq ($(origin AR),default)
+AR := $(CROSS_COMPILE)ar
+endif
+endif
+
+BUILD      ?= $(if $(CROSS),build-$(ARCH),build)
 WERROR     ?= 1
 CFLAGS     ?= -O2 -g
 PKG_CONFIG ?= pkg-config
@@ -55,7 +96,7 @@ FUZZ_TARGETS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
 REPLAY_TESTS := $(FUZZ_SRCS:fuzz/fuzz_%.c=$(BUILD)/tests/replay_%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all check check-unit check-e2e check-asan check-valgrind check-vm clean-vm demo bench fuzz fuzz-targets install uninstall clean format
+.PHONY: all check check-unit check-e2e check-asan check-valgrind check-cross check-vm clean-vm demo bench fuzz fuzz-targets install uninstall clean format
 all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c
@@ -72,21 +113,43 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBECT)
 
 # make check: everything CI runs. Unit tests and end-to-end tests on the normal
 # build, then the whole suite again under ASan+UBSan, then each program's
-# main invocations under valgrind (about 10 s).
-check: check-unit check-e2e check-asan check-valgrind
+# main invocations under valgrind (about 10 s), then the arm64 build
+# (check-cross).
+check: check-unit check-e2e check-asan check-valgrind check-cross
 
+# In a cross build (ARCH=arm64) the test binaries run under $(EMULATOR);
+# tests that emulation cannot run say SKIP with the reason (README).
 check-unit: $(UNIT_TESTS) $(REPLAY_TESTS) $(PROGRAMS)
-	@tests/run-unit.sh $(UNIT_TESTS) $(REPLAY_TESTS)
+	@EMULATOR=$(EMULATOR) tests/run-unit.sh $(UNIT_TESTS) $(REPLAY_TESTS)
 
 check-e2e: $(PROGRAMS) $(UNIT_TESTS)
+	$(NATIVE_ONLY)
 	@ECT_BUILD=$(abspath $(BUILD)) tests/run-e2e.sh
 
 check-asan:
+	$(NATIVE_ONLY)
 	$(MAKE) BUILD=build-asan SANITIZE=address,undefined check-unit check-e2e
+
+# Every other architecture this host can build for (arm64 on amd64): the
+# cross build, its unit tests and fuzz replays under qemu-user, then
+# tests/cross/ (its programs under qemu-user against the fake host, compared
+# with the native build's output; the .deb and the RPM for it).
+CROSS_ARCHES ?= $(filter-out $(NATIVE_ARCH),arm64)
+check-cross: $(addprefix check-cross-,$(CROSS_ARCHES))
+
+check-cross-%: $(PROGRAMS)
+	@if ! command -v $(TRIPLET_$*)-gcc >/dev/null; then \
+		echo "SKIP check-cross-$*: no $(TRIPLET_$*)-gcc (./setup.sh installs the cross toolchain)"; \
+		[ "$${CI:-}" != true ]; exit; \
+	fi; \
+	$(MAKE) ARCH=$* BUILD=build-$* all check-unit && \
+	ECT_BUILD=$(abspath $(BUILD)) ECT_CROSS_ARCH=$* ECT_CROSS_BUILD=$(abspath build-$*) \
+	ECT_EMULATOR=$(call qemu_name,$*) tests/run-e2e.sh tests/cross/*.sh
 
 # valgrind memcheck over each program's main invocations: a normal build,
 # the probe and the hook linked dynamically so that valgrind sees their heap.
 check-valgrind:
+	$(NATIVE_ONLY)
 	$(MAKE) BUILD=build-valgrind DYNAMIC=1 all
 	@ECT_BUILD=$(abspath build-valgrind) tests/valgrind.sh
 
@@ -95,6 +158,7 @@ check-valgrind:
 # guests. Not part of make check (it boots VMs: minutes); .ci/run runs it.
 # ECT_VM_GUESTS, ECT_VM_ONLY, ECT_VM_CACHE: see tests/vm/run.sh.
 check-vm: all
+	$(NATIVE_ONLY)
 	@tests/vm/run.sh
 
 # The VM cache (kernels, the trixie root, initramfs): about 1.2 GB.
@@ -103,6 +167,7 @@ clean-vm:
 
 # libFuzzer (clang from Debian): every target for FUZZ_SECONDS each.
 fuzz:
+	$(NATIVE_ONLY)
 	$(MAKE) BUILD=build-fuzz CC=clang SANITIZE=fuzzer-no-link,address,undefined fuzz-targets
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BUILD=build-fuzz fuzz/run.sh
 
@@ -116,9 +181,11 @@ $(BUILD)/fuzz/%: $(BUILD)/fuzz/%.o $(LIBECT)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBECT) $(LIBS)
 
 demo: all
+	$(NATIVE_ONLY)
 	@ECT_BUILD=$(abspath $(BUILD)) examples/demo.sh
 
 bench: all $(BUILD)/bench/edit
+	$(NATIVE_ONLY)
 	@ECT_BUILD=$(abspath $(BUILD)) bench/run.sh
 
 # The shim's config.json edit in-process (bench/runtime.sh); never installed.
@@ -189,7 +256,7 @@ format:
 	clang-format -i lib/*.[ch] */*.c tests/unit/*.c
 
 clean:
-	rm -rf build build-asan build-fuzz build-valgrind build-vm
+	rm -rf build build-asan build-fuzz build-valgrind build-vm $(addprefix build-,$(CROSS_ARCHES))
 
 .SECONDARY:
 

@@ -25,25 +25,62 @@ PKG_PKGS="debhelper dpkg-dev lintian rpm systemd git"
 # the test image
 VM_PKGS="qemu-system-x86 debootstrap kmod cpio xz-utils udev dbus apparmor
 ibverbs-utils rdmacm-utils perftest"
+# arm64 (make ARCH=arm64, make check-cross): Debian's cross compiler, the
+# arm64 libraries of the same -dev packages (multiarch: they install beside
+# the amd64 ones), pkg-config for them (pkgconf:arm64 gives
+# aarch64-linux-gnu-pkg-config) and qemu-user to run the tests. qemu is
+# called by name (qemu-aarch64-static PROG): no binfmt_misc registration is
+# needed or made. Only on amd64, and only where the apt sources carry arm64
+# packages (Debian's archive does; Ubuntu's amd64 mirror does not).
+CROSS_ARCH=arm64
+CROSS_PKGS="gcc-aarch64-linux-gnu qemu-user-static libc6-dev:arm64 libyajl-dev:arm64
+libyaml-dev:arm64 libseccomp-dev:arm64 libibverbs-dev:arm64 librdmacm-dev:arm64
+ibverbs-providers:arm64 libnl-3-dev:arm64 libnl-route-3-dev:arm64 check:arm64 pkgconf:arm64"
 
+is_installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
 missing=""
 for p in $BUILD_PKGS $TEST_PKGS $PKG_PKGS $VM_PKGS; do
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-		missing="$missing $p"
-	fi
+	is_installed "$p" || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+cross=""
+if [ "$(dpkg --print-architecture)" = amd64 ]; then
+	for p in $CROSS_PKGS; do
+		is_installed "$p" || cross="$cross $p"
+	done
+fi
+[ -z "$missing$cross" ] && exit 0
 
-cmd="apt-get install -y --no-install-recommends$missing"
+cmd="apt-get install -y --no-install-recommends$missing$cross"
 if [ "$(id -u)" != 0 ]; then
-	echo "setup.sh: missing packages:$missing" >&2
+	echo "setup.sh: missing packages:$missing$cross" >&2
+	if [ -n "$cross" ] && ! dpkg --print-foreign-architectures | grep -qx "$CROSS_ARCH"; then
+		echo "setup.sh: run as root: dpkg --add-architecture $CROSS_ARCH" >&2
+	fi
 	echo "setup.sh: run as root: apt-get update && $cmd" >&2
 	exit 1
 fi
-echo "setup.sh: installing:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+added=0
+if [ -n "$cross" ] && ! dpkg --print-foreign-architectures | grep -qx "$CROSS_ARCH"; then
+	echo "setup.sh: dpkg --add-architecture $CROSS_ARCH (for make check-cross)" >&2
+	dpkg --add-architecture "$CROSS_ARCH"
+	added=1
+fi
 # Another apt or dpkg (an unattended upgrade, a second set-up) may hold the
 # lock for a while: wait for it instead of failing.
-apt-get -o DPkg::Lock::Timeout=600 update -qq
+apt="apt-get -o DPkg::Lock::Timeout=600"
+if ! $apt update -qq || { [ -n "$cross" ] &&
+	! apt-cache policy "libc6-dev:$CROSS_ARCH" | grep -qE '^ *Candidate: *[^( ]'; }; then
+	[ -n "$cross" ] || exit 1
+	# The sources have no arm64 packages: leave apt as it was and go on
+	# without them (make check-cross then says SKIP, and fails under CI).
+	echo "setup.sh: the apt sources carry no $CROSS_ARCH packages: no arm64 cross build here" >&2
+	[ "$added" = 0 ] || dpkg --remove-architecture "$CROSS_ARCH"
+	cross=""
+	$apt update -qq
+fi
+echo "setup.sh: installing:$missing$cross" >&2
 # shellcheck disable=SC2086
-apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/dev/null
+$apt install -y -qq --no-install-recommends $missing $cross >/dev/null

@@ -44,10 +44,19 @@ static const int rootfs_caps[] = {
         CAP_SYS_ADMIN,       /* move_mount of a host node (user namespaces) */
 };
 
-/* What the in-namespace phase may call besides the base set. */
+/* What the in-namespace phase may call besides the base set: only the *at
+ * forms, which every architecture has (arm64 has no open, mknod, mkdir or
+ * readlink; test_sandbox checks the filter per architecture). */
 static const long rootfs_syscalls[] = {
         SYS_openat, SYS_openat2, SYS_readlinkat, SYS_mkdirat, SYS_mknodat, SYS_move_mount,
         SYS_statx, SYS_fcntl,
+};
+
+const struct ect_sandbox ect_hook_sandbox = {
+        .caps = rootfs_caps,
+        .n_caps = sizeof rootfs_caps / sizeof *rootfs_caps,
+        .syscalls = rootfs_syscalls,
+        .n_syscalls = sizeof rootfs_syscalls / sizeof *rootfs_syscalls,
 };
 
 static const char *node_owner(const struct ect_edit_node *n)
@@ -280,12 +289,6 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
         bool userns;
         unsigned ns_uid = 0, ns_gid = 0;
         struct ect_discover_opts dopts = {0};
-        struct ect_sandbox sb = {
-                .caps = rootfs_caps,
-                .n_caps = sizeof rootfs_caps / sizeof *rootfs_caps,
-                .syscalls = rootfs_syscalls,
-                .n_syscalls = sizeof rootfs_syscalls / sizeof *rootfs_syscalls,
-        };
         int r;
 
         if (ect_state_read(o->state_fd, &st, err) < 0)
@@ -410,7 +413,7 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
 
         /* Everything from here touches the untrusted image. */
         umask(0);
-        if (ect_sandbox_enter(&sb, err) < 0)
+        if (ect_sandbox_enter(&ect_hook_sandbox, err) < 0)
                 return -1;
         r = make_nodes(rootfd, edits, trees, err);
         for (size_t i = 0; i < edits->n_nodes; i++)

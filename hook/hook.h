@@ -2,6 +2,7 @@
  * created (nodes in its /dev, device cgroup, RLIMIT_MEMLOCK). */
 #pragma once
 #include "error.h"
+#include "sandbox.h"
 
 #include <stdbool.h>
 
@@ -15,3 +16,8 @@ struct ect_hook_opts {
  * device and the cause. Enters the container's mount namespace and a
  * seccomp sandbox: the process should exit afterwards. */
 int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err);
+
+/* The sandbox of the in-namespace phase (capabilities and system calls
+ * kept). Exported for tests/unit/test_sandbox.c, which checks its seccomp
+ * filter for the architecture of the build. */
+extern const struct ect_sandbox ect_hook_sandbox;

@@ -16,3 +16,10 @@ else
 $(BUILD)/erdma-hook: $(HOOK_OBJS) $(LIBECT)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 endif
+
+# The unit test checks the seccomp filter of the hook's sandbox, which
+# hook.o defines (ect_hook_sandbox).
+$(BUILD)/tests/test_sandbox: $(BUILD)/tests/unit/test_sandbox.o $(BUILD)/hook/hook.o $(LIBECT)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(UNIT_LIBS)
+$(BUILD)/tests/unit/test_sandbox.o: ALL_CPPFLAGS += -Ihook

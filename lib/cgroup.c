@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -223,19 +224,21 @@ static uint64_t ptr(const void *p)
 
 /* Our rules, in front of the original program. The context is struct
  * bpf_cgroup_dev_ctx { u32 access_type (access << 16 | type); u32 major;
- * u32 minor; }. R1 is left untouched for the original code, which starts
- * from R1 as every program does; R2-R5 are scratch (the verifier makes sure
- * the original code never reads a register it did not set). */
-static size_t build_prefix(struct bpf_insn *p, const struct ect_cgroup_dev *devs, size_t n)
+ * u32 minor; } (the offsets come from the header, never written out). R1
+ * is left untouched for the original code, which starts from R1 as every
+ * program does; R2-R5 are scratch (the verifier makes sure the original
+ * code never reads a register it did not set). */
+#define CTX_OFF(f) ((int16_t)offsetof(struct bpf_cgroup_dev_ctx, f))
+size_t ect_cgroup_bpf_prefix(struct bpf_insn *p, const struct ect_cgroup_dev *devs, size_t n)
 {
         size_t k = 0, i, skip_at;
 
-        p[k++] = INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_1, 0, 0);
+        p[k++] = INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_1, CTX_OFF(access_type), 0);
         p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_2, 0, 0);
         p[k++] = INSN(BPF_ALU | BPF_AND | BPF_K, BPF_REG_2, 0, 0, 0xffff);
         p[k++] = INSN(BPF_ALU | BPF_RSH | BPF_K, BPF_REG_3, 0, 0, 16);
-        p[k++] = INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_4, BPF_REG_1, 4, 0);
-        p[k++] = INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_5, BPF_REG_1, 8, 0);
+        p[k++] = INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_4, BPF_REG_1, CTX_OFF(major), 0);
+        p[k++] = INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_5, BPF_REG_1, CTX_OFF(minor), 0);
         skip_at = k;
         p[k++] = INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_2, 0, 0, BPF_DEVCG_DEV_CHAR);
         p[k++] = INSN(BPF_JMP | BPF_JSET | BPF_K, BPF_REG_3, 0, 0, BPF_DEVCG_ACC_MKNOD);
@@ -394,10 +397,10 @@ int ect_cgroup_bpf_allow(int cgfd, const struct ect_cgroup_dev *devs, size_t n,
                 }
                 if (get_insns(oldfd, &old, &n_old, err) < 0)
                         return -1;
-                if (n_old + 8 + 4 * n > MAX_INSNS)
+                if (n_old + ECT_CGROUP_BPF_PREFIX_MAX(n) > MAX_INSNS)
                         return ect_error_set(err, E2BIG, "device program too large");
-                prog = xcalloc(n_old + 8 + 4 * n, sizeof *prog);
-                k = build_prefix(prog, devs, n);
+                prog = xcalloc(n_old + ECT_CGROUP_BPF_PREFIX_MAX(n), sizeof *prog);
+                k = ect_cgroup_bpf_prefix(prog, devs, n);
                 memcpy(prog + k, old, n_old * sizeof *old);
                 newfd = load(prog, k + n_old, err);
                 if (newfd < 0)

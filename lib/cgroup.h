@@ -50,3 +50,12 @@ int ect_cgroup_find_dir(const char *proc_cgroup, const char *mountinfo, const ch
 int ect_cgroup_bpf_allow(int cgfd, const struct ect_cgroup_dev *devs, size_t n,
                          const uint32_t *keep, size_t n_keep, unsigned *ret_n,
                          struct ect_error **err);
+
+/* The instructions put in front of a device program: allow read/write of
+ * the n character devices, else fall through to the next instruction.
+ * Writes at most ECT_CGROUP_BPF_PREFIX_MAX(n) instructions to p; returns
+ * how many. Exported for tests (tests/unit/test_cgroup.c runs it in a
+ * small eBPF interpreter: no bpf(2) under qemu-user). */
+#define ECT_CGROUP_BPF_PREFIX_MAX(n) (8 + 4 * (n))
+struct bpf_insn;
+size_t ect_cgroup_bpf_prefix(struct bpf_insn *p, const struct ect_cgroup_dev *devs, size_t n);

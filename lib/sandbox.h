@@ -19,6 +19,12 @@ struct ect_sandbox {
  * a 32-bit compat call) kills the process. Returns 0 or < 0. */
 int ect_sandbox_enter(const struct ect_sandbox *sb, struct ect_error **err);
 
+/* Writes to fd the classic BPF program that ect_sandbox_enter() would load
+ * (struct sock_filter array, this build's architecture), without loading it:
+ * tests check the filter of a cross build under qemu-user, which loads no
+ * seccomp filter. Returns 0 or < 0. */
+int ect_sandbox_export_bpf(const struct ect_sandbox *sb, int fd, struct ect_error **err);
+
 /* The calls any C program needs to finish: write its error, free memory,
  * exit (and, in sanitizer builds, what LeakSanitizer needs at exit).
  * Terminated by -1. Included by ect_sandbox_enter(). */

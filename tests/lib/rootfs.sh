@@ -19,6 +19,20 @@ busybox_tar() {
 	rm -rf "$tmp"
 }
 
+# bundle_run DIR ID ARGS...: `runc run` of the bundle DIR as container ID
+# with process.args set to ARGS, then `runc delete`; sets out (stdout) and
+# rc (status); stderr goes to DIR.err.
+bundle_run() {
+	local d=$1 id=$2 args
+	shift 2
+	args=$(printf '%s\n' "$@" | jq -R . | jq -s .)
+	jq --argjson a "$args" '.process.args = $a' "$d/config.json" >"$d/c.json"
+	mv "$d/c.json" "$d/config.json"
+	rc=0
+	out=$(cd "$d" && runc run "$id" 2>"$d.err") || rc=$?
+	runc delete -f "$id" >/dev/null 2>&1 || true
+}
+
 # Where the tools under test live (make sets ECT_BUILD).
 ect_bin() { echo "${ECT_BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build}/$1"; }
 

@@ -124,6 +124,7 @@ END_TEST
  * device program attached and a child moved in. */
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <stddef.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -146,24 +147,153 @@ static int sys_bpf(int cmd, union bpf_attr *a)
 
 /* Allows only character device 1:5 (/dev/zero), like a runtime's filter
  * that knows nothing of ours. */
+static const struct bpf_insn only_zero[] = {
+        {.code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = 2, .src_reg = 1, .off = 4},
+        {.code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = 3, .src_reg = 1, .off = 8},
+        {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
+        {.code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = 2, .off = 2, .imm = 1},
+        {.code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = 3, .off = 1, .imm = 5},
+        {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1},
+        {.code = BPF_JMP | BPF_EXIT},
+};
+
 static int load_only_zero(void)
 {
-        struct bpf_insn p[] = {
-                {.code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = 2, .src_reg = 1, .off = 4},
-                {.code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = 3, .src_reg = 1, .off = 8},
-                {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
-                {.code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = 2, .off = 2, .imm = 1},
-                {.code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = 3, .off = 1, .imm = 5},
-                {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1},
-                {.code = BPF_JMP | BPF_EXIT},
-        };
         union bpf_attr a = {0};
         a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-        a.insns = (uint64_t)(uintptr_t)p;
-        a.insn_cnt = sizeof p / sizeof p[0];
+        a.insns = (uint64_t)(uintptr_t)only_zero;
+        a.insn_cnt = sizeof only_zero / sizeof only_zero[0];
         a.license = (uint64_t)(uintptr_t)"GPL";
         return sys_bpf(BPF_PROG_LOAD, &a);
 }
+
+/* The instructions our prefix and only_zero use, run as the kernel runs
+ * them (kernel/bpf/core.c: 64-bit registers, 32-bit ALU results
+ * zero-extended, immediates sign-extended in 64-bit compares) over a
+ * struct bpf_cgroup_dev_ctx. Anything else fails the test. No bpf(2)
+ * needed: it runs unprivileged and under qemu-user for a cross build. */
+static uint64_t run_device_prog(const struct bpf_insn *p, size_t n, uint32_t type,
+                                uint32_t access, uint32_t major, uint32_t minor)
+{
+        struct bpf_cgroup_dev_ctx ctx = {.access_type = access << 16 | type,
+                                         .major = major, .minor = minor};
+        uint64_t r[11] = {0};
+
+        for (size_t at = 0; at < n; at++) {
+                const struct bpf_insn *i = &p[at];
+                uint64_t imm = (uint64_t)(int64_t)i->imm;
+
+                ck_assert_uint_le(i->dst_reg, 10);
+                switch (i->code) {
+                case BPF_LDX | BPF_MEM | BPF_W: {
+                        uint32_t v;
+                        ck_assert_msg(i->src_reg == 1 && i->off >= 0 && i->off % 4 == 0 &&
+                                              (size_t)i->off + 4 <= sizeof ctx,
+                                      "load r%u+%d", i->src_reg, i->off);
+                        memcpy(&v, (const char *)&ctx + i->off, 4);
+                        r[i->dst_reg] = v;
+                        break;
+                }
+                case BPF_ALU64 | BPF_MOV | BPF_X:
+                        r[i->dst_reg] = r[i->src_reg];
+                        break;
+                case BPF_ALU64 | BPF_MOV | BPF_K:
+                        r[i->dst_reg] = imm;
+                        break;
+                case BPF_ALU | BPF_AND | BPF_K:
+                        r[i->dst_reg] = (uint32_t)r[i->dst_reg] & (uint32_t)i->imm;
+                        break;
+                case BPF_ALU | BPF_RSH | BPF_K:
+                        r[i->dst_reg] = (uint32_t)r[i->dst_reg] >> i->imm;
+                        break;
+                case BPF_JMP | BPF_JNE | BPF_K:
+                        if (r[i->dst_reg] != imm)
+                                at += (size_t)(int64_t)i->off;
+                        break;
+                case BPF_JMP | BPF_JSET | BPF_K:
+                        if (r[i->dst_reg] & imm)
+                                at += (size_t)(int64_t)i->off;
+                        break;
+                case BPF_JMP | BPF_EXIT:
+                        return r[0];
+                default:
+                        ck_abort_msg("instruction %zu: oatode 0x%x not simulated", at, i->code);
+                }
+        }
+        ck_abort_msg("the program runs off its end");
+        return 0;
+}
+
+/* The kernel ABI that lib/cgroup.c reads and writes through bpf(2): the
+ * same on every 64-bit architecture (and with __aligned_u64 on 32-bit
+ * ones); a wrong or foreign header shows up here. */
+START_TEST(test_bpf_abi_layout)
+{
+        ck_assert_uint_eq(sizeof(struct bpf_insn), 8);
+        ck_assert_uint_eq(sizeof(struct bpf_cgroup_dev_ctx), 12);
+        ck_assert_uint_eq(offsetof(struct bpf_cgroup_dev_ctx, access_type), 0);
+        ck_assert_uint_eq(offsetof(struct bpf_cgroup_dev_ctx, major), 4);
+        ck_assert_uint_eq(offsetof(struct bpf_cgroup_dev_ctx, minor), 8);
+        ck_assert_uint_eq(offsetof(union bpf_attr, prog_type), 0);
+        ck_assert_uint_eq(offsetof(union bpf_attr, insn_cnt), 4);
+        ck_assert_uint_eq(offsetof(union bpf_attr, insns), 8);
+        ck_assert_uint_eq(offsetof(union bpf_attr, license), 16);
+        ck_assert_uint_eq(offsetof(union bpf_attr, log_level), 24);
+        ck_assert_uint_eq(offsetof(union bpf_attr, log_size), 28);
+        ck_assert_uint_eq(offsetof(union bpf_attr, log_buf), 32);
+        ck_assert_uint_eq(offsetof(union bpf_attr, query.target_fd), 0);
+        ck_assert_uint_eq(offsetof(union bpf_attr, query.attach_type), 4);
+        ck_assert_uint_eq(offsetof(union bpf_attr, query.attach_flags), 12);
+        ck_assert_uint_eq(offsetof(union bpf_attr, query.prog_ids), 16);
+        ck_assert_uint_eq(offsetof(union bpf_attr, query.prog_cnt), 24);
+        ck_assert_uint_eq(offsetof(union bpf_attr, target_fd), 0);
+        ck_assert_uint_eq(offsetof(union bpf_attr, attach_bpf_fd), 4);
+        ck_assert_uint_eq(offsetof(union bpf_attr, attach_type), 8);
+        ck_assert_uint_eq(offsetof(union bpf_attr, attach_flags), 12);
+        ck_assert_uint_eq(offsetof(union bpf_attr, replace_bpf_fd), 16);
+        ck_assert_uint_eq(offsetof(union bpf_attr, prog_id), 0);
+        ck_assert_uint_eq(offsetof(union bpf_attr, info.bpf_fd), 0);
+        ck_assert_uint_eq(offsetof(union bpf_attr, info.info_len), 4);
+        ck_assert_uint_eq(offsetof(union bpf_attr, info.info), 8);
+        ck_assert_uint_eq(offsetof(struct bpf_prog_info, type), 0);
+        ck_assert_uint_eq(offsetof(struct bpf_prog_info, id), 4);
+        ck_assert_uint_eq(offsetof(struct bpf_prog_info, xlated_prog_len), 20);
+        ck_assert_uint_eq(offsetof(struct bpf_prog_info, xlated_prog_insns), 32);
+}
+END_TEST
+
+/* Our prefix in front of only_zero, as ect_cgroup_bpf_allow builds it. */
+START_TEST(test_bpf_prefix_runs)
+{
+        const struct ect_cgroup_dev devs[] = {{231, 192}, {10, 241}};
+        const size_t n_zero = sizeof only_zero / sizeof only_zero[0];
+        struct bpf_insn p[ECT_CGROUP_BPF_PREFIX_MAX(2) + sizeof only_zero / sizeof only_zero[0]];
+        const uint32_t C = BPF_DEVCG_DEV_CHAR, B = BPF_DEVCG_DEV_BLOCK;
+        const uint32_t RW = BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE;
+        size_t k = ect_cgroup_bpf_prefix(p, devs, 2);
+
+        ck_assert_uint_le(k, ECT_CGROUP_BPF_PREFIX_MAX(2));
+        memcpy(p + k, only_zero, sizeof only_zero);
+        k += n_zero;
+        /* Ours: read, write, both. */
+        ck_assert_uint_eq(run_device_prog(p, k, C, RW, 231, 192), 1);
+        ck_assert_uint_eq(run_device_prog(p, k, C, BPF_DEVCG_ACC_READ, 10, 241), 1);
+        ck_assert_uint_eq(run_device_prog(p, k, C, BPF_DEVCG_ACC_WRITE, 10, 241), 1);
+        /* Theirs still decides the rest. */
+        ck_assert_uint_eq(run_device_prog(p, k, C, RW, 1, 5), 1);
+        ck_assert_uint_eq(run_device_prog(p, k, C, RW, 1, 3), 0);
+        ck_assert_uint_eq(run_device_prog(p, k, C, RW, 231, 193), 0);
+        ck_assert_uint_eq(run_device_prog(p, k, C, RW, 192, 231), 0);
+        /* A block device with our numbers, and mknod: not ours to allow. */
+        ck_assert_uint_eq(run_device_prog(p, k, B, RW, 231, 192), 0);
+        ck_assert_uint_eq(run_device_prog(p, k, C, BPF_DEVCG_ACC_MKNOD | RW, 231, 192), 0);
+        /* No device: the prefix only falls through. */
+        k = ect_cgroup_bpf_prefix(p, devs, 0);
+        memcpy(p + k, only_zero, sizeof only_zero);
+        ck_assert_uint_eq(run_device_prog(p, k + n_zero, C, RW, 231, 192), 0);
+        ck_assert_uint_eq(run_device_prog(p, k + n_zero, C, RW, 1, 5), 1);
+}
+END_TEST
 
 /* Opens path from a child inside the cgroup: 0 or the errno. */
 static int open_in_cgroup(const char *path)
@@ -272,16 +402,24 @@ int main(void)
         tcase_add_test(tc, test_find_dir_malformed);
         suite_add_tcase(s, tc);
         {
+                TCase *pt = tcase_create("ect_cgroup_bpf_prefix");
+                tcase_add_test(pt, test_bpf_abi_layout);
+                tcase_add_test(pt, test_bpf_prefix_runs);
+                suite_add_tcase(s, pt);
+        }
+        {
                 TCase *bt = tcase_create("ect_cgroup_bpf_allow");
-                if (geteuid() == 0 && unified()) {
+                if (emulator()) {
+                        skip_test("cgroup: ect_cgroup_bpf_allow",
+                                  "emulation: qemu-user has no bpf(2)");
+                } else if (geteuid() == 0 && unified()) {
                         tcase_add_checked_fixture(bt, bpf_setup, bpf_teardown);
                         tcase_add_test(bt, test_bpf_allow_multi);
                         tcase_add_test(bt, test_bpf_allow_single);
                         tcase_add_test(bt, test_bpf_allow_none_attached);
                         suite_add_tcase(s, bt);
                 } else {
-                        fprintf(stderr, "cgroup: BPF tests need root and a cgroup2 mount, "
-                                        "skipped\n");
+                        skip_test("cgroup: ect_cgroup_bpf_allow", "needs root and a cgroup2 mount");
                 }
         }
         return run_suite(s);

@@ -5,6 +5,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <stddef.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 
 /* ---- ect_debounce ---- */
@@ -296,6 +298,17 @@ START_TEST(test_ect_watch_sysfs_class)
 }
 END_TEST
 
+/* struct inotify_event as lib/watch.c walks the read(2) buffer: the
+ * kernel's layout, the same on every architecture. */
+START_TEST(test_ect_watch_event_layout)
+{
+        ck_assert_uint_eq(sizeof(struct inotify_event), 16);
+        ck_assert_uint_eq(offsetof(struct inotify_event, mask), 4);
+        ck_assert_uint_eq(offsetof(struct inotify_event, len), 12);
+        ck_assert_uint_eq(offsetof(struct inotify_event, name), 16);
+}
+END_TEST
+
 static Suite *watch_suite(void)
 {
         Suite *s = suite_create("watch");
@@ -316,6 +329,7 @@ static Suite *watch_suite(void)
         tc = tcase_create("watch");
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_set_timeout(tc, 30);
+        tcase_add_test(tc, test_ect_watch_event_layout);
         tcase_add_test(tc, test_ect_watch_new_missing_root);
         tcase_add_test(tc, test_ect_watch_dir_comes_and_goes);
         tcase_add_test(tc, test_ect_watch_sysfs_class);

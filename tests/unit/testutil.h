@@ -55,6 +55,22 @@ static inline const char *mknod_opt(void)
         return geteuid() == 0 ? "mknod=1" : "mknod=0";
 }
 
+/* The user-mode emulator this test runs under (tests/run-unit.sh sets
+ * ECT_EMULATOR for a cross build: qemu-aarch64-static), or NULL on the
+ * real kernel. */
+static inline const char *emulator(void)
+{
+        const char *e = getenv("ECT_EMULATOR");
+        return e && *e ? e : NULL;
+}
+
+/* Says why a test is left out, on a line of its own that tests/run-unit.sh
+ * counts: reason starts with "emulation:" where only emulation stops it. */
+static inline void skip_test(const char *test, const char *reason)
+{
+        fprintf(stderr, "SKIP %s (%s)\n", reason, test);
+}
+
 static inline int run_suite(Suite *s)
 {
         SRunner *sr = srunner_create(s);
