@@ -35,7 +35,8 @@ ibverbs-utils rdmacm-utils perftest"
 CROSS_ARCH=arm64
 CROSS_PKGS="gcc-aarch64-linux-gnu qemu-user-static libc6-dev:arm64 libyajl-dev:arm64
 libyaml-dev:arm64 libseccomp-dev:arm64 libibverbs-dev:arm64 librdmacm-dev:arm64
-ibverbs-providers:arm64 libnl-3-dev:arm64 libnl-route-3-dev:arm64 check:arm64 pkgconf:arm64"
+ibverbs-providers:arm64 libnl-3-dev:arm64 libnl-route-3-dev:arm64 libdbus-1-dev:arm64 check:arm64
+pkgconf:arm64"
 
 is_installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
