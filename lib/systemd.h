@@ -11,8 +11,9 @@
  * systemd builds them into its own program.
  *
  * The only module that talks D-Bus (libdbus-1, statically linkable, so the
- * hook stays static-pie). It connects to systemd's private socket
- * (/run/systemd/private, root only, peer to peer: no bus daemon needed). */
+ * hook stays static-pie). It reaches systemd through the system bus, as runc
+ * and Docker do, or, where no bus daemon runs, on systemd's private socket
+ * (/run/systemd/private, root only, peer to peer). */
 #pragma once
 #include "cgroup.h"
 #include "error.h"
@@ -21,6 +22,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#define ECT_SYSTEM_BUS "unix:path=/run/dbus/system_bus_socket"
+#define ECT_SYSTEM_BUS_SOCKET "/run/dbus/system_bus_socket"
 #define ECT_SYSTEMD_BUS "unix:path=/run/systemd/private"
 #define ECT_SYSTEMD_SOCKET "/run/systemd/private"
 
@@ -33,8 +36,9 @@ struct ect_systemd_unit {
 
 struct ect_systemd;
 
-/* Connects to systemd at address (NULL: ECT_SYSTEMD_BUS). *ret NULL with 0
- * returned when address is the default and its socket does not exist: the
+/* Connects to systemd at address, peer to peer (tests); NULL: through the
+ * system bus, or systemd's private socket where no bus daemon answers; *ret
+ * NULL with 0 returned when systemd's private socket does not exist: the
  * host is not run by systemd, nothing to do. */
 int ect_systemd_open(const char *address, struct ect_systemd **ret, struct ect_error **err);
 void ect_systemd_close(struct ect_systemd *s);

@@ -78,5 +78,6 @@ srv_start() {
 cli_run() { drun "${SEL[@]}" -- "$1"; }
 srv_wait() { tmo docker wait "$1"; }
 srv_logs() { docker logs "$1"; }
+srv_kill() { docker kill "$1" >/dev/null 2>&1; }
 traffic_rows
 done_testing

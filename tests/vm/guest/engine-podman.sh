@@ -63,5 +63,6 @@ srv_start() {
 cli_run() { prun "${SEL[@]}" -- "$1"; }
 srv_wait() { tmo podman wait "$1"; }
 srv_logs() { podman logs "$1"; }
+srv_kill() { podman kill "$1" >/dev/null 2>&1; }
 traffic_rows
 done_testing

@@ -136,7 +136,7 @@ default_cmd() { printf '%s' "$(probe_cmd --mr-size 64M) >/tmp/p.json; echo memlo
 # traffic NAME SERVER-CMD CLIENT-CMD: RDMA traffic between two containers.
 # The engine's script defines srv_start ID CMD (detached), cli_run CMD
 # (output on stdout, status kept), srv_wait ID (prints the exit status,
-# bounded by tmo) and srv_logs ID. The server listens once it has started: the client is
+# bounded by tmo), srv_kill ID and srv_logs ID. The server listens once it has started: the client is
 # retried until then.
 traffic() {
 	local name=$1 srv=$2 cli=$3 id st=1 out i
@@ -149,6 +149,8 @@ traffic() {
 		[ $st = 0 ] && break
 		sleep 3
 	done
+	# A server whose client never came would wait for it: stop it first.
+	[ $st = 0 ] || srv_kill "$id"
 	if [ $st = 0 ] && [ "$(srv_wait "$id")" = 0 ]; then
 		row "traffic: $name" pass "$(printf '%s\n' "$out" | tail -n 2 | tr '\n' ' ')"
 	else

@@ -102,5 +102,8 @@ for s in "$G"/engine-*.sh; do
 	echo "$name: exit $?" >>"$RESULTS/exits"
 done
 step "done"
+# The guest's journal, for whoever reads a failure: every unit, timestamps
+# from boot.
+journalctl -b -o short-monotonic --no-pager >"$RESULTS/journal.txt" 2>&1
 echo done >"$RESULTS/done"
 sync
