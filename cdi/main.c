@@ -3,6 +3,7 @@
  * reports each failure once. Exit: 0 ok, 1 failure, 2 usage error. */
 #include "cdi.h"
 #include "cleanup.h"
+#include "config.h"
 #include "fileio.h"
 #include "json.h"
 #include "list.h"
@@ -50,6 +51,10 @@ static const char usage_text[] =
     "  --sysfs-root DIR                read sysfs under DIR (default /sys)\n"
     "  --dev-root DIR                  device nodes under DIR (default /dev); another\n"
     "                                  root adds hostPath to each node\n"
+    "  --config FILE                   host configuration whose drivers, sysfs-root and\n"
+    "                                  dev-root apply where the options above are not\n"
+    "                                  given (default $ERDMA_CONFIG, else\n"
+    "                                  " ECT_CONFIG_PATH ")\n"
     "  --debug                         debug messages on stderr\n"
     "  -h, --help                      this text\n"
     "  --version                       the version\n"
@@ -63,6 +68,8 @@ struct args {
         struct ect_cdi_opts cdi;
         const char *drivers;
         char *sysfs_root, *dev_root;
+        const char *config_path;
+        struct ect_config *config; /* the host configuration; owns drivers when taken */
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -100,7 +107,8 @@ static int parse_args(int argc, char **argv, struct args *a)
                 OPT_DEV,
                 OPT_DEBUG,
                 OPT_VERSION,
-                OPT_WATCH
+                OPT_WATCH,
+                OPT_CONFIG
         };
         static const struct option opts[] = {
             {"json", no_argument, NULL, OPT_JSON},
@@ -113,6 +121,7 @@ static int parse_args(int argc, char **argv, struct args *a)
             {"driver", required_argument, NULL, OPT_DRIVER},
             {"sysfs-root", required_argument, NULL, OPT_SYSFS},
             {"dev-root", required_argument, NULL, OPT_DEV},
+            {"config", required_argument, NULL, OPT_CONFIG},
             {"debug", no_argument, NULL, OPT_DEBUG},
             {"help", no_argument, NULL, 'h'},
             {"version", no_argument, NULL, OPT_VERSION},
@@ -205,6 +214,9 @@ static int parse_args(int argc, char **argv, struct args *a)
                         free(a->dev_root);
                         a->dev_root = absolute(optarg);
                         break;
+                case OPT_CONFIG:
+                        a->config_path = optarg;
+                        break;
                 case OPT_DEBUG:
                         ect_log_set_level(ECT_LOG_DEBUG);
                         break;
@@ -224,6 +236,32 @@ static int parse_args(int argc, char **argv, struct args *a)
                 return usage_error("unexpected argument '%s'", argv[optind]);
         if (a->watch && (!a->output || strcmp(a->output, "-") == 0))
                 return usage_error("%s", "--watch needs --output FILE (the spec it keeps fresh)");
+        return -1;
+}
+
+/* The host configuration the runtime shim and the hook read: its drivers,
+ * sysfs-root and dev-root, where no option gave them, so that the spec the
+ * units write (no options) gives out the devices those two would. A
+ * missing default file means the defaults; a named one must exist. */
+static int apply_config(struct args *a)
+{
+        struct ect_error *err = NULL;
+        const char *path = a->config_path;
+        const char *env = secure_getenv(ECT_CONFIG_ENV);
+
+        if (!path && env && *env)
+                path = env;
+        if (ect_config_load(path, &a->config, &err) < 0) {
+                log_error_err(err);
+                ect_error_free(&err);
+                return EXIT_FAILURE;
+        }
+        if (!a->drivers)
+                a->drivers = a->config->drivers;
+        if (!a->sysfs_root && a->config->sysfs_root)
+                a->sysfs_root = xstrdup(a->config->sysfs_root);
+        if (!a->dev_root && a->config->dev_root)
+                a->dev_root = xstrdup(a->config->dev_root);
         a->cdi.dev_root = a->dev_root;
         return -1;
 }
@@ -423,11 +461,14 @@ int main(int argc, char **argv)
         if (lvl && ect_log_parse_level(lvl) >= 0)
                 ect_log_set_level((enum ect_log_level)ect_log_parse_level(lvl));
         r = parse_args(argc, argv, &a);
+        if (r < 0)
+                r = apply_config(&a);
         if (r < 0) {
                 a.resolved_format = format_of(&a);
                 r = a.list ? cmd_list(&a) : a.watch ? cmd_watch(&a) : cmd_generate(&a);
         }
         free(a.sysfs_root);
         free(a.dev_root);
+        ect_config_free(a.config);
         return r;
 }

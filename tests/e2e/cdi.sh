@@ -60,6 +60,27 @@ check_contains "list: filtered count on stderr" "$(cat "$T/err")" "1 RDMA device
 out=$("$CDI" list --driver any --sysfs-root "$T/mixed/sys" --dev-root "$T/mixed/dev" 2>/dev/null)
 check_contains "list --driver any: mlx5 listed" "$out" "mlx5_0"
 
+# The host configuration the shim and the hook read also sets erdma-cdi's
+# driver filter and roots where no option does (the units pass none).
+fakehost_add_device "$T/mixed" 3 rxe0 pci=none
+printf '{"drivers": "any", "sysfs-root": "%s", "dev-root": "%s"}\n' "$T/mixed/sys" "$T/mixed/dev" >"$T/host.json"
+out=$("$CDI" generate --config "$T/host.json" 2>/dev/null)
+check_contains "generate --config: drivers any gives out soft-RoCE rxe0" "$out" "name: rxe0"
+check_contains "generate --config: and mlx5_0" "$out" "name: mlx5_0"
+check_contains "generate --config: the config's dev-root (hostPath)" "$out" "hostPath: $T/mixed/dev/infiniband/uverbs3"
+out=$(ERDMA_CONFIG=$T/host.json "$CDI" generate 2>/dev/null)
+check_contains "generate with ERDMA_CONFIG: the same" "$out" "name: rxe0"
+out=$("$CDI" generate --config "$T/host.json" --driver erdma 2>/dev/null)
+check_not_contains "--driver overrides the config's drivers" "$out" "rxe0"
+check_contains "--driver erdma: eRDMA devices" "$out" "name: erdma_0"
+echo '{"drivers": "erdma,,x"}' >"$T/bad.json"
+st=0; out=$("$CDI" generate --config "$T/bad.json" 2>&1) || st=$?
+check_eq "a bad host config: exit 1" 1 "$st"
+check_contains "a bad host config: the error names the file and the key" "$out" "$T/bad.json: key 'drivers'"
+st=0; out=$("$CDI" list --config "$T/none.json" 2>&1) || st=$?
+check_eq "a named host config that is missing: exit 1" 1 "$st"
+check_contains "a named host config that is missing: says so" "$out" "open '$T/none.json': No such file or directory"
+
 # Discovery warnings reach stderr; the device is still listed.
 fakehost_standard "$T/warn"
 echo garbage >"$T/warn/sys/class/infiniband/erdma_1/ports/1/state"
