@@ -41,6 +41,9 @@ static const char usage_text[] =
     "  -o, --output FILE               generate: write FILE (mode 0644) instead of stdout\n"
     "  --watch                         generate: keep FILE fresh as devices come and\n"
     "                                  go (removed while no device matches)\n"
+    "  --remove-if-none                generate --output FILE: when no device matches,\n"
+    "                                  remove FILE and exit 0 (what the oneshot unit\n"
+    "                                  runs as devices come and go)\n"
     "  -f, --format json|yaml          generate: output format (default: from FILE's\n"
     "                                  extension .json/.yaml/.yml, else yaml)\n"
     "  --vendor V                      CDI vendor (default " ECT_CDI_VENDOR ")\n"
@@ -62,7 +65,7 @@ static const char usage_text[] =
     "A generated spec usually lives in /var/run/cdi/erdma.yaml; see erdma-cdi(1).\n";
 
 struct args {
-        bool list, json, watch;
+        bool list, json, watch, remove_if_none;
         enum format format, resolved_format;
         const char *output;
         struct ect_cdi_opts cdi;
@@ -108,12 +111,14 @@ static int parse_args(int argc, char **argv, struct args *a)
                 OPT_DEBUG,
                 OPT_VERSION,
                 OPT_WATCH,
-                OPT_CONFIG
+                OPT_CONFIG,
+                OPT_REMOVE
         };
         static const struct option opts[] = {
             {"json", no_argument, NULL, OPT_JSON},
             {"output", required_argument, NULL, 'o'},
             {"watch", no_argument, NULL, OPT_WATCH},
+            {"remove-if-none", no_argument, NULL, OPT_REMOVE},
             {"format", required_argument, NULL, 'f'},
             {"vendor", required_argument, NULL, OPT_VENDOR},
             {"class", required_argument, NULL, OPT_CLASS},
@@ -162,6 +167,11 @@ static int parse_args(int argc, char **argv, struct args *a)
                         if (a->list)
                                 return usage_error("%s", "--watch belongs to 'generate'");
                         a->watch = true;
+                        break;
+                case OPT_REMOVE:
+                        if (a->list)
+                                return usage_error("%s", "--remove-if-none belongs to 'generate'");
+                        a->remove_if_none = true;
                         break;
                 case 'f':
                         if (a->list)
@@ -236,6 +246,8 @@ static int parse_args(int argc, char **argv, struct args *a)
                 return usage_error("unexpected argument '%s'", argv[optind]);
         if (a->watch && (!a->output || strcmp(a->output, "-") == 0))
                 return usage_error("%s", "--watch needs --output FILE (the spec it keeps fresh)");
+        if (a->remove_if_none && (!a->output || strcmp(a->output, "-") == 0))
+                return usage_error("%s", "--remove-if-none needs --output FILE (the spec to remove)");
         return -1;
 }
 
@@ -411,6 +423,14 @@ static int cmd_generate(const struct args *a)
         size_t len = 0;
         int r = render((void *)a, &buf, &len, &summary, &err);
 
+        if (r == 0 && a->remove_if_none) {
+                if (cdi_remove_spec(a->output, summary) < 0) {
+                        log_error("cannot remove %s (no device matches: %s): %m", a->output,
+                                  summary);
+                        return EXIT_FAILURE;
+                }
+                return EXIT_SUCCESS;
+        }
         if (r == 0) {
                 log_error("%s", summary);
                 return EXIT_FAILURE;

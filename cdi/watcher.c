@@ -29,6 +29,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+int cdi_remove_spec(const char *output, const char *summary)
+{
+        if (unlink(output) == 0)
+                log_info("removed %s: %s", output, summary);
+        else if (errno == ENOENT)
+                log_info("no spec at %s for now: %s", output, summary);
+        else
+                return -1;
+        return 0;
+}
+
 /* One regeneration. A failure is fatal (< 0) only on the first run: a watcher
  * that cannot make its first spec is misconfigured and should say so to its
  * supervisor; later, the host may be in the middle of a change, so the old
@@ -42,11 +53,7 @@ static int regenerate(const struct cdi_watch *w, bool first)
         int r = w->render(w->ctx, &buf, &len, &summary, &err);
 
         if (r == 0) {
-                if (unlink(w->output) == 0)
-                        log_info("removed %s: %s", w->output, summary);
-                else if (errno == ENOENT)
-                        log_info("no spec at %s for now: %s", w->output, summary);
-                else
+                if (cdi_remove_spec(w->output, summary) < 0)
                         log_warn("cannot remove %s, ignoring: %m", w->output);
                 return 0;
         }

@@ -21,3 +21,8 @@ struct cdi_watch {
  * SIGTERM or SIGINT. Returns the exit status: 0 on a signal, 1 when the
  * watch cannot start or the first spec cannot be made. */
 int cdi_watch_run(const struct cdi_watch *w);
+
+/* No device matches: output goes (a CDI spec must have a device, and a stale
+ * one would make engines create nodes of a device that is gone); logs what
+ * was done. < 0 with errno set when the file is there and cannot go. */
+int cdi_remove_spec(const char *output, const char *summary);
