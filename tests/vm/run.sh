@@ -17,7 +17,9 @@
 # Environment: ECT_VM_GUESTS ("bookworm trixie"), ECT_VM_ONLY (engines, e.g.
 # "docker,podman"), ECT_VM_CACHE (/var/cache/erdma-container-toolkit-vm),
 # ECT_VM_TIMEOUT (seconds per boot, 900), ECT_VM_MEM, ECT_VM_CPUS.
-set -euo pipefail
+set -Eeuo pipefail
+# A step that fails says which one, instead of ending the run in silence.
+trap 'echo "check-vm: failed (exit $?) at ${BASH_SOURCE[0]}:$LINENO: $BASH_COMMAND" >&2' ERR
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 vm=$top/tests/vm

@@ -15,17 +15,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkdir -p /etc/docker
 cdi=false
 [ "$GUEST" = bookworm ] || cdi=true
-# No bridge and no iptables: every test container uses the host's network
-# (eRDMA connection management needs it); the guest has no way out anyway.
-cat >/etc/docker/daemon.json <<JSON
-{"runtimes": {"erdma": {"path": "$BIN/erdma-container-runtime"}},
- "bridge": "none", "iptables": false, "ip6tables": false$($cdi && echo ', "features": {"cdi": true}')}
-JSON
 WAY=engine
-if ! tmo systemctl start docker.service; then
+if ! docker_setup; then
 	row "dockerd starts" fail "$(journalctl -u docker.service -n 30 --no-pager 2>&1)"
 	done_testing
 	exit 1

@@ -164,3 +164,16 @@ traffic_rows() {
 	traffic ib_write_bw "ib_write_bw -d $DEV0 -x 1 -n 50 -s 65536 -F" \
 		"ib_write_bw -d $DEV0 -x 1 -n 50 -s 65536 -F $ADDR0"
 }
+
+# docker_setup: daemon.json with our runtime shim (and CDI on Docker 25+),
+# no bridge and no iptables (every test container uses the host's network;
+# the guest has no way out anyway), then dockerd (re)started: on trixie it
+# started at boot, before this file was written.
+docker_setup() {
+	mkdir -p /etc/docker
+	cat >/etc/docker/daemon.json <<JSON
+{"runtimes": {"erdma": {"path": "$BIN/erdma-container-runtime"}},
+ "bridge": "none", "iptables": false, "ip6tables": false$([ "$GUEST" = bookworm ] || echo ', "features": {"cdi": true}')}
+JSON
+	tmo systemctl restart docker.service
+}

@@ -25,13 +25,10 @@ else row "systemd is PID 1" fail "$(cat /proc/1/comm)"; fi
 if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then row "cgroup v2 only" pass
 else row "cgroup v2 only" fail "$(stat -fc %T /sys/fs/cgroup)"; fi
 
-# --- soft-RoCE: rxe0 on d0, rxe1 on d1 (no NIC: dummy interfaces) ---------
+# --- soft-RoCE: rxe0 on d0, rxe1 on d1 (no NIC: dummy interfaces); made at
+# boot by ect-rxe.service on trixie --------------------------------------------
 step "soft-RoCE"
-modprobe -a rdma_rxe rdma_ucm ib_uverbs dummy veth
-ip link add d0 type dummy && ip addr add 192.0.2.1/24 dev d0 && ip link set d0 up
-ip link add d1 type dummy && ip addr add 198.51.100.1/24 dev d1 && ip link set d1 up
-rdma link add rxe0 type rxe netdev d0
-rdma link add rxe1 type rxe netdev d1
+"$G/rxe.sh"
 udevadm settle -t 30 || true
 export DEV0=rxe0 DEV1=rxe1 ADDR0=192.0.2.1
 uverbs_of() { # IBDEV -> uverbsN
@@ -56,24 +53,29 @@ step "toolkit"
 mkdir -p /etc/erdma-container-toolkit
 if [ "$GUEST" = bookworm ]; then
 	export BIN=/ect/build
-else
-	# The package built from the tree, installed as a user installs it.
-	deb=$(ls /ect/build-vm/deb/erdma-container-toolkit_*_amd64.deb 2>/dev/null | head -n 1)
-	if [ -n "$deb" ] && out=$(dpkg -i "$deb" 2>&1); then row "dpkg -i our .deb" pass "$(basename "$deb")"
-	else row "dpkg -i our .deb" fail "${deb:-no .deb in /ect/build-vm/deb}: ${out:-}"; fi
-	export BIN=/usr/bin
-fi
-# Soft-RoCE devices are selected through the host configuration's drivers
-# key (rxe has no PCI function and no driver link: only "any" selects it).
-cat >/etc/erdma-container-toolkit/config.json <<JSON
+	# Soft-RoCE devices are selected through the host configuration's
+	# drivers key (rxe has no PCI function and no driver link: only "any").
+	cat >/etc/erdma-container-toolkit/config.json <<JSON
 {"drivers": "any", "memlock": "unlimited", "log-level": "info"}
 JSON
-mkdir -p /var/run/cdi
-if out=$("$BIN/erdma-cdi" generate --driver any --output /var/run/cdi/erdma.yaml 2>&1) &&
-	grep -q "name: rxe0" /var/run/cdi/erdma.yaml; then
-	row "erdma-cdi generate --driver any" pass "$(grep -c 'name:' /var/run/cdi/erdma.yaml) CDI devices"
 else
-	row "erdma-cdi generate --driver any" fail "$out $(cat /var/run/cdi/erdma.yaml 2>&1)"
+	# prepare.sh installed the package built from the tree before the boot.
+	export BIN=/usr/bin
+	if [ "$(dpkg-query -W -f '${Status}' erdma-container-toolkit 2>&1)" = "install ok installed" ]; then
+		row "dpkg -i our .deb (before the first boot)" pass "$(dpkg-query -W -f '${Version}' erdma-container-toolkit)"
+	else
+		row "dpkg -i our .deb (before the first boot)" fail "$(cat /ect-results/dpkg-install.log)"
+	fi
+fi
+# The CDI spec: on trixie the package's oneshot wrote it at boot (details in
+# engine-units.sh); here the tree's erdma-cdi writes it as that unit does:
+# no options, the host configuration's drivers key selects soft-RoCE.
+mkdir -p /var/run/cdi
+[ "$GUEST" != bookworm ] || out=$("$BIN/erdma-cdi" generate --output /var/run/cdi/erdma.yaml 2>&1)
+if grep -q "name: rxe0" /var/run/cdi/erdma.yaml 2>/dev/null; then
+	row "CDI spec with soft-RoCE (drivers: any in the host config)" pass "$(grep -c 'name:' /var/run/cdi/erdma.yaml) CDI devices"
+else
+	row "CDI spec with soft-RoCE (drivers: any in the host config)" fail "${out:-} $(cat /var/run/cdi/erdma.yaml 2>&1)"
 fi
 
 # --- the test image: busybox, rdma-core and perftest tools (made on the

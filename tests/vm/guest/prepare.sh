@@ -35,3 +35,29 @@ for u in systemd-timesyncd.service apt-daily.timer apt-daily-upgrade.timer \
 done
 # The guest has no machine id of its own when the share's is empty.
 [ -s "$r/etc/machine-id" ] || : >"$r/etc/machine-id"
+
+# The trixie guest is a host provisioned with our package: the .deb built
+# from the tree is installed before the first boot (as an image build or a
+# provisioning step installs it: its postinst enables the oneshot, nothing
+# starts without systemd), the host configuration selects soft-RoCE, and
+# ect-rxe.service makes the devices at boot, ahead of the oneshot. The boot
+# goes through multi-user.target, as a host's does.
+. "$r/etc/os-release"
+if [ "$VERSION_CODENAME" = trixie ]; then
+	mount -t proc proc "$r/proc"
+	in_root() { chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+	in_root /bin/sh /ect/tests/vm/guest/footprint.sh / >"$r/ect-results/trixie-before-install.list"
+	in_root /bin/sh -c 'dpkg -i /ect/build-vm/deb/erdma-container-toolkit_*_amd64.deb' \
+		>"$r/ect-results/dpkg-install.log" 2>&1 || echo "dpkg -i failed" >>"$r/ect-results/dpkg-install.log"
+	umount "$r/proc"
+	mkdir -p "$r/etc/erdma-container-toolkit"
+	echo '{"drivers": "any", "memlock": "unlimited", "log-level": "info"}' \
+		>"$r/etc/erdma-container-toolkit/config.json"
+	cp "$g/ect-rxe.service" "$r/etc/systemd/system/"
+	mkdir -p "$r/etc/systemd/system/multi-user.target.wants" "$r/etc/systemd/system/ect-vm.target.d"
+	ln -sf ../ect-rxe.service "$r/etc/systemd/system/multi-user.target.wants/ect-rxe.service"
+	printf '[Unit]\nWants=multi-user.target\nAfter=multi-user.target\n' \
+		>"$r/etc/systemd/system/ect-vm.target.d/multi-user.conf"
+	mkdir -p "$r/etc/systemd/system/ect-vm.service.d"
+	printf '[Unit]\nAfter=multi-user.target\n' >"$r/etc/systemd/system/ect-vm.service.d/multi-user.conf"
+fi
