@@ -377,7 +377,7 @@ static int containerd_configure(struct ctx *c, struct ctd *d, struct ect_error *
                 version = d->v.major >= 2 ? 3 : 2;
         } else {
                 ect_error_set(err, ENOENT,
-                              "%s does not exist and containerd is not installed: say which "
+                              "%s does not exist and containerd's version is not known: say which "
                               "config version to write with --config-version 2 (containerd "
                               "1.x) or 3 (2.x)",
                               d->main_path);
@@ -416,7 +416,7 @@ static int containerd_configure(struct ctx *c, struct ctd *d, struct ect_error *
                                               "running containerd (%s) erdma-ctk cannot carry "
                                               "them over: run it on the host, without --root",
                                               d->main_path,
-                                              d->installed ? "--root given" : "not installed");
+                                              at_host_root(a) ? "not installed" : "--root given");
                                 goto out;
                         }
                 }
@@ -443,7 +443,7 @@ static int containerd_configure(struct ctx *c, struct ctd *d, struct ect_error *
         if (!d->can_run)
                 note(c, "containerd not run (%s): the result is not checked with containerd "
                         "config dump",
-                     d->installed ? "--root" : "not installed");
+                     at_host_root(a) ? "not installed" : "--root");
         /* The drop-in first: containerd fails to start on an import that
          * names a missing file. */
         ect_ctk_plan_add(&c->plan, &drop, steal_ptr(&drop_text), 0644, false);
@@ -532,9 +532,11 @@ static int containerd(struct ctx *c, bool configure, struct ect_error **err)
         d.main_path = a->config ? xstrdup(a->config) : rooted(a, d.main_ref);
         d.drop_ref = xstrdup(a->dropin ? a->dropin : "/etc/containerd/conf.d/99-erdma.toml");
         d.drop_path = a->dropin ? xstrdup(a->dropin) : rooted(a, d.drop_ref);
-        d.installed = ect_engine_version(ECT_ENGINE_CONTAINERD, &d.v, &e) == 0;
+        /* Under --root the tree's containerd is not the one on PATH: its
+         * version is not known, and it is not run. */
+        d.installed = at_host_root(a) && ect_engine_version(ECT_ENGINE_CONTAINERD, &d.v, &e) == 0;
         ect_error_free(&e);
-        d.can_run = d.installed && at_host_root(a);
+        d.can_run = d.installed;
         if (!configure) {
                 r = containerd_unconfigure(c, &d, err);
         } else {
