@@ -202,6 +202,7 @@ HOST_CONFIG := $(wildcard examples/erdma-container-toolkit/config.json)
 HOOK_JSON   := $(wildcard examples/podman/erdma-hook.json)
 UNITS       := $(wildcard packaging/systemd/*.service)
 UDEV_RULES  := $(wildcard packaging/udev/*.rules)
+BASHCOMP    := $(wildcard packaging/bash-completion/erdma-*)
 CONFIG_DEST  = $(DESTDIR)$(SYSCONFDIR)/erdma-container-toolkit/config.json
 BIN_SUBST    = sed -e 's|/usr/bin/erdma-|$(BINDIR)/erdma-|g'
 # The hook's "path" may name any prefix in the example: point it at ours.
@@ -234,7 +235,7 @@ endif
 		$(BIN_SUBST) packaging/udev/$$r >$(DESTDIR)$(UDEVRULESDIR)/$$r && \
 		chmod 0644 $(DESTDIR)$(UDEVRULESDIR)/$$r || exit 1; \
 	done
-	install -m 0644 packaging/bash-completion/erdma-cdi $(DESTDIR)$(BASHCOMPDIR)/erdma-cdi
+	install -m 0644 $(BASHCOMP) $(DESTDIR)$(BASHCOMPDIR)/
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))
@@ -242,7 +243,7 @@ uninstall:
 	rm -f $(DESTDIR)$(HOOKSDIR)/erdma-hook.json
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNITS)))
 	rm -f $(addprefix $(DESTDIR)$(UDEVRULESDIR)/,$(notdir $(UDEV_RULES)))
-	rm -f $(DESTDIR)$(BASHCOMPDIR)/erdma-cdi
+	rm -f $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(notdir $(BASHCOMP)))
 ifneq ($(HOST_CONFIG),)
 	@if [ -e $(CONFIG_DEST) ] && ! cmp -s $(HOST_CONFIG) $(CONFIG_DEST); then \
 		echo "keeping modified $(CONFIG_DEST)"; \

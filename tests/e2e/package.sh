@@ -96,7 +96,7 @@ else
 fi
 files=$(dpkg -L "$PKG")
 quiet() { "$@" >/dev/null 2>&1; }
-progs="erdma-cdi erdma-container-runtime erdma-hook erdma-probe"
+progs="erdma-cdi erdma-container-runtime erdma-hook erdma-probe erdma-ctk"
 for p in $progs; do
 	if [ -e "$top/$( [ "$p" = erdma-container-runtime ] && echo runtime || echo "${p#erdma-}")/module.mk" ]; then
 		check "/usr/bin/$p installed and runs (--help)" quiet "/usr/bin/$p" --help
