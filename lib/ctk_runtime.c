@@ -269,8 +269,13 @@ static int run_containerd(char **argv, char **ret, struct ect_error **err)
                 cleanup_free char *msg = xstrdup(r.errout && *r.errout ? r.errout : "no message");
                 msg[strcspn(msg, "\n")] = '\0';
                 ect_spawn_result_clear(&r);
-                return ect_error_set(err, 0, "'containerd %s %s %s' failed: %s", argv[1], argv[2],
-                                     argv[3] ? argv[3] : "", msg);
+                cleanup_free char *cmd = xstrdup(argv[0]);
+                for (size_t k = 1; argv[k]; k++) {
+                        char *t = xasprintf("%s %s", cmd, argv[k]);
+                        free(cmd);
+                        cmd = t;
+                }
+                return ect_error_set(err, 0, "'%s' failed: %s", cmd, msg);
         }
         *ret = steal_ptr(&r.out);
         ect_spawn_result_clear(&r);
@@ -348,6 +353,31 @@ static int names_cri(const struct ect_ctk_file *main, bool *ret, struct ect_erro
         return 0;
 }
 
+/* Whether a dump's top-level disabled_plugins names the CRI plugin. */
+static bool cri_disabled(const char *dump_text)
+{
+        struct ect_toml_doc doc = {0};
+        struct ect_error *e = NULL;
+        const struct ect_toml_item *it;
+        struct ect_toml_str *v = NULL;
+        size_t n = 0;
+        bool found = false;
+
+        if (ect_toml_scan(dump_text, strlen(dump_text), &doc, &e) < 0) {
+                ect_error_free(&e);
+                return false;
+        }
+        it = ect_toml_find(&doc, "", "disabled_plugins");
+        if (it && ect_toml_string_array(dump_text, it->val_start, it->val_end, &v, &n, &e) == 0)
+                for (size_t k = 0; k < n; k++)
+                        found |= strcmp(v[k].val, "cri") == 0 ||
+                                 strcmp(v[k].val, "io.containerd.grpc.v1.cri") == 0;
+        ect_error_free(&e);
+        ect_toml_strs_free(v, n);
+        ect_toml_doc_clear(&doc);
+        return found;
+}
+
 static int containerd_configure(struct ctx *c, struct ctd *d, struct ect_error **err)
 {
         const struct ect_ctk_args *a = c->a;
@@ -364,7 +394,7 @@ static int containerd_configure(struct ctx *c, struct ctd *d, struct ect_error *
                         goto out;
                 }
                 if (version < 2) {
-                        ect_error_set(err, EINVAL,
+                        ect_error_set(err, 0,
                                       "%s has no 'version = 2' (or 3) line: containerd reads it "
                                       "as the old version 1 schema; add the line (and migrate "
                                       "the file) first",
@@ -376,7 +406,7 @@ static int containerd_configure(struct ctx *c, struct ctd *d, struct ect_error *
         } else if (d->installed) {
                 version = d->v.major >= 2 ? 3 : 2;
         } else {
-                ect_error_set(err, ENOENT,
+                ect_error_set(err, 0,
                               "%s does not exist and containerd's version is not known: say which "
                               "config version to write with --config-version 2 (containerd "
                               "1.x) or 3 (2.x)",
@@ -384,7 +414,7 @@ static int containerd_configure(struct ctx *c, struct ctd *d, struct ect_error *
                 goto out;
         }
         if (a->cdi && d->installed && d->v.major == 1 && d->v.minor < 7) {
-                ect_error_set(err, ENOTSUP,
+                ect_error_set(err, 0,
                               "containerd %d.%d.%d has no CDI (1.7.0 and later): configure "
                               "without --cdi and select devices with the runtime handler",
                               d->v.major, d->v.minor, d->v.patch);
@@ -397,6 +427,14 @@ static int containerd_configure(struct ctx *c, struct ctd *d, struct ect_error *
                                      .set_default = a->set_default};
         if (d->can_run && dump_without_ours(d, &main, &d->before, err) < 0)
                 goto out;
+        if (d->can_run && cri_disabled(d->before)) {
+                /* containerd.io (Docker's package) ships such a file. */
+                ect_error_set(err, 0,
+                              "%s disables the CRI plugin (disabled_plugins): a runtime handler "
+                              "would never be used; enable the plugin first",
+                              d->main_path);
+                goto out;
+        }
         /* containerd 1.x: the drop-in replaces the CRI section (header of
          * ctk_containerd.h). */
         if (version == 2 && (!d->installed || d->v.major == 1)) {
@@ -410,7 +448,7 @@ static int containerd_configure(struct ctx *c, struct ctd *d, struct ect_error *
                         if (names_cri(&main, &cri, err) < 0)
                                 goto out;
                         if (cri) {
-                                ect_error_set(err, ENOTSUP,
+                                ect_error_set(err, 0,
                                               "%s has CRI plugin settings, which a drop-in "
                                               "replaces as a whole on containerd 1.x; without "
                                               "running containerd (%s) erdma-ctk cannot carry "

@@ -58,7 +58,11 @@ for f in "$FIX"/kubeadm-systemd.toml "$FIX"/eks-config-d.toml "$FIX"/gardener-co
 	name=$(basename "$f")
 	D=$T/shape-$name
 	mkdir -p "$D"
-	cp "$f" "$D/config.toml"
+	# Imports the shape names must exist for containerd: here, in $D.
+	sed "s|/etc/containerd/base.toml|$D/base.toml|; s|/etc/containerd/gpu.toml|$D/gpu.toml|" "$f" >"$D/orig.toml"
+	printf 'version = 2\n' >"$D/base.toml"
+	printf 'version = 2\n' >"$D/gpu.toml"
+	cp "$D/orig.toml" "$D/config.toml"
 	containerd --config "$D/config.toml" config dump >"$D/before.dump"
 	out=$("$CTK" runtime configure --engine containerd --config "$D/config.toml" \
 		--drop-in "$D/conf.d/99-erdma.toml" --runtime-path "$SHIM" 2>&1) ||
@@ -77,7 +81,7 @@ for f in "$FIX"/kubeadm-systemd.toml "$FIX"/eks-config-d.toml "$FIX"/gardener-co
 	check_eq "$name: registry config_path as before" \
 		"$(dump_get "$D/before.dump" "$CRI.registry" config_path)" "$(dump_get "$D/after.dump" "$CRI.registry" config_path)"
 	"$CTK" runtime unconfigure --engine containerd --config "$D/config.toml" --drop-in "$D/conf.d/99-erdma.toml" >/dev/null 2>&1
-	check "$name: unconfigure gives back the same bytes" cmp -s "$f" "$D/config.toml"
+	check "$name: unconfigure gives back the same bytes" cmp -s "$D/orig.toml" "$D/config.toml"
 	check_eq "$name: no file of erdma-ctk left" "" "$(find "$D" -type f -name '*erdma*')"
 done
 
@@ -96,6 +100,18 @@ TOML
 containerd --config "$D/config.toml" config dump >"$D/naive.dump"
 check_eq "containerd 1.6 with a handler-only drop-in: the main file's sandbox_image is lost (why the drop-in carries the CRI section)" \
 	'"registry.k8s.io/pause:3.6"' "$(dump_get "$D/naive.dump" "$CRI" sandbox_image)"
+
+# --- a config.toml that disables the CRI plugin (Docker's containerd.io) ---
+D=$T/cri-off
+mkdir -p "$D"
+printf 'version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n' >"$D/config.toml"
+cp "$D/config.toml" "$D/orig.toml"
+st=0
+out=$("$CTK" runtime configure --engine containerd --config "$D/config.toml" --drop-in "$D/conf.d/99-erdma.toml" 2>&1) || st=$?
+check_eq "CRI plugin disabled: refused" 1 "$st"
+check_contains "CRI plugin disabled: says so" "$out" "disables the CRI plugin (disabled_plugins)"
+check "CRI plugin disabled: config.toml untouched, no drop-in" \
+	sh -c "cmp -s '$D/orig.toml' '$D/config.toml' && ! test -e '$D/conf.d/99-erdma.toml'"
 
 # --- a containerd daemon on a configured config.toml ---
 fakehost_standard "$T/host"
@@ -149,9 +165,21 @@ fi
 # BinaryName as read back from containerd's own dump.
 bin=$(containerd --config "$D/config.toml" config dump >"$D/dump" && dump_get "$D/dump" "$H.options" BinaryName | tr -d '"')
 check_eq "the handler's BinaryName is the shim" "$SHIM" "$bin"
-out=$(ctr -a "$D/containerd.sock" run --rm --runc-binary "$bin" --env ERDMA_VISIBLE_DEVICES=erdma_0 \
-	--rootfs "$T/rootfs" ect-ctk-$$ sh -c 'for f in /dev/infiniband/*; do stat -c "%n %t:%T" "$f"; done
-cat /dev/infiniband/uverbs0 2>&1 | sed "s/.*: //"; echo "memlock $(ulimit -l)"' 2>&1) || true
+# ctr's default spec asks for cgroup settings this host's hybrid layout
+# lacks: a spec of our own, as runtime-containerd.sh does.
+(cd "$T" && runc spec)
+python3 - "$T/config.json" "$T/rootfs" <<'PY2'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["root"] = {"path": sys.argv[2], "readonly": False}
+c["process"]["terminal"] = False
+c["process"]["args"] = ["sh", "-c", 'for f in /dev/infiniband/*; do stat -c "%n %t:%T" "$f"; done\n'
+                        'cat /dev/infiniband/uverbs0 2>&1 | sed "s/.*: //"; echo "memlock $(ulimit -l)"']
+c["process"]["env"] += ["ERDMA_VISIBLE_DEVICES=erdma_0"]
+json.dump(c, open(sys.argv[1], "w"))
+PY2
+out=$(ctr -a "$D/containerd.sock" run --rm --runc-binary "$bin" --config "$T/config.json" ect-ctk-$$ 2>&1) || true
+echo "$out" | head -5 | sed 's/^/# ctr: /'
 check_eq "ctr through the handler's binary: uverbs0 (231:192) and rdma_cm (10:241)" \
 	"/dev/infiniband/rdma_cm a:f1
 /dev/infiniband/uverbs0 e7:c0" "$(echo "$out" | grep '^/dev/')"
