@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "ctk_check.h"
 #include "cleanup.h"
+#include "ctk_plan.h"
 #include "fileio.h"
 #include "json.h"
 #include "xalloc.h"
@@ -117,13 +118,6 @@ static void list_dir(const char *dir, struct spec **v, size_t *n, size_t *cap)
         free(names);
 }
 
-static char *rooted(const char *root, const char *p)
-{
-        if (!root || strcmp(root, "/") == 0)
-                return xstrdup(p);
-        return xasprintf("%s%s", root, p);
-}
-
 int ect_ctk_check(const struct ect_check_opts *o, FILE *out, bool *ret_ok, struct ect_error **err)
 {
         struct spec *v = NULL;
@@ -138,7 +132,7 @@ int ect_ctk_check(const struct ect_check_opts *o, FILE *out, bool *ret_ok, struc
         } else {
                 static const char *const dirs[] = {"/etc/cdi", "/var/run/cdi"};
                 for (size_t k = 0; k < 2; k++) {
-                        cleanup_free char *d = rooted(o->root, dirs[k]);
+                        cleanup_free char *d = ect_ctk_rooted(o->root, dirs[k]);
                         list_dir(d, &v, &n, &cap);
                 }
         }

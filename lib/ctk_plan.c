@@ -15,6 +15,13 @@
 #define MAX_CONFIG (4u << 20)
 #define DIFF "/usr/bin/diff"
 
+char *ect_ctk_rooted(const char *root, const char *path)
+{
+        if (!root || strcmp(root, "/") == 0)
+                return xstrdup(path);
+        return xasprintf("%s%s", root, path);
+}
+
 int ect_ctk_file_read(const char *path, struct ect_ctk_file *ret, struct ect_error **err)
 {
         cleanup_close int fd = -1;

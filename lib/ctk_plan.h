@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+/* path under root ("/" or NULL: path itself): where a default path of an
+ * engine lies in a tree given with --root. */
+char *ect_ctk_rooted(const char *root, const char *path);
+
 /* A host configuration file as read for editing. */
 struct ect_ctk_file {
         char *path;

@@ -44,9 +44,7 @@ static void __attribute__((format(printf, 2, 3))) note(struct ctx *c, const char
 
 static char *rooted(const struct ect_ctk_args *a, const char *path)
 {
-        if (!a->root || strcmp(a->root, "/") == 0)
-                return xstrdup(path);
-        return xasprintf("%s%s", a->root, path);
+        return ect_ctk_rooted(a->root, path);
 }
 
 static bool at_host_root(const struct ect_ctk_args *a)
