@@ -107,7 +107,8 @@ static void list_dir(const char *dir, struct spec **v, size_t *n, size_t *cap)
                 xgrow((void **)&names, &ncap, nn + 1, sizeof *names);
                 names[nn++] = xstrdup(e->d_name);
         }
-        qsort(names, nn, sizeof *names, cmp_str);
+        if (nn > 1) /* qsort's base must not be NULL, even for 0 elements (UBSan) */
+                qsort(names, nn, sizeof *names, cmp_str);
         for (size_t k = 0; k < nn; k++) {
                 xgrow((void **)v, cap, *n + 1, sizeof **v);
                 (*v)[*n] = (struct spec){.path = xasprintf("%s/%s", dir, names[k])};
