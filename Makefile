@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # One non-recursive GNU Makefile (see ../shared/STYLE.md section 9).
 # Objects go under $(BUILD) so that a sanitizer build can sit beside the
 # normal one: `make BUILD=build-asan SANITIZE=address,undefined`.
@@ -96,7 +97,7 @@ FUZZ_TARGETS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
 REPLAY_TESTS := $(FUZZ_SRCS:fuzz/fuzz_%.c=$(BUILD)/tests/replay_%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all check check-unit check-e2e check-asan check-valgrind check-cross check-vm clean-vm demo bench fuzz fuzz-targets install uninstall clean format
+.PHONY: all check check-spdx check-unit check-e2e check-asan check-valgrind check-cross check-vm clean-vm demo bench fuzz fuzz-targets install uninstall clean format
 all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c
@@ -111,11 +112,16 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBECT)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBECT) $(LIBS) $(UNIT_LIBS)
 
-# make check: everything CI runs. Unit tests and end-to-end tests on the normal
+# make check: everything CI runs. The license lines, unit tests and end-to-end tests on the normal
 # build, then the whole suite again under ASan+UBSan, then each program's
 # main invocations under valgrind (about 10 s), then the arm64 build
 # (check-cross).
-check: check-unit check-e2e check-asan check-valgrind check-cross
+check: check-spdx check-unit check-e2e check-asan check-valgrind check-cross
+
+# Every tracked source file carries the SPDX license line (tests/check-spdx.sh
+# --fix adds it).
+check-spdx:
+	@tests/check-spdx.sh
 
 # In a cross build (ARCH=arm64) the test binaries run under $(EMULATOR);
 # tests that emulation cannot run say SKIP with the reason (README).

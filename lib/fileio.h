@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bounded reads and atomic writes of whole files. */
 #pragma once
 #include "error.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* JSON documents as a mutable tree. The only module that includes <yajl/...>.
  *
  * Why not yajl_tree: we edit config.json and must write back everything we

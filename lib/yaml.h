@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* YAML output of a JSON tree. The only module that includes <yaml.h>.
  *
  * Goes through libyaml's emitter (escaping, indentation and line breaks are

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs each program's main invocations (the command lines of the end-to-end
 # tests, on a fake host) under valgrind memcheck, and fails on any memory
 # error or any leak, of every kind (definite, indirect, possible and still

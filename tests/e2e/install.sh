@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make install / make uninstall into a DESTDIR: every file lands where the
 # engines, systemd and udev look for it, the installed paths (not DESTDIR)
 # are written into the hooks.d file and the units, the units pass

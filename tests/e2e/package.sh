@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The Debian package, end to end: dpkg-buildpackage -b from a copy of the
 # tree, lintian, dpkg -i on this machine, the installed files, the installed
 # erdma-cdi on a fake host, real Podman containers through the installed CDI

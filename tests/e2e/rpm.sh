@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # packaging/rpm/erdma-container-toolkit.spec: rpmbuild (Debian's rpm) builds
 # the binary RPM from a source tarball of the tree, and the RPM holds what
 # `make install` installs, the configuration as %config(noreplace) and the
