@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # One non-recursive GNU Makefile (see ../shared/STYLE.md section 9).
 # Objects go under $(BUILD) so that a sanitizer build can sit beside the
 # normal one: `make BUILD=build-asan SANITIZE=address,undefined`.
@@ -96,7 +97,7 @@ FUZZ_TARGETS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
 REPLAY_TESTS := $(FUZZ_SRCS:fuzz/fuzz_%.c=$(BUILD)/tests/replay_%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all check check-unit check-e2e check-asan check-valgrind check-cross check-vm clean-vm demo bench fuzz fuzz-targets install uninstall clean format
+.PHONY: all check check-spdx check-unit check-e2e check-asan check-valgrind check-cross check-vm clean-vm demo bench fuzz fuzz-targets install uninstall clean format
 all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c
@@ -111,11 +112,16 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBECT)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBECT) $(LIBS) $(UNIT_LIBS)
 
-# make check: everything CI runs. Unit tests and end-to-end tests on the normal
+# make check: everything CI runs. The license lines, unit tests and end-to-end tests on the normal
 # build, then the whole suite again under ASan+UBSan, then each program's
 # main invocations under valgrind (about 10 s), then the arm64 build
 # (check-cross).
-check: check-unit check-e2e check-asan check-valgrind check-cross
+check: check-spdx check-unit check-e2e check-asan check-valgrind check-cross
+
+# Every tracked source file carries the SPDX license line (tests/check-spdx.sh
+# --fix adds it).
+check-spdx:
+	@tests/check-spdx.sh
 
 # In a cross build (ARCH=arm64) the test binaries run under $(EMULATOR);
 # tests that emulation cannot run say SKIP with the reason (README).
@@ -202,6 +208,7 @@ HOST_CONFIG := $(wildcard examples/erdma-container-toolkit/config.json)
 HOOK_JSON   := $(wildcard examples/podman/erdma-hook.json)
 UNITS       := $(wildcard packaging/systemd/*.service)
 UDEV_RULES  := $(wildcard packaging/udev/*.rules)
+BASHCOMP    := $(wildcard packaging/bash-completion/erdma-*)
 CONFIG_DEST  = $(DESTDIR)$(SYSCONFDIR)/erdma-container-toolkit/config.json
 BIN_SUBST    = sed -e 's|/usr/bin/erdma-|$(BINDIR)/erdma-|g'
 # The hook's "path" may name any prefix in the example: point it at ours.
@@ -234,7 +241,7 @@ endif
 		$(BIN_SUBST) packaging/udev/$$r >$(DESTDIR)$(UDEVRULESDIR)/$$r && \
 		chmod 0644 $(DESTDIR)$(UDEVRULESDIR)/$$r || exit 1; \
 	done
-	install -m 0644 packaging/bash-completion/erdma-cdi $(DESTDIR)$(BASHCOMPDIR)/erdma-cdi
+	install -m 0644 $(BASHCOMP) $(DESTDIR)$(BASHCOMPDIR)/
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))
@@ -242,7 +249,7 @@ uninstall:
 	rm -f $(DESTDIR)$(HOOKSDIR)/erdma-hook.json
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNITS)))
 	rm -f $(addprefix $(DESTDIR)$(UDEVRULESDIR)/,$(notdir $(UDEV_RULES)))
-	rm -f $(DESTDIR)$(BASHCOMPDIR)/erdma-cdi
+	rm -f $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(notdir $(BASHCOMP)))
 ifneq ($(HOST_CONFIG),)
 	@if [ -e $(CONFIG_DEST) ] && ! cmp -s $(HOST_CONFIG) $(CONFIG_DEST); then \
 		echo "keeping modified $(CONFIG_DEST)"; \

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian/Ubuntu packages this project needs to build and test,
 # when they are missing. As root it runs apt-get; otherwise it prints the
 # exact command to run. Safe to run again: it does nothing when all is there.

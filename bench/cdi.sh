@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # erdma-cdi generate on fake hosts of 1, 8, 64 and 256 devices: median time
 # (hyperfine) and peak memory. Target (issue 8): linear growth, under 5 ms
 # at 64 devices.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench/edit: the shim's config.json edit in-process, without exec, dynamic
  * loading or process start: ect_shim_edit_bundle() (read, request scan,
  * parse, discovery, selection, apply, emit into a temporary file, fsync,

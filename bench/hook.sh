@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Benchmark: what erdma-hook adds to a container start with runc.
 #
 # Whole `runc run` times vary by ~5 ms run to run, so the hook stage is

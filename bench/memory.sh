@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Benchmark (not a test): peak memory (maximum resident set, GNU time's %M)
 # of each program doing its usual job on a fake host with 8 devices:
 # erdma-cdi generate; erdma-container-runtime create of a 4 KiB config.json

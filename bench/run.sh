@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make bench: runs every bench/*.sh part (never part of make check) and
 # prints their tables. Root is needed for the container parts.
 set -uo pipefail

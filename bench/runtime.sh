@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Benchmark (not a test): what erdma-container-runtime adds to `create`, and
 # the throughput of its config.json edit.
 #

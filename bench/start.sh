@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Benchmark (not a test): whole `runc run` of a /bin/true container, each
 # way of adding eRDMA side by side, round robin in one run (so that load from
 # elsewhere on the machine hits all variants alike):

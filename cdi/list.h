@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* erdma-cdi list: the devices as a table or as JSON, with their CDI names. */
 #pragma once
 #include "cdi.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* erdma-cdi: lists the host's eRDMA devices and writes a CDI spec for them.
  * Parses the command line, calls lib/ (discovery, spec, serialisers) and
  * reports each failure once. Exit: 0 ok, 1 failure, 2 usage error. */

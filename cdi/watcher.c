@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The --watch loop: poll() on an inotify fd (lib/watch.h) and a signalfd,
  * with a timeout only while a debounce window is open, so an idle watcher
  * sleeps in poll() without any timer.

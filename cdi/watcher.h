@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* erdma-cdi generate --watch: keeps one spec file in step with the devices. */
 #pragma once
 #include "error.h"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The main job: a demo on a built-in fake eRDMA host (no hardware needed).
 # Builds a fake host (two eRDMA devices and rdma_cm, sysfs laid out as the
 # kernel does, nodes made with mknod), then runs each part in demo.d/ in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The fixed fake host the selection and config.json fuzz targets resolve
  * against: built in process (no sysfs), with names that can be confused
  * with each other: indexes that are not positions, a dotted and a dashed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: CDI generation from a fuzzed fake host, the whole path
  * of `erdma-cdi generate`: discovery (lib/rdma.c) over a sysfs tree and a
  * dev root written from the input into a fresh directory under /dev/shm,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: where the hook finds a container's device cgroup
  * (ect_cgroup_find_dir over /proc/PID/cgroup and /proc/self/mountinfo).
  * Input: one byte (bit 0: the v2 hierarchy, else the v1 "devices"

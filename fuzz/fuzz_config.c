@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: the host configuration file (lib/config.c).
  * Invariants: parsing never crashes; an error names the document; what is
  * accepted is well formed (a runtime, known capabilities without

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: the JSON parser and emitter.
  * Invariants: parsing never crashes; what parses emits (unless a string is
  * not UTF-8, which the parser already rejects, so emit must succeed); the

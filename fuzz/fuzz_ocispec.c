@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: config.json load and edit (lib/ocispec.c), the path
  * the runtime shim takes on every container start.
  * Input: one mode byte, then the config.json text.

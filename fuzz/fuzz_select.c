@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: the selection value (ect_select_parse), as it comes
  * from an annotation or ERDMA_VISIBLE_DEVICES, against a fixed fake host
  * and against a host without devices.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: the OCI state a hook reads on stdin (lib/state.c), and
  * the rootfs path it derives from config.json.
  * Input: one mode byte; mode & 1: the rest is a config.json whose

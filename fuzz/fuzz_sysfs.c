@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: the parsers of single sysfs attribute values. They read
  * files a broken or hostile kernel module could fill with anything. */
 #include "rdma.h"

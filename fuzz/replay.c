@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Replays a fuzz target's seed corpus and its kept crash inputs as a unit
  * test, on the normal and the sanitizer builds (make check-unit): linked
  * with one fuzz/fuzz_<name>.o as build/tests/replay_<name>, it feeds every

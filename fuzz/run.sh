@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs each libFuzzer target for FUZZ_SECONDS from its seed corpus
 # (fuzz/corpus/<name>). New inputs go to a scratch copy, not the repository;
 # a crash leaves its input in $FUZZ_OUT and fails the run.

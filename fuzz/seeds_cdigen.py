@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes the seed corpus of fuzz_cdigen (fuzz/corpus/cdigen/) in its
 record format: flag byte, then (kind, path length, path, content length
 little endian u16, content) records. See fuzz/fuzz_cdigen.c."""

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "hook.h"
 #include "cgroup.h"
 #include "cleanup.h"

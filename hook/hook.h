@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* erdma-hook's flow: OCI state in, devices applied to the container being
  * created (nodes in its /dev, device cgroup, RLIMIT_MEMLOCK). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* erdma-hook: OCI prestart/createRuntime hook that gives the container
  * being created its selected eRDMA devices. */
 #include "error.h"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # erdma-hook runs on every container start: linked statically (static-pie,
 # so ASLR stays) it skips the dynamic loader's work, about half of its cost
 # (bench/hook.sh). Sanitizer builds cannot link statically: dynamic there,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CDI (Container Device Interface) specs from the device model.
  *
  * Builds the spec as a JSON tree (lib/json.h); lib/json.c or lib/yaml.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Device access for a running container's cgroup: cgroup v1 devices.allow,
  * or on cgroup v2 the runtime's BPF_CGROUP_DEVICE program replaced by one
  * that first allows our nodes and then runs the original instructions

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Scope-bound cleanup (systemd _cleanup_, bwrap cleanup_free). Initialise at
  * declaration; hand ownership out with steal_fd()/steal_ptr(). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The host configuration file shared by erdma-container-runtime and
  * erdma-hook: /etc/erdma-container-toolkit/config.json, or a file the
  * caller names (the shim: ERDMA_CONFIG from its own environment, read with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One set of edits: what a container needs for its selected devices,
  * computed once. The runtime shim writes it into config.json
  * (lib/ocispec.h), the hook applies it live. */

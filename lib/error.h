@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Errors carried up the stack: an errno (or 0) and a message with context.
  * Convention (crun design-docs/error_handling.md): a function that can fail
  * returns >= 0 on success, negative on failure, and fills *err on failure

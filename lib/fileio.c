@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "fileio.h"
 #include "cleanup.h"
 #include "xalloc.h"
@@ -169,6 +170,9 @@ static int fill_buf(int fd, const char *what, void *ctx, struct ect_error **err)
         return 0;
 }
 
+static int write_atomic(const char *path, ect_write_fill_fn fill, void *ctx, mode_t mode, uid_t uid,
+                        gid_t gid, unsigned flags, struct ect_error **err);
+
 int ect_write_file_atomic_flags(const char *path, const void *buf, size_t len, mode_t mode,
                                 unsigned flags, struct ect_error **err)
 {
@@ -179,6 +183,20 @@ int ect_write_file_atomic_flags(const char *path, const void *buf, size_t len, m
 
 int ect_write_file_atomic_fill(const char *path, ect_write_fill_fn fill, void *ctx, mode_t mode,
                                unsigned flags, struct ect_error **err)
+{
+        return write_atomic(path, fill, ctx, mode, (uid_t)-1, (gid_t)-1, flags, err);
+}
+
+int ect_write_file_atomic_owned(const char *path, const void *buf, size_t len, mode_t mode,
+                                uid_t uid, gid_t gid, unsigned flags, struct ect_error **err)
+{
+        struct buf_fill b = {.buf = buf, .len = len};
+
+        return write_atomic(path, fill_buf, &b, mode, uid, gid, flags, err);
+}
+
+static int write_atomic(const char *path, ect_write_fill_fn fill, void *ctx, mode_t mode, uid_t uid,
+                        gid_t gid, unsigned flags, struct ect_error **err)
 {
         cleanup_free char *dir_copy = xstrdup(path);
         cleanup_free char *base_copy = xstrdup(path);
@@ -209,6 +227,11 @@ int ect_write_file_atomic_fill(const char *path, ect_write_fill_fn fill, void *c
         }
         if (fd < 0)
                 return ect_error_set(err, errno, "create '%s'", tmp);
+        /* The owner before the mode: chown clears set-id bits. */
+        if ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0) {
+                r = ect_error_set(err, errno, "chown '%s'", tmp);
+                goto fail;
+        }
         /* The umask may have removed bits the caller asked for. */
         if (fchmod(fd, mode & 07777) < 0) {
                 r = ect_error_set(err, errno, "chmod '%s'", tmp);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bounded reads and atomic writes of whole files. */
 #pragma once
 #include "error.h"
@@ -40,6 +41,11 @@ int ect_write_file_atomic_flags(const char *path, const void *buf, size_t len, m
 typedef int (*ect_write_fill_fn)(int fd, const char *what, void *ctx, struct ect_error **err);
 int ect_write_file_atomic_fill(const char *path, ect_write_fill_fn fill, void *ctx, mode_t mode,
                                unsigned flags, struct ect_error **err);
+/* ect_write_file_atomic_flags(), the new file owned by uid:gid ((uid_t)-1
+ * and (gid_t)-1 leave the writer's): a configuration file replaced with
+ * the owner and mode it had. */
+int ect_write_file_atomic_owned(const char *path, const void *buf, size_t len, mode_t mode,
+                                uid_t uid, gid_t gid, unsigned flags, struct ect_error **err);
 /* write() of all len bytes (EINTR retried, short writes continued); < 0
  * with errno set on failure. */
 int ect_write_all(int fd, const void *buf, size_t len);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "json.h"
 #include "cleanup.h"
 #include "fileio.h"
@@ -109,6 +110,26 @@ struct ect_json *ect_json_set(struct ect_json *obj, const char *key, struct ect_
                 push(obj, xstrdup(key), strlen(key), val);
         }
         return val;
+}
+
+bool ect_json_remove(struct ect_json *obj, const char *key)
+{
+        bool found = false;
+        ssize_t i;
+
+        /* Every member of that name: with duplicates, removing only the
+         * last would make an earlier one the value Go reads. */
+        while ((i = find_key(obj, key)) >= 0) {
+                free(obj->keys[i]);
+                ect_json_free(obj->v[i]);
+                memmove(obj->keys + i, obj->keys + i + 1, (obj->n - (size_t)i - 1) * sizeof *obj->keys);
+                memmove(obj->key_lens + i, obj->key_lens + i + 1,
+                        (obj->n - (size_t)i - 1) * sizeof *obj->key_lens);
+                memmove(obj->v + i, obj->v + i + 1, (obj->n - (size_t)i - 1) * sizeof *obj->v);
+                obj->n--;
+                found = true;
+        }
+        return found;
 }
 
 struct ect_json *ect_json_append(struct ect_json *arr, struct ect_json *val)
@@ -578,6 +599,66 @@ int ect_json_emit(const struct ect_json *j, bool pretty, char **ret, size_t *ret
                 free(o.buf);
                 return -1;
         }
+        *ret = o.buf;
+        if (ret_len)
+                *ret_len = o.len;
+        return 0;
+}
+
+/* Lays out compact JSON (yajl's, no whitespace outside strings) the way
+ * Go's json.MarshalIndent, Python's json.dump(indent=) and JSON.stringify
+ * do, which is how most daemon.json files look: empty containers stay
+ * "{}" and "[]" (yajl's beautifier opens them over two lines). */
+static void relayout(struct out *o, const char *s, size_t n, const char *indent)
+{
+        size_t depth = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                char c = s[i];
+                if (c == '"') {
+                        size_t k = i + 1;
+                        while (k < n && s[k] != '"')
+                                k += s[k] == '\\' ? 2 : 1;
+                        out_put(o, s + i, k + 1 - i);
+                        i = k;
+                        continue;
+                }
+                if ((c == '{' || c == '[') && i + 1 < n && s[i + 1] == (c == '{' ? '}' : ']')) {
+                        out_put(o, s + i, 2);
+                        i++;
+                        continue;
+                }
+                if (c == '}' || c == ']') {
+                        out_put(o, "\n", 1);
+                        depth--;
+                        for (size_t d = 0; d < depth; d++)
+                                out_put(o, indent, strlen(indent));
+                }
+                out_put(o, &c, 1);
+                if (c == ':')
+                        out_put(o, " ", 1);
+                if (c == '{' || c == '[' || c == ',') {
+                        if (c != ',')
+                                depth++;
+                        out_put(o, "\n", 1);
+                        for (size_t d = 0; d < depth; d++)
+                                out_put(o, indent, strlen(indent));
+                }
+        }
+        out_put(o, "\n", 1);
+        o->buf[o->len] = '\0';
+}
+
+int ect_json_emit_indent(const struct ect_json *j, const char *indent, char **ret,
+                         size_t *ret_len, struct ect_error **err)
+{
+        struct out o = {.fd = -1};
+        cleanup_free char *compact = NULL;
+        size_t n = 0;
+
+        if (ect_json_emit(j, false, &compact, &n, err) < 0)
+                return -1;
+        relayout(&o, compact, n, indent);
         *ret = o.buf;
         if (ret_len)
                 *ret_len = o.len;

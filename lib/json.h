@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* JSON documents as a mutable tree. The only module that includes <yajl/...>.
  *
  * Why not yajl_tree: we edit config.json and must write back everything we
@@ -75,6 +76,8 @@ static inline struct ect_json *ect_json_new_bool(bool b)
 /* Takes ownership of val. Replaces the value of the last key equal to key,
  * else appends. Returns val. */
 struct ect_json *ect_json_set(struct ect_json *obj, const char *key, struct ect_json *val);
+/* Removes every member named key; false when there was none. */
+bool ect_json_remove(struct ect_json *obj, const char *key);
 /* Takes ownership of val; returns val. */
 struct ect_json *ect_json_append(struct ect_json *arr, struct ect_json *val);
 /* Returns the object (or array) at key, creating an empty one when the key is
@@ -89,6 +92,10 @@ bool ect_json_equal(const struct ect_json *a, const struct ect_json *b);
  * Fails (EILSEQ) on a string that is not valid UTF-8. ret is NUL-terminated. */
 int ect_json_emit(const struct ect_json *j, bool pretty, char **ret, size_t *ret_len,
                   struct ect_error **err);
+/* Pretty, each level indented by indent (a file's own style: "\t",
+ * "    "). */
+int ect_json_emit_indent(const struct ect_json *j, const char *indent, char **ret,
+                         size_t *ret_len, struct ect_error **err);
 /* The same text written to fd in chunks (what names fd in messages), for
  * large documents: no copy of the whole text in memory. On failure part of
  * it may have been written. */

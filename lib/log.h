@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The only logger. Programs call ect_log_init() once with their name; lines go
  * to stderr as "erdma-hook: message". lib/ only uses log_debug(). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "ocispec.h"
 #include "cleanup.h"
 #include "fileio.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A bundle's config.json as a document we edit and write back.
  *
  * config.json comes from the engine, but its contents (env, annotations,

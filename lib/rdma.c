@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Host discovery from sysfs. See rdma.h.
  *
  * Layout read (as the kernel lays it out, all relative to the sysfs root):

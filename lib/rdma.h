@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Host discovery: the one device model every program consumes.
  *
  * Reads a sysfs root and a dev root (both settings, so tests run on fake

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Path resolution and node creation inside an untrusted container rootfs.
  *
  * Everything works on file descriptors: the rootfs is opened once and every

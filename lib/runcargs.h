@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The command line of an OCI runtime called like runc: global options,
  * a subcommand, its options and arguments. Parsed only as far as the
  * runtime shim needs (where the bundle and the log are); the arguments are

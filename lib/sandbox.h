@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Least privilege for code that touches container content (STYLE.md 5):
  * no_new_privs, a capability set cut down to what the phase needs, and a
  * seccomp allow-list. Irreversible: call it in a child or as the last

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Which devices a container gets: the one selection function that the
  * runtime shim and the hook share.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The OCI hook state, as the engine writes it on a hook's stdin.
  * Input at the edge: bounded reads, typed checks, clear messages (STYLE.md
  * 7). config.json itself is read by lib/ocispec.h.

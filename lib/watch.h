@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Watching for RDMA devices that come and go (erdma-cdi generate --watch).
  *
  * The source that works on a real host is the dev root's infiniband

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Allocation that never returns NULL: out-of-memory aborts (crun OOM(),
  * bwrap die_oom()), so ENOMEM is never threaded through the callers. */
 #pragma once

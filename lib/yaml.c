@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "yaml.h"
 #include "cleanup.h"
 #include "xalloc.h"
@@ -178,5 +179,93 @@ int ect_yaml_emit(const struct ect_json *j, char **ret, size_t *ret_len, struct 
         *ret = out.p;
         if (ret_len)
                 *ret_len = out.n;
+        return 0;
+}
+
+/* ---- reading ---- */
+
+/* budget bounds the nodes made: aliases make the document a graph, which a
+ * few lines can blow up to billions of nodes ("billion laughs"). */
+static struct ect_json *node_to_json(yaml_document_t *doc, yaml_node_t *n, unsigned depth,
+                                     size_t *budget)
+{
+        struct ect_json *j;
+
+        if (!n || depth > ECT_JSON_MAX_DEPTH || *budget == 0)
+                return NULL;
+        (*budget)--;
+        switch (n->type) {
+        case YAML_SCALAR_NODE: {
+                char *s = xstrndup((const char *)n->data.scalar.value, n->data.scalar.length);
+                j = ect_json_new_str(s);
+                free(s);
+                return j;
+        }
+        case YAML_SEQUENCE_NODE:
+                j = ect_json_new(ECT_JSON_ARRAY);
+                for (yaml_node_item_t *i = n->data.sequence.items.start;
+                     i < n->data.sequence.items.top; i++) {
+                        struct ect_json *v = node_to_json(doc, yaml_document_get_node(doc, *i),
+                                                          depth + 1, budget);
+                        if (!v) {
+                                ect_json_free(j);
+                                return NULL;
+                        }
+                        ect_json_append(j, v);
+                }
+                return j;
+        case YAML_MAPPING_NODE:
+                j = ect_json_new(ECT_JSON_OBJECT);
+                for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+                     p < n->data.mapping.pairs.top; p++) {
+                        yaml_node_t *k = yaml_document_get_node(doc, p->key);
+                        struct ect_json *v;
+                        char *key;
+                        if (!k || k->type != YAML_SCALAR_NODE) {
+                                ect_json_free(j);
+                                return NULL;
+                        }
+                        v = node_to_json(doc, yaml_document_get_node(doc, p->value), depth + 1,
+                                         budget);
+                        if (!v) {
+                                ect_json_free(j);
+                                return NULL;
+                        }
+                        key = xstrndup((const char *)k->data.scalar.value, k->data.scalar.length);
+                        ect_json_set(j, key, v);
+                        free(key);
+                }
+                return j;
+        case YAML_NO_NODE:
+        default:
+                return NULL;
+        }
+}
+
+int ect_yaml_parse(const char *buf, size_t len, struct ect_json **ret, struct ect_error **err)
+{
+        yaml_parser_t parser;
+        yaml_document_t doc;
+        struct ect_json *j;
+        size_t budget = 1000000;
+
+        if (!yaml_parser_initialize(&parser))
+                return ect_error_set(err, ENOMEM, "cannot allocate YAML parser");
+        yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+        if (!yaml_parser_load(&parser, &doc)) {
+                int r = ect_error_set(err, EINVAL, "invalid YAML at line %zu, column %zu: %s",
+                                      parser.problem_mark.line + 1,
+                                      parser.problem_mark.column + 1,
+                                      parser.problem ? parser.problem : "syntax error");
+                yaml_parser_delete(&parser);
+                return r;
+        }
+        j = node_to_json(&doc, yaml_document_get_root_node(&doc), 0, &budget);
+        yaml_document_delete(&doc);
+        yaml_parser_delete(&parser);
+        if (!j)
+                return ect_error_set(err, EINVAL, "YAML document is empty, too deep, too large "
+                                                  "(aliases) or has a key that is not a scalar");
+        *ret = j;
         return 0;
 }

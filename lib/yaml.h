@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* YAML output of a JSON tree. The only module that includes <yaml.h>.
  *
  * Goes through libyaml's emitter (escaping, indentation and line breaks are
@@ -21,3 +22,8 @@ int ect_yaml_emit(const struct ect_json *j, char **ret, size_t *ret_len, struct 
 /* Whether s (len bytes) must be quoted to stay a string in YAML. Exported
  * for tests. */
 bool ect_yaml_needs_quotes(const char *s, size_t len);
+
+/* Parses one YAML document into a JSON tree, every scalar as a string
+ * (enough to read a CDI spec's names and versions; aliases are resolved
+ * by libyaml). Errors name line and column. */
+int ect_yaml_parse(const char *buf, size_t len, struct ect_json **ret, struct ect_error **err);

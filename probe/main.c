@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* erdma-probe: run inside a container; reports whether RDMA verbs contexts
  * open there, and the cause and fix of each failure. Thin: the checks live
  * in probe/probe.c. */

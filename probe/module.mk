@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # erdma-probe runs inside arbitrary images (busybox, Alpine): it is linked
 # statically, with the erdma provider built in, and rxe (soft-RoCE), the
 # verbs device a real kernel without eRDMA hardware can have: the real-kernel

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The checks of erdma-probe, in the order a user needs them: a later check
  * is read in the light of the earlier ones (a failed open explains a failed
  * ibv_open_device). Nothing here links libibverbs: every verbs call goes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* erdma-probe: checks, from inside a container, that RDMA verbs contexts
  * open, and names the cause and the fix of every failure.
  *

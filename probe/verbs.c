@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The real verbs layer of erdma-probe: the only object that calls libibverbs
  * and librdmacm. In the static build RDMA_STATIC_PROVIDERS (set by
  * probe/module.mk) makes ibv_get_device_list() register the erdma provider

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* erdma-container-runtime: a runc shim that adds eRDMA to the bundle's
  * config.json on create/run/restore, then executes the low-level runtime
  * with the arguments unchanged. Every other subcommand passes straight

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* erdma-container-runtime's flow: edit the bundle, then become the runtime. */
 #pragma once
 #include "config.h"

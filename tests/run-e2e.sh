@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs every tests/e2e/*.sh (TAP) and prints one closing line.
 # ECT_BUILD names the build directory whose binaries are tested.
 # Under CI=true a skipped test fails the run, unless its reason starts with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs each Check unit-test binary and sums the results into one closing line.
 # EMULATOR (set by make for a cross build, e.g. qemu-aarch64-static) runs
 # each binary; the tests see it as ECT_EMULATOR and leave out, with a line

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs each program's main invocations (the command lines of the end-to-end
 # tests, on a fake host) under valgrind memcheck, and fails on any memory
 # error or any leak, of every kind (definite, indirect, possible and still
@@ -126,6 +127,39 @@ vg "erdma-hook, usage error" 2 "$HOOK" --bogus
 # own system calls: valgrind cannot run there. That path is leak-checked by
 # LeakSanitizer instead: tests/e2e/hook-*.sh under build-asan (make
 # check-asan), for which the sandbox allows what LeakSanitizer needs.
+
+# ---- erdma-ctk ----
+CTK=$B/erdma-ctk
+FIX=$top/tests/fixtures/ctk
+mkdir -p "$T/ctk/etc/docker"
+cp "$FIX/docker/production-2space.json" "$T/ctk/etc/docker/daemon.json"
+vg "erdma-ctk runtime configure --dry-run (diff)" 0 "$CTK" runtime configure --engine docker \
+	--root "$T/ctk" --cdi --set-as-default --memlock-dropin --dry-run
+vg "erdma-ctk runtime configure docker" 0 "$CTK" runtime configure --engine docker --root "$T/ctk" \
+	--cdi --set-as-default --memlock-dropin
+vg "erdma-ctk runtime configure docker again (no change)" 0 "$CTK" runtime configure \
+	--engine docker --root "$T/ctk" --cdi --set-as-default --memlock-dropin
+vg "erdma-ctk runtime unconfigure docker" 0 "$CTK" runtime unconfigure --engine docker --root "$T/ctk"
+check "  ... daemon.json is back" cmp -s "$FIX/docker/production-2space.json" "$T/ctk/etc/docker/daemon.json"
+cp "$FIX/docker/bad-trailing-comma.json" "$T/ctk/etc/docker/daemon.json"
+vg "erdma-ctk runtime configure on a bad daemon.json" 1 "$CTK" runtime configure --engine docker --root "$T/ctk"
+vg "erdma-ctk runtime configure crio" 0 "$CTK" runtime configure --engine crio --root "$T/ctk" --set-as-default
+mkdir -p "$T/ctk/ctd"
+cp "$FIX/containerd/kubeadm-systemd.toml" "$T/ctk/ctd/config.toml"
+if command -v containerd >/dev/null; then
+	vg "erdma-ctk runtime configure containerd --cdi on 1.6 (refused)" 1 "$CTK" runtime configure \
+		--engine containerd --config "$T/ctk/ctd/config.toml" --drop-in "$T/ctk/ctd/conf.d/99-erdma.toml" --cdi
+	vg "erdma-ctk runtime configure containerd" 0 "$CTK" runtime configure --engine containerd \
+		--config "$T/ctk/ctd/config.toml" --drop-in "$T/ctk/ctd/conf.d/99-erdma.toml"
+	vg "erdma-ctk runtime unconfigure containerd" 0 "$CTK" runtime unconfigure --engine containerd \
+		--config "$T/ctk/ctd/config.toml" --drop-in "$T/ctk/ctd/conf.d/99-erdma.toml"
+fi
+mkdir -p "$T/ctk/specs"
+"$CDI" generate "${H[@]}" --output "$T/ctk/specs/erdma.yaml" 2>/dev/null
+vg "erdma-ctk check (a spec, engine versions given)" 0 "$CTK" check --spec-dir "$T/ctk/specs" \
+	--engine-version podman=4.3.1 --engine-version docker=20.10.24
+vg "erdma-ctk check (CRI-O 1.24 skips it)" 1 "$CTK" check --spec-dir "$T/ctk/specs" --engine-version crio=1.24.0
+vg "erdma-ctk usage error" 2 "$CTK" runtime configure --engine nosuch
 
 diag "valgrind: $RUNS runs"
 rc=0

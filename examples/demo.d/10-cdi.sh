@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Part 1: erdma-cdi. Lists the fake host's devices, writes a CDI spec and
 # starts a real Podman container that asks for one device by its CDI name.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Demo part: erdma-container-runtime. A containerd of our own runs the shim
 # as its runc binary (as Docker's daemon.json or a Kubernetes RuntimeClass

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Part 3: erdma-hook, an OCI prestart hook, on the fake host: plain runc
 # with the hook in config.json (the way Podman hooks.d and other engines

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Part 4: erdma-probe inside a container. runc creates the fake host's
 # nodes (linux.devices) and allows them in the device cgroup; the probe is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # erdma-cdi generate --watch on a fake host: the spec follows devices that
 # are added and removed within a second, is removed while no device is left
 # and comes back, is rewritten only when its text changes, survives a broken

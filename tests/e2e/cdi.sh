@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # erdma-cdi on fake hosts: list, generate (every strategy, both formats,
 # hostPath on and off) validated against the CDI schema and name rules,
 # atomic --output, then real Podman with the spec in /var/run/cdi.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Faults: the tools killed (SIGKILL) at each step of their work, a full
 # disk, and concurrent writers. erdma-hook under runc: see its section.
 #  - erdma-container-runtime and erdma-cdi generate --output killed before

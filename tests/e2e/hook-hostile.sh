@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # erdma-hook against hostile images (runc, no /dev tmpfs so that the image's
 # own /dev is what the hook meets): symlinks to host directories (absolute,
 # relative with ..), a file where a directory belongs, a different node or

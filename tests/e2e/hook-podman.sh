@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # erdma-hook through Podman's hooks.d (oci-hooks(5) 1.0.0): selection by
 # --annotation, an "always" hook that does nothing without a request, and
 # devices that CDI already injected (the hook meets EEXIST with the same

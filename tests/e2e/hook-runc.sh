@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # erdma-hook with real runc (cgroup v1 and v2 mode) and crun: the container
 # gets exactly the selected nodes (type, major:minor, errno on open),
 # unselected nodes are absent or denied, memlock is raised; bad input

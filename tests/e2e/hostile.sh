@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Hostile input at the command line, one case per row of docs/SECURITY.md
 # that no other test covers end to end: config.json content (deep nesting,
 # invalid UTF-8, overflowing integers, wrong types, duplicate keys, a NUL,

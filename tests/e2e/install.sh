@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make install / make uninstall into a DESTDIR: every file lands where the
 # engines, systemd and udev look for it, the installed paths (not DESTDIR)
 # are written into the hooks.d file and the units, the units pass
@@ -23,7 +24,7 @@ cfg_example=$top/examples/erdma-container-toolkit/config.json
 hook_example=$top/examples/podman/erdma-hook.json
 
 progs=()
-for p in erdma-cdi erdma-container-runtime erdma-hook erdma-probe; do
+for p in erdma-cdi erdma-container-runtime erdma-hook erdma-probe erdma-ctk; do
 	[ -x "$build/$p" ] && progs+=("$p")
 done
 diag "programs in $build: ${progs[*]:-none}"
@@ -50,6 +51,7 @@ check "units in /usr/lib/systemd/system" \
 check "udev rule in /usr/lib/udev/rules.d" test -f "$d/usr/lib/udev/rules.d/90-erdma-cdi.rules"
 check "bash completion in /usr/share/bash-completion/completions" \
 	test -f "$d/usr/share/bash-completion/completions/erdma-cdi"
+check "bash completion of erdma-ctk" test -f "$d/usr/share/bash-completion/completions/erdma-ctk"
 check_contains "oneshot unit runs the installed erdma-cdi" "$(cat "$units/erdma-cdi-generate.service")" \
 	"ExecStart=/usr/bin/erdma-cdi generate --remove-if-none --output /var/run/cdi/erdma.yaml"
 check_contains "watch unit runs generate --watch" "$(cat "$units/erdma-cdi-watch.service")" \
@@ -151,6 +153,21 @@ mk uninstall DESTDIR="$d" >"$tmp/log" 2>&1
 check_eq "PREFIX=/usr/local: uninstall removes every file" "" "$(cd "$d" && find . -type f)"
 
 # --- bash completion --------------------------------------------------------
+ctk_comp() {
+	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _erdma_ctk; echo "${COMPREPLY[*]}"' \
+		_ "$top/packaging/bash-completion/erdma-ctk" "$@"
+}
+check_eq "completion of 'erdma-ctk '" "runtime check --help --version" "$(ctk_comp erdma-ctk '')"
+check_eq "completion of 'erdma-ctk runtime '" "configure unconfigure" "$(ctk_comp erdma-ctk runtime '')"
+check_eq "completion of '--engine '" "docker containerd crio podman" "$(ctk_comp erdma-ctk runtime configure --engine '')"
+if [ -x "$build/erdma-ctk" ]; then
+	help=$("$build/erdma-ctk" --help 2>&1)
+	missing=""
+	for o in $(ctk_comp erdma-ctk runtime configure --) $(ctk_comp erdma-ctk check --); do
+		case $help in *"$o"*) ;; *) missing="$missing $o" ;; esac
+	done
+	check_eq "every option erdma-ctk's completion offers appears in erdma-ctk --help" "" "$missing"
+fi
 comp() {
 	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _erdma_cdi; echo "${COMPREPLY[*]}"' \
 		_ "$top/packaging/bash-completion/erdma-cdi" "$@"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # examples/kubernetes: every YAML and TOML file parses; the DaemonSet runs
 # exactly the command of erdma-cdi-watch.service and of the Containerfile,
 # unprivileged, with the host's /var/run/cdi, /sys and /dev where that

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Load: 100 container starts, 20 at a time, through erdma-container-runtime
 # (runc as its runtime) and through erdma-hook (runc prestart). Each
 # container asks for one of erdma_0, erdma_1, all, none and must see

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The Debian package, end to end: dpkg-buildpackage -b from a copy of the
 # tree, lintian, dpkg -i on this machine, the installed files, the installed
 # erdma-cdi on a fake host, real Podman containers through the installed CDI
@@ -96,7 +97,7 @@ else
 fi
 files=$(dpkg -L "$PKG")
 quiet() { "$@" >/dev/null 2>&1; }
-progs="erdma-cdi erdma-container-runtime erdma-hook erdma-probe"
+progs="erdma-cdi erdma-container-runtime erdma-hook erdma-probe erdma-ctk"
 for p in $progs; do
 	if [ -e "$top/$( [ "$p" = erdma-container-runtime ] && echo runtime || echo "${p#erdma-}")/module.mk" ]; then
 		check "/usr/bin/$p installed and runs (--help)" quiet "/usr/bin/$p" --help

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # erdma-probe inside real runc containers on a fake eRDMA host: the nodes
 # are created by runc from linux.devices, the device cgroup is runc's, the
 # image is busybox (no rdma-core), and the probe's own static libibverbs

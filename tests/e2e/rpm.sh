@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # packaging/rpm/erdma-container-toolkit.spec: rpmbuild (Debian's rpm) builds
 # the binary RPM from a source tarball of the tree, and the RPM holds what
 # `make install` installs, the configuration as %config(noreplace) and the
@@ -48,7 +49,8 @@ got=$(rpm -qlp "$rpm" 2>/dev/null | grep -v '^/usr/lib/\.build-id' | sed 's|\.gz
 env -u MAKEFLAGS -u MAKELEVEL make -s -C "$top" install DESTDIR="$T/ref" PREFIX=/usr >/dev/null 2>&1
 want=$(cd "$T/ref" && find . -type f | sed 's|^\.||' | sort)
 check_eq "the RPM holds the files make install installs" "$want" \
-	"$(printf '%s\n' "$got" | grep -vx /etc/erdma-container-toolkit)"
+	"$(printf '%s\n' "$got" | grep -vx /etc/erdma-container-toolkit | grep -v '^/usr/share/licenses/')"
+check "the RPM ships LICENSE as %license" sh -c "printf '%s\n' \"\$1\" | grep -qx '/usr/share/licenses/erdma-container-toolkit-$version/LICENSE'" _ "$got"
 check_eq "config.json is %config(noreplace)" /etc/erdma-container-toolkit/config.json \
 	"$(rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$rpm" 2>/dev/null | awk '$2 ~ /c/ && $2 ~ /n/ {print $1}')"
 mkdir "$T/x"

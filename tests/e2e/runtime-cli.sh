@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # erdma-container-runtime's own contract, without an engine (fast): the
 # arguments reach the runtime unchanged, pass-through commands do no
 # config.json work, bad input gives a clear error in stderr and in the --log

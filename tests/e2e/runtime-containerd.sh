@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # erdma-container-runtime under containerd 1.6 (`ctr run --runc-binary`),
 # with runc in cgroup v2 mode (../shared/TESTBED.md): containerd runs in a
 # private mount namespace where /sys/fs/cgroup is the cgroup2 hierarchy, so

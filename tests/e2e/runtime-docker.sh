@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # erdma-container-runtime under Docker 20.10 (../shared/TESTBED.md): our own
 # containerd and dockerd in a temporary directory, the shim registered in
 # daemon.json, a fake eRDMA host. What a user of `docker run --runtime erdma`

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Validates a CDI spec file (JSON or YAML) for the e2e tests.
 
 Run with Debian's /usr/bin/python3 (python3-jsonschema, python3-yaml):

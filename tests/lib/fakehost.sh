@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Builds a fake RDMA host: a sysfs tree laid out as the kernel lays it out
 # (devices under /sys/devices, class entries as relative symlinks) and device

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A test-only LD_PRELOAD library: kills the process (SIGKILL) at one step
  * of its work, or makes that step fail, so that tests can check what a
  * killed or failing erdma-* leaves behind. Never linked into a program;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash disable=SC2016 # jq programs and container commands: single quotes on purpose
 # Helpers for the erdma-hook end-to-end tests: a fake host, a host config,
 # busybox bundles with our hook in config.json, runc/crun runs.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Podman as ../shared/TESTBED.md runs it here: runc, cgroupfs, vfs storage,
 # no network, every piece of state under one directory.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # A minimal busybox root filesystem for containers (../shared/TESTBED.md).
 # make_rootfs DIR: DIR/bin/busybox plus its applet links.

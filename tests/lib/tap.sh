@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Minimal TAP for the end-to-end scripts (bwrap tests/libtest-core.sh style).
 # A skip's reason is printed; tests/run-e2e.sh decides what a skip means.

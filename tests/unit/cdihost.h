@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Hand-built hosts for the CDI and YAML tests: the device model without
  * sysfs, so each test says exactly what discovery would have found. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CDI spec generation (lib/cdi.c) on hand-built hosts. */
 #include "cdi.h"
 #include "cdihost.h"

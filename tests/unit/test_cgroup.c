@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Finding a process's cgroup directory from /proc/PID/cgroup and
  * /proc/self/mountinfo text (v1 devices, v2). */
 #include "cgroup.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Host configuration file: defaults, every key, each bad input. */
 #include "config.h"
 #include "cleanup.h"

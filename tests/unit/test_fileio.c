@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* lib/fileio.c: bounded reads and atomic writes, including what a killed
  * earlier writer leaves behind. */
 #include "fileio.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* lib/json.c: the parser every untrusted document goes through, and the
  * emitter that must give back what it did not change. */
 #include "json.h"

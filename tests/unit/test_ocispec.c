@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* config.json editing: round trip, edits, idempotence, bad input. */
 #include "cleanup.h"
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* erdma-probe checks driven by a fake verbs layer (struct ect_probe_ops) on
  * a fake sysfs/dev tree: every branch without RDMA hardware. The nodes are
  * made with mknod, so the tree-based cases need root; open(2) goes through

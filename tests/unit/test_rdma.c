@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Discovery on fixture trees built by tests/lib/fakehost.sh. */
 #include "rdma.h"
 #include "testutil.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fd-based resolution inside a hostile rootfs: every test runs three ways
  * (loop index): ect_rootfs_open() with openat2, the component walk on its
  * own, and ect_rootfs_open() with openat2 forced to ENOSYS by a seccomp

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The runc command line as the shim reads it. */
 #include "runcargs.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The sandbox of the hook's in-namespace phase: allowed calls work, others
  * fail with EPERM, execve is refused, capabilities are cut. Check forks
  * each test, so the filter stays in it.

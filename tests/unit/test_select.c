@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Selection (annotation > env > default) and the edits it leads to. */
 #include "cleanup.h"
 #include "config.h"

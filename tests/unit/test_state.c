@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The OCI hook state as runc, crun and Podman give it, and bad ones. */
 #include "cleanup.h"
 #include "ocispec.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* lib/watch.c: the debounce window on a fake clock, the content compare, and
  * the inotify watcher on a temporary dev root (infiniband/ coming and going). */
 #include "testutil.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* YAML output (lib/yaml.c), read back with libyaml's parser. */
 #include "cdi.h"
 #include "cdihost.h"

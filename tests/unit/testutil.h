@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared helpers for the Check unit tests. Tests run from the top of the
  * source tree (make check does so). */
 #pragma once
