@@ -3,8 +3,12 @@
 # containerd in the real-kernel guest (1.6 on bookworm, 1.7 on trixie),
 # started by systemd, driven with ctr: the runtime shim as ctr's runc binary
 # (runc on the systemd cgroup driver, as Kubernetes nodes run it), and
-# --device without a memlock limit as the engine's default. ctr has no CDI
-# option (CDI lives in containerd's CRI plugin).
+# --device without a memlock limit as the engine's default; then erdma-ctk
+# registers the toolkit in containerd's configuration with the memlock
+# drop-in (Kubernetes has no ulimit field: CRI containers inherit
+# containerd's limit), and a container started by containerd with plain
+# --device has unlimited memlock and registers 64 MiB. ctr has no CDI option
+# (CDI lives in containerd's CRI plugin).
 set -uo pipefail
 ENGINE=containerd
 . /ect/tests/vm/guest/lib.sh
@@ -49,4 +53,40 @@ row "CDI" n/a "ctr has no CDI option (CDI lives in containerd's CRI plugin)"
 # --- --device, left at the engine's default memlock ----------------------------
 WAY=manual
 default_rows "$(crun_ctr --device "/dev/infiniband/$U0" --device /dev/infiniband/rdma_cm -- "$(default_cmd)")"
+
+# --- erdma-ctk: the handler, CDI and LimitMEMLOCK=infinity for containerd -------
+WAY=ctk
+cfg=/etc/containerd/config.toml
+cp -a "$cfg" /var/tmp/config.toml.orig
+if out=$(tmo "$BIN/erdma-ctk" runtime configure --engine containerd --cdi --memlock-dropin \
+	--runtime-path "$BIN/erdma-container-runtime" 2>&1); then
+	row "erdma-ctk runtime configure --engine containerd --cdi --memlock-dropin" pass "$(printf '%s' "$out" | tail -n 1)"
+else
+	row "erdma-ctk runtime configure --engine containerd --cdi --memlock-dropin" fail "$out"
+fi
+systemctl daemon-reload
+tmo systemctl restart containerd.service
+lim=$(systemctl show -p LimitMEMLOCK --value containerd.service)
+if [ "$lim" = infinity ]; then row "containerd.service LimitMEMLOCK=infinity after daemon-reload and restart" pass
+else row "containerd.service LimitMEMLOCK=infinity after daemon-reload and restart" fail "LimitMEMLOCK=$lim"; fi
+dump=$(tmo containerd config dump 2>&1)
+if printf '%s' "$dump" | grep -q "runtimes.erdma" && printf '%s' "$dump" | grep -q "BinaryName = \"$BIN/erdma-container-runtime\"" &&
+	printf '%s' "$dump" | grep -q "enable_cdi = true"; then
+	row "containerd config dump: the erdma handler (BinaryName the shim) and enable_cdi" pass
+else
+	row "containerd config dump: the erdma handler (BinaryName the shim) and enable_cdi" fail "$(printf '%s' "$dump" | grep -n 'erdma\|enable_cdi\|imports' | head -10)"
+fi
+# A container that containerd starts with the nodes only (what a device
+# plugin or CDI gives a Kubernetes pod): the limit is containerd's now.
+WAY=memlock-dropin
+full_rows "$(crun_ctr --device "/dev/infiniband/$U0" --device /dev/infiniband/rdma_cm -- "$(full_cmd)")"
+WAY=ctk
+if out=$(tmo "$BIN/erdma-ctk" runtime unconfigure --engine containerd --cdi --memlock-dropin 2>&1) &&
+	cmp -s "$cfg" /var/tmp/config.toml.orig; then
+	systemctl daemon-reload
+	row "erdma-ctk runtime unconfigure: config.toml as it was, the drop-in gone" pass \
+		"LimitMEMLOCK=$(systemctl show -p LimitMEMLOCK --value containerd.service)"
+else
+	row "erdma-ctk runtime unconfigure: config.toml as it was, the drop-in gone" fail "$out $(diff /var/tmp/config.toml.orig "$cfg")"
+fi
 done_testing
