@@ -9,6 +9,16 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 : "${ECT_BUILD:=$PWD/build}"
 export ECT_BUILD
+# The programs read the host configuration (/etc/erdma-container-toolkit/
+# config.json) when nothing else names one: a file left on this machine by an
+# installed package or an earlier run must not change what the tests see.
+# Every test starts from an empty configuration (the defaults); a test that
+# needs keys writes its own file and names it in ERDMA_CONFIG.
+cfgdir=$(mktemp -d /tmp/ect-e2e-config.XXXXXX)
+trap 'rm -rf "$cfgdir"' EXIT
+echo '{}' >"$cfgdir/config.json"
+chmod 0755 "$cfgdir"
+export ERDMA_CONFIG=$cfgdir/config.json
 pass=0 fail=0 skip=0
 scripts=("$@")
 [ ${#scripts[@]} -gt 0 ] || scripts=(tests/e2e/*.sh)
