@@ -84,12 +84,15 @@ fi
 WAY=memlock-dropin
 full_rows "$(crun_ctr --device "/dev/infiniband/$U0" --device /dev/infiniband/rdma_cm -- "$(full_cmd)")"
 WAY=ctk
-if out=$(tmo "$BIN/erdma-ctk" runtime unconfigure --engine containerd --memlock-dropin 2>&1) &&
-	cmp -s "$cfg" /var/tmp/config.toml.orig; then
-	systemctl daemon-reload
-	row "erdma-ctk runtime unconfigure: config.toml as it was, the drop-in gone" pass \
-		"LimitMEMLOCK=$(systemctl show -p LimitMEMLOCK --value containerd.service)"
+out=$(tmo "$BIN/erdma-ctk" runtime unconfigure --engine containerd 2>&1)
+st=$?
+systemctl daemon-reload
+lim=$(systemctl show -p LimitMEMLOCK --value containerd.service)
+left=$(ls /etc/containerd/conf.d/99-erdma.toml /etc/systemd/system/containerd.service.d/90-erdma-ctk-memlock.conf 2>/dev/null)
+if [ "$st" = 0 ] && cmp -s "$cfg" /var/tmp/config.toml.orig && [ -z "$left" ] && [ "$lim" != infinity ]; then
+	row "erdma-ctk runtime unconfigure: config.toml as it was, the drop-ins gone" pass "LimitMEMLOCK=$lim"
 else
-	row "erdma-ctk runtime unconfigure: config.toml as it was, the drop-in gone" fail "$out $(diff /var/tmp/config.toml.orig "$cfg")"
+	row "erdma-ctk runtime unconfigure: config.toml as it was, the drop-ins gone" fail \
+		"exit $st: $out; left: $left; LimitMEMLOCK=$lim; $(diff /var/tmp/config.toml.orig "$cfg")"
 fi
 done_testing
