@@ -39,6 +39,14 @@ int ect_oci_read(const char *bundle, char **ret_buf, size_t *ret_len, char **ret
 /* Same from memory (tests, tools); path is used in messages. */
 int ect_oci_parse(const char *buf, size_t len, const char *path, struct ect_oci_doc **ret,
                   struct ect_error **err);
+/* Refuses (EINVAL, naming the key) a document in which a field that the
+ * hook or the shim reads or edits (root, root.path, annotations, process,
+ * process.env, process.rlimits[].type/soft/hard, process.capabilities and
+ * its sets, linux, linux.devices[] and linux.resources.devices[] and their
+ * fields) is spelled by more than one key, as ect_json_check_go_key()
+ * says: runc would read something else than we do. ect_oci_parse() calls
+ * it; the readers of this module then match keys as Go does. */
+int ect_oci_check_keys(const struct ect_json *config, struct ect_error **err);
 void ect_oci_free(struct ect_oci_doc *d);
 static inline void ect_oci_freep(struct ect_oci_doc **d)
 {
