@@ -147,6 +147,27 @@ static bool same_ns(int procfd, const char *ns)
         return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+/* Whether the process of procfd is in this process's mount namespace: a
+ * container being created never is (runc, crun and Podman all unshare it
+ * before the hooks run), so a state pid that is names a host process,
+ * which we must neither raise limits for nor make nodes around. Unlike
+ * same_ns(), an error is an error here, not a yes. */
+static int refuse_own_mntns(int procfd, pid_t pid, struct ect_error **err)
+{
+        struct stat a, b;
+
+        if (fstatat(procfd, "ns/mnt", &a, 0) < 0)
+                return ect_error_set(err, errno, "stat '/proc/%d/ns/mnt'", (int)pid);
+        if (stat("/proc/self/ns/mnt", &b) < 0)
+                return ect_error_set(err, errno, "stat '/proc/self/ns/mnt'");
+        if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+                return ect_error_set(err, EINVAL,
+                                     "process %d (the state's pid) is in the hook's own mount "
+                                     "namespace: not a container being created; nothing done",
+                                     (int)pid);
+        return 0;
+}
+
 /* The host id that is root (0) in the container's user namespace, from
  * /proc/PID/{uid,gid}_map ("inside outside count" lines). */
 static int root_id(int procfd, const char *map, unsigned *ret, struct ect_error **err)
@@ -417,6 +438,8 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
                                      (int)st->pid);
         if (!alive(pidfd))
                 return ect_error_set(err, ESRCH, "container process %d exited", (int)st->pid);
+        if (refuse_own_mntns(procfd, st->pid, err) < 0)
+                return -1;
 
         /* Host side: memlock, device cgroup, host nodes for bind mounts. */
         if (raise_memlock(st->pid, edits->memlock, doc, err) < 0)

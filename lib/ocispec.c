@@ -100,6 +100,8 @@ int ect_oci_parse(const char *buf, size_t len, const char *path, struct ect_oci_
         d->path = xstrdup(path);
         d->root = root;
         d->mode = 0644;
+        d->uid = (uid_t)-1;
+        d->gid = (gid_t)-1;
         /* Docker and containerd write one line, `runc spec` indents: keep
          * what a person reading the file is used to. */
         d->pretty = len > 2 && memchr(buf, '\n', len - 1) != NULL;
@@ -107,11 +109,13 @@ int ect_oci_parse(const char *buf, size_t len, const char *path, struct ect_oci_
         return 0;
 }
 
-int ect_oci_read(const char *bundle, char **ret_buf, size_t *ret_len, char **ret_path,
-                 mode_t *ret_mode, struct ect_error **err)
+int ect_oci_read_owned(const char *bundle, char **ret_buf, size_t *ret_len, char **ret_path,
+                       mode_t *ret_mode, uid_t *ret_uid, gid_t *ret_gid,
+                       struct ect_error **err)
 {
-        cleanup_close int dfd = -1;
+        cleanup_close int dfd = -1, fd = -1;
         cleanup_free char *path = NULL;
+        struct stat st;
 
         if (!bundle || !*bundle)
                 bundle = ".";
@@ -119,11 +123,30 @@ int ect_oci_read(const char *bundle, char **ret_buf, size_t *ret_len, char **ret
         dfd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return ect_error_set(err, errno, "bundle '%s'", bundle);
-        if (ect_read_regular_at(dfd, "config.json", path, ECT_OCI_MAX_SIZE, ret_buf, ret_len,
-                                ret_mode, err) < 0)
+        /* As ect_read_regular_at(), on one fd that also gives the owner. */
+        fd = openat(dfd, "config.json", O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return ect_error_set(err, errno, "open '%s'", path);
+        if (fstat(fd, &st) < 0)
+                return ect_error_set(err, errno, "stat '%s'", path);
+        if (!S_ISREG(st.st_mode))
+                return ect_error_set(err, EINVAL, "'%s' is not a regular file", path);
+        if (ect_read_fd(fd, path, ECT_OCI_MAX_SIZE, ret_buf, ret_len, err) < 0)
                 return -1 - (*err)->code;
+        if (ret_mode)
+                *ret_mode = st.st_mode & 07777;
+        if (ret_uid)
+                *ret_uid = st.st_uid;
+        if (ret_gid)
+                *ret_gid = st.st_gid;
         *ret_path = steal_ptr(&path);
         return 0;
+}
+
+int ect_oci_read(const char *bundle, char **ret_buf, size_t *ret_len, char **ret_path,
+                 mode_t *ret_mode, struct ect_error **err)
+{
+        return ect_oci_read_owned(bundle, ret_buf, ret_len, ret_path, ret_mode, NULL, NULL, err);
 }
 
 int ect_oci_load(const char *bundle, struct ect_oci_doc **ret, struct ect_error **err)
@@ -132,11 +155,15 @@ int ect_oci_load(const char *bundle, struct ect_oci_doc **ret, struct ect_error 
         cleanup_free char *path = NULL;
         size_t len = 0;
         mode_t mode = 0;
+        uid_t uid = (uid_t)-1;
+        gid_t gid = (gid_t)-1;
 
-        if (ect_oci_read(bundle, &buf, &len, &path, &mode, err) < 0 ||
+        if (ect_oci_read_owned(bundle, &buf, &len, &path, &mode, &uid, &gid, err) < 0 ||
             ect_oci_parse(buf, len, path, ret, err) < 0)
                 return -1 - (*err)->code;
         (*ret)->mode = mode;
+        (*ret)->uid = uid;
+        (*ret)->gid = gid;
         return 0;
 }
 
@@ -498,7 +525,8 @@ int ect_oci_save(const struct ect_oci_doc *d, struct ect_error **err)
          * copied whole into memory once more. The file itself is fsynced
          * before the rename (never a torn config.json); the directory is
          * not: see ECT_WRITE_SYNC_DIR. */
-        return ect_write_file_atomic_fill(d->path, save_fill, (void *)d, d->mode, 0, err);
+        return ect_write_file_atomic_fill_owned(d->path, save_fill, (void *)d, d->mode, d->uid,
+                                                d->gid, 0, err);
 }
 
 int ect_oci_rootfs_path(const struct ect_json *config, const char *bundle, char **ret,
