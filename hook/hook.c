@@ -246,7 +246,7 @@ static int open_rootfs_in_ns(const char *rootfs, const struct stat *host_st,
 }
 
 /* The superblocks of the host's mount namespace (/proc/self/mountinfo
- * before setns: "ID PARENT MAJ:MIN ..."), sorted. */
+ * before setns: "ID PARENT MAJ:MIN ..."), in its order. */
 static int host_superblocks(dev_t **ret, size_t *ret_n, struct ect_error **err)
 {
         cleanup_free char *buf = NULL;
@@ -274,9 +274,10 @@ static int host_superblocks(dev_t **ret, size_t *ret_n, struct ect_error **err)
  * tmpfs whose superblock the host's namespace does not hold. A volume or a
  * bind mount of a host directory at /dev (an image's VOLUME /dev, a -v
  * host:/dev) is neither, so nothing is made there. Runs in the container's
- * mount namespace, before the sandbox. */
+ * mount namespace, before the sandbox. *ret_devfd keeps the /dev mount
+ * pinned (a mount ID is reused only once its mount is gone). */
 static int container_mounts(int rootfd, const dev_t *host, size_t n_host,
-                            struct ect_rootfs_mounts *m, struct ect_error **err)
+                            struct ect_rootfs_mounts *m, int *ret_devfd, struct ect_error **err)
 {
         struct ect_rootfs_mount rm, dm;
         cleanup_close int devfd = -1;
@@ -303,7 +304,10 @@ static int container_mounts(int rootfd, const dev_t *host, size_t n_host,
                           on_host ? "a file system of the host" : "not a tmpfs");
                 return 0;
         }
-        return ect_rootfs_mounts_add(m, devfd, err);
+        if (ect_rootfs_mounts_add(m, devfd, err) < 0)
+                return -1;
+        *ret_devfd = steal_fd(&devfd);
+        return 0;
 }
 
 static const char *base_name(const char *path)
@@ -368,7 +372,7 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
         cleanup_free dev_t *host_sbs = NULL;
         size_t n_host_sbs = 0;
         struct ect_rootfs_mounts mounts = {.n = 0};
-        cleanup_close int pidfd = -1, procfd = -1, rootfd = -1;
+        cleanup_close int pidfd = -1, procfd = -1, rootfd = -1, devfd = -1;
         char procpath[32];
         const struct ect_json *annotations, *env;
         enum ect_select_source src;
@@ -493,7 +497,7 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
         rootfd = open_rootfs_in_ns(rootfs, &host_st, err);
         if (rootfd < 0)
                 return -1;
-        if (container_mounts(rootfd, host_sbs, n_host_sbs, &mounts, err) < 0)
+        if (container_mounts(rootfd, host_sbs, n_host_sbs, &mounts, &devfd, err) < 0)
                 return -1;
 
         /* A /dev mounted inside a user namespace takes only ids mapped
