@@ -94,17 +94,54 @@ static int check_under_root(int rootfd, int fd, const char *path, struct ect_err
                              fbuf);
 }
 
+/* The mount ID of fd from /proc/self/fdinfo (Linux 3.15 and later), read
+ * through the /proc fd opened on the host; 0 when unknown. */
+static uint64_t fdinfo_mnt_id(int fd)
+{
+        cleanup_free char *buf = NULL;
+        struct ect_error *e = NULL;
+        char name[64];
+        const char *p;
+
+        if (proc_fd_dir < 0)
+                return 0;
+        snprintf(name, sizeof name, "../fdinfo/%d", fd);
+        if (ect_read_file_at(proc_fd_dir, name, 64 << 10, &buf, NULL, &e) < 0) {
+                ect_error_free(&e);
+                return 0;
+        }
+        for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+                unsigned long long id;
+                if (sscanf(p, "mnt_id: %llu", &id) == 1)
+                        return id;
+        }
+        return 0;
+}
+
 int ect_rootfs_mount_of(int fd, struct ect_rootfs_mount *ret, struct ect_error **err)
 {
         struct statx stx;
+        struct stat st;
 
-        if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
+        if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) == 0) {
+                ret->mnt_id = (stx.stx_mask & STATX_MNT_ID) ? stx.stx_mnt_id : 0;
+                ret->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+        } else if (errno == ENOSYS) {
+                /* Kernels before 4.11 (CentOS 7) have no statx. */
+                if (fstat(fd, &st) < 0)
+                        return ect_error_set(err, errno, "fstat");
+                ret->mnt_id = 0;
+                ret->dev = st.st_dev;
+        } else {
                 return ect_error_set(err, errno, "statx");
-        /* Kernels before 5.8 give no mount ID (delete with them): the
-         * superblock alone is then compared, which still tells a volume on
-         * another file system apart. */
-        ret->mnt_id = (stx.stx_mask & STATX_MNT_ID) ? stx.stx_mnt_id : 0;
-        ret->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+        }
+        /* statx gives the mount ID from Linux 5.8; before (CentOS 8, Ubuntu
+         * 18.04, Alibaba Cloud Linux 2), and under emulators that drop the
+         * field, /proc's fdinfo has it. Only where neither does is the
+         * superblock alone compared, which still tells a volume on another
+         * file system apart but not a bind mount of the same one. */
+        if (ret->mnt_id == 0)
+                ret->mnt_id = fdinfo_mnt_id(fd);
         return 0;
 }
 
