@@ -5,6 +5,7 @@
 #include "config.h"
 #include "edits.h"
 #include "fileio.h"
+#include "filter.h"
 #include "log.h"
 #include "state.h"
 #include "ocispec.h"
@@ -45,19 +46,12 @@ static const int rootfs_caps[] = {
         CAP_SYS_ADMIN,       /* move_mount of a host node (user namespaces) */
 };
 
-/* What the in-namespace phase may call besides the base set: only the *at
- * forms, which every architecture has (arm64 has no open, mknod, mkdir or
- * readlink; test_sandbox checks the filter per architecture). */
-static const long rootfs_syscalls[] = {
-        SYS_openat, SYS_openat2, SYS_readlinkat, SYS_mkdirat, SYS_mknodat, SYS_move_mount,
-        SYS_statx, SYS_fcntl,
-};
-
+/* What the in-namespace phase may call: hook/filter.h, compiled into a
+ * filter at build time (hook/gen-filter.c). */
 const struct ect_sandbox ect_hook_sandbox = {
         .caps = rootfs_caps,
         .n_caps = sizeof rootfs_caps / sizeof *rootfs_caps,
-        .syscalls = rootfs_syscalls,
-        .n_syscalls = sizeof rootfs_syscalls / sizeof *rootfs_syscalls,
+        .filter = &ect_hook_filter,
 };
 
 static const char *node_owner(const struct ect_edit_node *n)
