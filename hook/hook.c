@@ -311,9 +311,7 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
         dopts.dev_root = cfg->dev_root;
         dopts.drivers = cfg->drivers;
         dopts.nodes_only = true; /* no ports, GUIDs, netdevs: not needed here */
-        if (ect_rdma_discover(&dopts, &host, err) < 0)
-                return -1;
-        if (ect_select(host, cfg, annotations, env, &sel, err) < 0)
+        if (ect_select_discover(&dopts, cfg, annotations, env, &host, &sel, err) < 0)
                 return -1;
         if (ect_edits_compute(host, cfg, sel, &edits, err) < 0)
                 return -1;

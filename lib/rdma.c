@@ -213,6 +213,8 @@ struct ctx {
         struct ect_host *h;
         const char *drivers; /* NULL: eRDMA only; "any"; or a comma list */
         bool nodes_only;
+        bool (*want)(const char *ibdev, unsigned index, const void *want_ctx);
+        const void *want_ctx;
         size_t cap_devices, cap_warnings;
         /* class/net, read once: name and derived GUID */
         char (*net_guid)[20];
@@ -232,6 +234,33 @@ static void __attribute__((format(printf, 2, 3))) warn(struct ctx *c, const char
         va_end(ap);
 }
 
+/* One read() of up to ATTR_MAX + 1 bytes of name under dirfd into a new
+ * string: 0, or -errno with *ret_op naming the step that failed ("open",
+ * "read"); -EFBIG when longer than ATTR_MAX. */
+static int read_small(int dirfd, const char *name, const char **ret_op, char **ret)
+{
+        char buf[ATTR_MAX + 1];
+        cleanup_close int fd = -1;
+        ssize_t n;
+
+        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+                *ret_op = "open";
+                return -errno;
+        }
+        do
+                n = read(fd, buf, sizeof buf);
+        while (n < 0 && errno == EINTR);
+        if (n < 0) {
+                *ret_op = "read";
+                return -errno;
+        }
+        if ((size_t)n > ATTR_MAX)
+                return -EFBIG;
+        *ret = xstrndup(buf, (size_t)n);
+        return 0;
+}
+
 /* Reads one attribute. 0 on success; -ENOENT when absent; other negative
  * values after a warning naming the file.
  *
@@ -243,36 +272,18 @@ static void __attribute__((format(printf, 2, 3))) warn(struct ctx *c, const char
 static int read_attr(struct ctx *c, int dirfd, const char *dirpath, const char *name,
                      char **ret)
 {
-        char buf[ATTR_MAX + 1];
-        cleanup_close int fd = -1;
-        ssize_t n;
-        int e;
+        const char *op = "read";
+        int r = read_small(dirfd, name, &op, ret);
 
-        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0) {
-                e = errno;
-                if (e == ENOENT)
-                        return -ENOENT;
-                warn(c, "%s/%s/%s: open '%s': %s", c->h->sysfs_root, dirpath, name, name,
-                     strerror(e));
-                return -e;
-        }
-        do
-                n = read(fd, buf, sizeof buf);
-        while (n < 0 && errno == EINTR);
-        if (n < 0) {
-                e = errno;
-                warn(c, "%s/%s/%s: read '%s': %s", c->h->sysfs_root, dirpath, name, name,
-                     strerror(e));
-                return -e;
-        }
-        if ((size_t)n > ATTR_MAX) {
+        if (r == -ENOENT && strcmp(op, "open") == 0)
+                return r;
+        if (r == -EFBIG)
                 warn(c, "%s/%s/%s: '%s' is larger than %d bytes", c->h->sysfs_root, dirpath, name,
                      name, ATTR_MAX);
-                return -EFBIG;
-        }
-        *ret = xstrndup(buf, (size_t)n);
-        return 0;
+        else if (r < 0)
+                warn(c, "%s/%s/%s: %s '%s': %s", c->h->sysfs_root, dirpath, name, op, name,
+                     strerror(-r));
+        return r;
 }
 
 /* basename of a link's target, or NULL. */
@@ -501,7 +512,7 @@ static char *grandparent_name(struct ctx *c, const char *uvpath)
 
 static void read_pci(struct ctx *c, struct ect_device *d, int uvfd, const char *uvpath)
 {
-        cleanup_free char *path = NULL;
+        cleanup_free char *path = NULL, *drv = NULL;
         cleanup_close int fd = -1;
         cleanup_free char *v = NULL;
         const char *rel = "device";
@@ -523,6 +534,17 @@ static void read_pci(struct ctx *c, struct ect_device *d, int uvfd, const char *
         }
         d->pci_addr = base;
         path = xasprintf("%s/%s", uvpath, rel);
+        drv = xasprintf("%s/driver", rel);
+        d->driver = link_base(uvfd, drv);
+        if (d->driver && !valid_ibdev(d->driver, strlen(d->driver))) {
+                warn(c, "%s/%s/driver: unexpected link target, ignoring", c->h->sysfs_root, path);
+                free(steal_ptr(&d->driver));
+        }
+        /* A function bound to "erdma" is eRDMA whatever its IDs, and an
+         * injector uses the IDs for nothing else: not read (six system
+         * calls a device on every container start). */
+        if (c->nodes_only && d->driver && strcmp(d->driver, ECT_ERDMA_DRIVER) == 0)
+                return;
         fd = openat(uvfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0) {
                 warn(c, "%s/%s: %s, ignoring", c->h->sysfs_root, path,
@@ -538,11 +560,6 @@ static void read_pci(struct ctx *c, struct ect_device *d, int uvfd, const char *
         if (!c->nodes_only && read_attr(c, fd, path, "numa_node", &v) == 0 &&
             !ect_sysfs_parse_int(v, &d->numa_node))
                 warn(c, "%s/%s/numa_node: unexpected value, ignoring", c->h->sysfs_root, path);
-        d->driver = link_base(fd, "driver");
-        if (d->driver && !valid_ibdev(d->driver, strlen(d->driver))) {
-                warn(c, "%s/%s/driver: unexpected link target, ignoring", c->h->sysfs_root, path);
-                free(steal_ptr(&d->driver));
-        }
 }
 
 static bool selected(const struct ctx *c, const struct ect_device *d)
@@ -567,16 +584,41 @@ static bool selected(const struct ctx *c, const struct ect_device *d)
         return false;
 }
 
+/* With a want() filter: reads uverbsN's ibdev by path (three system calls
+ * for a device that is not wanted) and tells whether the device is
+ * unwanted; otherwise hands the value on in *ret_ibdev. On any problem the
+ * device is read in full, which reports it. */
+static bool peek_unwanted(struct ctx *c, const char *path, unsigned index, char **ret_ibdev)
+{
+        cleanup_free char *p = xasprintf("%s/ibdev", path);
+        cleanup_free char *v = NULL;
+        const char *op = NULL;
+        size_t n;
+
+        if (read_small(c->sysfd, p, &op, &v) < 0)
+                return false;
+        if (one_line(v, &n) && valid_ibdev(v, n)) {
+                cleanup_free char *name = xstrndup(v, n);
+                if (!c->want(name, index, c->want_ctx))
+                        return true;
+        }
+        *ret_ibdev = steal_ptr(&v);
+        return false;
+}
+
 /* Returns true when uverbsN became a device. */
 static bool read_uverbs(struct ctx *c, const char *name, unsigned index, struct ect_device *d)
 {
         cleanup_free char *path = xasprintf("class/infiniband_verbs/%s", name);
-        cleanup_close int fd = openat(c->sysfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        cleanup_close int fd = -1;
         cleanup_free char *v = NULL;
         cleanup_free char *rel = NULL;
         unsigned maj, min;
         size_t n;
 
+        if (c->want && peek_unwanted(c, path, index, &v))
+                return false;
+        fd = openat(c->sysfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0) {
                 warn(c, "%s/%s: %s, ignoring device", c->h->sysfs_root, path,
                      errno == ENOENT ? "dangling link" : strerror(errno));
@@ -587,7 +629,7 @@ static bool read_uverbs(struct ctx *c, const char *name, unsigned index, struct 
         d->abi_version = -1;
         d->numa_node = -1;
 
-        if (read_attr(c, fd, path, "ibdev", &v) < 0) {
+        if (!v && read_attr(c, fd, path, "ibdev", &v) < 0) {
                 /* read_attr() already named any error but a missing file. */
                 warn(c, "%s/%s/ibdev: cannot be read, ignoring device", c->h->sysfs_root, path);
                 return false;
@@ -781,6 +823,10 @@ int ect_rdma_discover(const struct ect_discover_opts *opts, struct ect_host **re
         h->dev_root = xstrdup(devroot);
         c.h = h;
         c.nodes_only = opts && opts->nodes_only;
+        if (opts && opts->want) {
+                c.want = opts->want;
+                c.want_ctx = opts->want_ctx;
+        }
         if (!c.nodes_only)
                 read_net(&c);
 

@@ -80,9 +80,18 @@ struct ect_discover_opts {
         const char *drivers;
         /* Only what an injector needs (ibdev, nodes, PCI IDs and driver for
          * the filter, rdma_cm, umad/issm): no ports, node type, GUID or
-         * NUMA node (numa_node stays -1), no netdev pairing. The hook and
+         * NUMA node (numa_node stays -1), no netdev pairing, and no PCI
+         * IDs of a function the "erdma" driver is bound to (vendor_id and
+         * device_id stay 0: the driver decides the filter). The hook and
          * the shim run on every container start. */
         bool nodes_only;
+        /* When set, a device is read beyond its ibdev name only when
+         * want(ibdev, index, want_ctx) says so; the others are left out
+         * (neither in devices nor in n_filtered, and no warning about
+         * them): for a caller that knows which names and indexes it will
+         * look up (ect_select_discover). */
+        bool (*want)(const char *ibdev, unsigned index, const void *want_ctx);
+        const void *want_ctx;
 };
 
 /* Discovers the host. Fails only when the sysfs root itself cannot be used
