@@ -275,3 +275,16 @@ fail:
                 (void)unlinkat(dfd, tmp_base, 0);
         return r;
 }
+
+bool ect_file_has_content(const char *path, const void *buf, size_t len)
+{
+        cleanup_free char *old = NULL;
+        struct ect_error *err = NULL;
+        size_t old_len = 0;
+
+        if (ect_read_file_at(AT_FDCWD, path, len, &old, &old_len, &err) < 0) {
+                ect_error_free(&err);
+                return false;
+        }
+        return old_len == len && memcmp(old, buf, len) == 0;
+}

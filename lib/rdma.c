@@ -13,6 +13,7 @@
 #include "rdma.h"
 #include "cleanup.h"
 #include "fileio.h"
+#include "sysfs.h"
 #include "xalloc.h"
 
 #include <ctype.h>
@@ -27,125 +28,16 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#define ATTR_MAX 4096
 #define IBDEV_NAME_MAX 64  /* IB_DEVICE_NAME_MAX in the kernel */
 #define MAX_DEVICES 4096   /* far above any host; bounds work on a hostile tree */
 
-/* ---- attribute parsers ---- */
-
-/* Accepts s when it is exactly text plus at most one trailing newline. */
-static bool one_line(const char *s, size_t *ret_len)
-{
-        size_t n = strlen(s);
-        if (n > 0 && s[n - 1] == '\n')
-                n--;
-        if (n == 0 || memchr(s, '\n', n))
-                return false;
-        *ret_len = n;
-        return true;
-}
-
-static bool parse_uint(const char *s, size_t n, unsigned long max, unsigned long *ret)
-{
-        unsigned long v = 0;
-
-        if (n == 0 || n > 10)
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                if (!isdigit((unsigned char)s[i]))
-                        return false;
-                v = v * 10 + (unsigned long)(s[i] - '0');
-        }
-        if (v > max)
-                return false;
-        *ret = v;
-        return true;
-}
-
-bool ect_sysfs_parse_devnum(const char *s, unsigned *ret_major, unsigned *ret_minor)
-{
-        unsigned long maj, min;
-        const char *colon;
-        size_t n;
-
-        if (!one_line(s, &n))
-                return false;
-        colon = memchr(s, ':', n);
-        if (!colon)
-                return false;
-        /* Linux dev_t: 12-bit major, 20-bit minor. */
-        if (!parse_uint(s, (size_t)(colon - s), 4095, &maj) ||
-            !parse_uint(colon + 1, n - (size_t)(colon - s) - 1, (1ul << 20) - 1, &min))
-                return false;
-        *ret_major = (unsigned)maj;
-        *ret_minor = (unsigned)min;
-        return true;
-}
-
-bool ect_sysfs_parse_hex16(const char *s, unsigned *ret)
-{
-        unsigned v = 0;
-        size_t n;
-
-        if (!one_line(s, &n) || n < 3 || n > 6 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
-                return false;
-        for (size_t i = 2; i < n; i++) {
-                int c = (unsigned char)s[i];
-                if (!isxdigit(c))
-                        return false;
-                v = v * 16 + (unsigned)(isdigit(c) ? c - '0' : tolower(c) - 'a' + 10);
-        }
-        *ret = v;
-        return true;
-}
-
-bool ect_sysfs_parse_int(const char *s, int *ret)
-{
-        unsigned long v;
-        bool neg;
-        size_t n;
-
-        if (!one_line(s, &n))
-                return false;
-        neg = s[0] == '-';
-        if (!parse_uint(s + neg, n - neg, neg ? (unsigned long)INT_MAX + 1 : INT_MAX, &v))
-                return false;
-        *ret = neg ? (int)(0 - v) : (int)v;
-        return true;
-}
-
-static bool printable(const char *s, size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                if (!isprint((unsigned char)s[i]))
-                        return false;
-        return true;
-}
-
-char *ect_sysfs_parse_enum(const char *s)
-{
-        unsigned long v;
-        const char *sep;
-        size_t n;
-
-        if (!one_line(s, &n))
-                return NULL;
-        sep = memchr(s, ':', n);
-        if (!sep || !parse_uint(s, (size_t)(sep - s), UINT_MAX, &v) ||
-            (size_t)(sep - s) + 2 > n || sep[1] != ' ')
-                return NULL;
-        sep += 2;
-        n -= (size_t)(sep - s);
-        if (n == 0 || n > 64 || !printable(sep, n))
-                return NULL;
-        return xstrndup(sep, n);
-}
+/* ---- attribute parsers (the single values are lib/sysfs.c's) ---- */
 
 static bool parse_guid(const char *s, char out[20])
 {
         size_t n;
 
-        if (!one_line(s, &n) || n != 19)
+        if (!ect_sysfs_one_line(s, &n) || n != 19)
                 return false;
         for (size_t i = 0; i < 19; i++) {
                 if (i % 5 == 4 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
@@ -161,7 +53,7 @@ bool ect_rdma_guid_from_mac(const char *mac, char out[20])
         unsigned b[6];
         size_t n;
 
-        if (!one_line(mac, &n) || n != 17)
+        if (!ect_sysfs_one_line(mac, &n) || n != 17)
                 return false;
         for (int i = 0; i < 6; i++) {
                 const char *p = mac + i * 3;
@@ -199,7 +91,7 @@ static bool parse_indexed(const char *name, const char *prefix, unsigned *ret)
         d = name + p;
         if (d[0] == '0' && d[1] != '\0')
                 return false;
-        if (!parse_uint(d, strlen(d), UINT_MAX, &v))
+        if (!ect_sysfs_parse_uint(d, strlen(d), UINT_MAX, &v))
                 return false;
         *ret = (unsigned)v;
         return true;
@@ -234,52 +126,25 @@ static void __attribute__((format(printf, 2, 3))) warn(struct ctx *c, const char
         va_end(ap);
 }
 
-/* One read() of up to ATTR_MAX + 1 bytes of name under dirfd into a new
- * string: 0, or -errno with *ret_op naming the step that failed ("open",
- * "read"); -EFBIG when longer than ATTR_MAX. */
-static int read_small(int dirfd, const char *name, const char **ret_op, char **ret)
-{
-        char buf[ATTR_MAX + 1];
-        cleanup_close int fd = -1;
-        ssize_t n;
-
-        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0) {
-                *ret_op = "open";
-                return -errno;
-        }
-        do
-                n = read(fd, buf, sizeof buf);
-        while (n < 0 && errno == EINTR);
-        if (n < 0) {
-                *ret_op = "read";
-                return -errno;
-        }
-        if ((size_t)n > ATTR_MAX)
-                return -EFBIG;
-        *ret = xstrndup(buf, (size_t)n);
-        return 0;
-}
-
 /* Reads one attribute. 0 on success; -ENOENT when absent; other negative
  * values after a warning naming the file.
  *
- * One read() of up to ATTR_MAX + 1 bytes, no fstat(): a sysfs attribute is
+ * One read() of up to ECT_SYSFS_ATTR_MAX + 1 bytes, no fstat(): a sysfs attribute is
  * produced whole by one show() call of at most a page, and discovery runs on
  * every generate and container start, so the syscalls per file matter
  * (open, read, close). O_NONBLOCK keeps a FIFO in a fake tree from hanging
- * us; anything longer than ATTR_MAX is refused, not cut. */
+ * us; anything longer than ECT_SYSFS_ATTR_MAX is refused, not cut. */
 static int read_attr(struct ctx *c, int dirfd, const char *dirpath, const char *name,
                      char **ret)
 {
         const char *op = "read";
-        int r = read_small(dirfd, name, &op, ret);
+        int r = ect_sysfs_read(dirfd, name, &op, ret);
 
         if (r == -ENOENT && strcmp(op, "open") == 0)
                 return r;
         if (r == -EFBIG)
                 warn(c, "%s/%s/%s: '%s' is larger than %d bytes", c->h->sysfs_root, dirpath, name,
-                     name, ATTR_MAX);
+                     name, ECT_SYSFS_ATTR_MAX);
         else if (r < 0)
                 warn(c, "%s/%s/%s: %s '%s': %s", c->h->sysfs_root, dirpath, name, op, name,
                      strerror(-r));
@@ -435,7 +300,7 @@ static void read_ports(struct ctx *c, struct ect_device *d, int ibfd, const char
                 free(steal_ptr(&v));
                 if (read_attr(c, fd, path, "link_layer", &v) == 0) {
                         size_t n;
-                        if (one_line(v, &n) && n <= 32 && printable(v, n))
+                        if (ect_sysfs_one_line(v, &n) && n <= 32 && ect_sysfs_printable(v, n))
                                 p.link_layer = xstrndup(v, n);
                         else
                                 warn(c, "%s/%s/link_layer: unexpected value, ignoring",
@@ -490,7 +355,7 @@ static void read_ibdev(struct ctx *c, struct ect_device *d)
                 }
         if (read_attr(c, fd, path, "parent", &v) == 0) {
                 size_t n;
-                if (one_line(v, &n) && n < 16 && valid_ibdev(v, n))
+                if (ect_sysfs_one_line(v, &n) && n < 16 && valid_ibdev(v, n))
                         d->netdev = xstrndup(v, n);
         }
 }
@@ -595,9 +460,9 @@ static bool peek_unwanted(struct ctx *c, const char *path, unsigned index, char 
         const char *op = NULL;
         size_t n;
 
-        if (read_small(c->sysfd, p, &op, &v) < 0)
+        if (ect_sysfs_read(c->sysfd, p, &op, &v) < 0)
                 return false;
-        if (one_line(v, &n) && valid_ibdev(v, n)) {
+        if (ect_sysfs_one_line(v, &n) && valid_ibdev(v, n)) {
                 cleanup_free char *name = xstrndup(v, n);
                 if (!c->want(name, index, c->want_ctx))
                         return true;
@@ -634,7 +499,7 @@ static bool read_uverbs(struct ctx *c, const char *name, unsigned index, struct 
                 warn(c, "%s/%s/ibdev: cannot be read, ignoring device", c->h->sysfs_root, path);
                 return false;
         }
-        if (!one_line(v, &n) || !valid_ibdev(v, n)) {
+        if (!ect_sysfs_one_line(v, &n) || !valid_ibdev(v, n)) {
                 warn(c, "%s/%s/ibdev: not a device name, ignoring device", c->h->sysfs_root, path);
                 return false;
         }
@@ -740,7 +605,7 @@ static void read_mad(struct ctx *c)
                 if (mfd < 0 || read_attr(c, mfd, path, "ibdev", &ib) < 0 ||
                     read_attr(c, mfd, path, "dev", &dev) < 0)
                         continue;
-                if (!one_line(ib, &n) || !ect_sysfs_parse_devnum(dev, &maj, &min)) {
+                if (!ect_sysfs_one_line(ib, &n) || !ect_sysfs_parse_devnum(dev, &maj, &min)) {
                         warn(c, "%s/%s: unexpected ibdev or dev, ignoring", c->h->sysfs_root,
                              path);
                         continue;
@@ -876,7 +741,7 @@ int ect_rdma_discover(const struct ect_discover_opts *opts, struct ect_host **re
         return 0;
 }
 
-void ect_host_free(struct ect_host *h)
+void ect_rdma_host_free(struct ect_host *h)
 {
         if (!h)
                 return;
@@ -891,19 +756,4 @@ void ect_host_free(struct ect_host *h)
         free(h->sysfs_root);
         free(h->dev_root);
         free(h);
-}
-
-const struct ect_device *ect_host_find(const struct ect_host *h, const char *name)
-{
-        unsigned long idx;
-
-        for (size_t i = 0; i < h->n_devices; i++)
-                if (strcmp(h->devices[i].ibdev, name) == 0)
-                        return &h->devices[i];
-        if (!parse_uint(name, strlen(name), UINT_MAX, &idx) || (name[0] == '0' && name[1]))
-                return NULL;
-        for (size_t i = 0; i < h->n_devices; i++)
-                if (h->devices[i].index == idx)
-                        return &h->devices[i];
-        return NULL;
 }

@@ -370,7 +370,7 @@ int ect_select_discover(const struct ect_discover_opts *opts, const struct ect_c
                         return -1;
                 /* The message names the host's devices: all of them. */
                 ect_error_free(err);
-                ect_host_free(steal_ptr(&host));
+                ect_rdma_host_free(steal_ptr(&host));
                 if (ect_rdma_discover(opts, &host, err) < 0 ||
                     ect_select(host, cfg, annotations, env, &sel, err) < 0)
                         return -1;

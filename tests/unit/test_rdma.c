@@ -3,6 +3,7 @@
 #include "config.h"
 #include "json.h"
 #include "rdma.h"
+#include "sysfs.h"
 #include "select.h"
 #include "testutil.h"
 
@@ -34,6 +35,23 @@ static struct ect_host *discover(const char *drivers)
         if (ect_rdma_discover(&o, &h, &err) < 0)
                 ck_abort_msg("discover failed: %s", err->msg);
         return h;
+}
+
+/* The device a one-item selection names (the selection's lookup by ibdev
+ * name or index), or NULL. */
+static const struct ect_device *find(const struct ect_host *h, const char *name)
+{
+        struct ect_selection *sel = NULL;
+        struct ect_error *err = NULL;
+        const struct ect_device *d;
+
+        if (ect_select_parse(h, name, true, &sel, &err) < 0) {
+                ect_error_free(&err);
+                return NULL;
+        }
+        d = sel->n_devices == 1 ? sel->devices[0] : NULL;
+        ect_selection_free(sel);
+        return d;
 }
 
 static bool has_warning(const struct ect_host *h, const char *needle)
@@ -85,11 +103,11 @@ START_TEST(test_discover_standard)
                 ck_assert_int_eq(d->uverbs.status, ECT_NODE_OK);
                 ck_assert_int_eq(h->rdma_cm.status, ECT_NODE_OK);
         }
-        ck_assert_ptr_eq(ect_host_find(h, "erdma_1"), &h->devices[1]);
-        ck_assert_ptr_eq(ect_host_find(h, "1"), &h->devices[1]);
-        ck_assert_ptr_null(ect_host_find(h, "01"));
-        ck_assert_ptr_null(ect_host_find(h, "erdma_9"));
-        ect_host_free(h);
+        ck_assert_ptr_eq(find(h, "erdma_1"), &h->devices[1]);
+        ck_assert_ptr_eq(find(h, "1"), &h->devices[1]);
+        ck_assert_ptr_null(find(h, "01"));
+        ck_assert_ptr_null(find(h, "erdma_9"));
+        ect_rdma_host_free(h);
 }
 END_TEST
 
@@ -109,10 +127,10 @@ START_TEST(test_discover_gaps_and_order)
         ck_assert_uint_eq(h->devices[2].index, 5);
         ck_assert_str_eq(h->devices[2].ibdev, "erdma_0");
         ck_assert_uint_eq(h->devices[2].uverbs.minor, 197);
-        ck_assert_ptr_eq(ect_host_find(h, "5"), &h->devices[2]);
+        ck_assert_ptr_eq(find(h, "5"), &h->devices[2]);
         ck_assert_int_eq(h->devices[0].uverbs.status, ECT_NODE_MISSING);
         ck_assert(!h->has_rdma_cm);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 }
 END_TEST
 
@@ -133,7 +151,7 @@ START_TEST(test_discover_dynamic_major)
         ck_assert_uint_eq(h->devices[32].uverbs.minor, 0);
         ck_assert_uint_eq(h->devices[35].index, 35);
         ck_assert_uint_eq(h->devices[35].uverbs.minor, 3);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 }
 END_TEST
 
@@ -158,7 +176,7 @@ START_TEST(test_discover_mixed_drivers)
         ck_assert_str_eq(h->devices[1].ibdev, "erdma_00163e001234");
         ck_assert_str_eq(h->devices[2].ibdev, "foo_4");
         ck_assert_uint_eq(h->n_filtered, 3);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 
         h = discover("any");
         ck_assert_uint_eq(h->n_devices, 6);
@@ -166,17 +184,17 @@ START_TEST(test_discover_mixed_drivers)
         ck_assert_ptr_null(h->devices[2].pci_addr);
         ck_assert_ptr_null(h->devices[2].driver);
         ck_assert(!h->devices[2].is_erdma);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 
         h = discover("mlx5_core");
         ck_assert_uint_eq(h->n_devices, 2);
         ck_assert_str_eq(h->devices[0].ibdev, "mlx5_0");
         ck_assert_str_eq(h->devices[1].ibdev, "erdma_5");
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 
         h = discover("erdma,mlx5_core");
         ck_assert_uint_eq(h->n_devices, 5);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 }
 END_TEST
 
@@ -213,13 +231,13 @@ START_TEST(test_discover_auxiliary_parent)
         ck_assert_str_eq(d->driver, "mlx5_core");
         ck_assert(!d->is_erdma);
         ck_assert_str_eq(d->node_type, "CA");
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 
         h = discover(NULL);
         ck_assert_uint_eq(h->n_devices, 1);
         ck_assert_str_eq(h->devices[0].ibdev, "erdma_0");
         ck_assert_uint_eq(h->n_filtered, 1);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 }
 END_TEST
 
@@ -236,7 +254,7 @@ START_TEST(test_discover_wide_pci_domain)
         ck_assert_uint_eq(h->n_devices, 1);
         ck_assert_str_eq(h->devices[0].pci_addr, "10000:e1:00.0");
         ck_assert_uint_eq(h->devices[0].vendor_id, 0x15b3);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 }
 END_TEST
 
@@ -287,7 +305,7 @@ START_TEST(test_discover_broken_attributes)
         ck_assert(has_warning(h, "erdma_3/node_guid: unexpected value"));
         ck_assert(has_warning(h, "erdma_3/ports/1/state: unexpected value"));
         ck_assert(has_warning(h, "erdma_4/node_type: 'node_type' is larger than 4096 bytes"));
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 }
 END_TEST
 
@@ -310,13 +328,13 @@ START_TEST(test_discover_dangling_links)
         ck_assert_ptr_null(h->devices[0].node_type);
         ck_assert(has_warning(h, "uverbs7: dangling link, ignoring device"));
         ck_assert(has_warning(h, "class/infiniband/erdma_1: No such file or directory"));
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 
         h = discover("any");
         ck_assert_uint_eq(h->n_devices, 3);
         ck_assert(has_warning(h, "uverbs0/device: dangling link"));
         ck_assert_ptr_null(h->devices[2].driver);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 }
 END_TEST
 
@@ -329,13 +347,13 @@ START_TEST(test_discover_no_devices)
         h = discover(NULL);
         ck_assert_uint_eq(h->n_devices, 0);
         ck_assert_uint_eq(h->n_warnings, 0);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 
         sh("rm -r %s/sys/class", dir);
         h = discover(NULL);
         ck_assert_uint_eq(h->n_devices, 0);
         ck_assert(!h->has_rdma_cm);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 
         h = NULL;
         ck_assert_int_lt(ect_rdma_discover(&o, &h, &err), 0);
@@ -369,7 +387,7 @@ START_TEST(test_discover_node_cross_check)
         ck_assert(!has_warning(h, "uverbs0"));
         ck_assert_str_eq(h->devices[0].uverbs.host_path,
                          strcat(strcpy((char[600]){0}, devroot), "/infiniband/uverbs0"));
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 }
 END_TEST
 
@@ -387,7 +405,7 @@ START_TEST(test_discover_mad_nodes)
         ck_assert_str_eq(h->devices[0].mad[0].path, "/dev/infiniband/issm0");
         ck_assert_uint_eq(h->devices[0].mad[0].minor, 64);
         ck_assert_str_eq(h->devices[0].mad[1].path, "/dev/infiniband/umad0");
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 }
 END_TEST
 
@@ -416,7 +434,7 @@ START_TEST(test_discover_nodes_only)
         ck_assert_uint_eq(d->n_ports, 0);
         ck_assert(h->has_rdma_cm);
         ck_assert_uint_eq(h->rdma_cm.minor, 241);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 }
 END_TEST
 
@@ -450,7 +468,7 @@ START_TEST(test_discover_want)
         ck_assert(h->devices[1].is_erdma);
         ck_assert_str_eq(h->devices[1].driver, "erdma");
         ck_assert_uint_eq(h->devices[1].vendor_id, 0); /* the driver decided */
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 
         o.want = NULL;
         h = NULL;
@@ -458,7 +476,7 @@ START_TEST(test_discover_want)
         ck_assert_uint_eq(h->n_devices, 3); /* erdma_1 has no major:minor */
         ck_assert_uint_eq(h->n_filtered, 1);
         ck_assert(has_warning(h, "uverbs1/dev"));
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 
         o.drivers = "any";
         h = NULL;
@@ -467,7 +485,7 @@ START_TEST(test_discover_want)
         ck_assert_str_eq(h->devices[3].ibdev, "mlx5_0");
         ck_assert_uint_eq(h->devices[3].vendor_id, 0x15b3);
         ck_assert_uint_eq(h->devices[3].device_id, 0x101b);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 }
 END_TEST
 
