@@ -134,7 +134,7 @@ int main(int argc, char **argv)
         struct ect_error *err = NULL;
         int c, first;
 
-        ect_log_init("erdma-ctk");
+        ect_log_init("erdma-ctk", ECT_LOG_WARN);
         if (argc < 2)
                 return usage_error("%s", "missing command: runtime or check");
         if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {

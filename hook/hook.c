@@ -352,7 +352,7 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
                 devs[i].major = edits->nodes[i].major;
                 devs[i].minor = edits->nodes[i].minor;
         }
-        if (ect_cgroup_allow(procfd, st->pid, devs, edits->n_nodes, NULL, NULL, err) < 0)
+        if (ect_cgroup_allow(procfd, st->pid, devs, edits->n_nodes, NULL, err) < 0)
                 return -1;
         /* prlimit() above took the pid number: make sure it was still ours. */
         if (!alive(pidfd))

@@ -51,7 +51,7 @@ int main(int argc, char **argv)
         bool json = false;
         int c;
 
-        ect_log_init("erdma-probe");
+        ect_log_init("erdma-probe", ECT_LOG_WARN);
         while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
                 switch (c) {
                 case OPT_JSON:

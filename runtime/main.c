@@ -56,7 +56,7 @@ int main(int argc, char *argv[])
         const char *config_path;
         bool builds;
 
-        ect_log_init("erdma-container-runtime");
+        ect_log_init("erdma-container-runtime", ECT_LOG_WARN);
         /* During create our stderr is the container's: errors only there
          * (they stop the start anyway); the rest goes to the log files. */
         ect_log_set_stderr_level(ECT_LOG_ERROR);
