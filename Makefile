@@ -55,6 +55,10 @@ AR := $(CROSS_COMPILE)ar
 endif
 endif
 
+# The toolkit's version: every program's --version prints it (from here
+# only; debian/changelog and the RPM spec must agree, tests/e2e/version.sh).
+VERSION := 0.1.0
+
 BUILD      ?= $(if $(CROSS),build-$(ARCH),build)
 WERROR     ?= 1
 CFLAGS     ?= -O2 -g
@@ -68,7 +72,7 @@ SAN  := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-san
 FORTIFY := $(if $(SANITIZE),,-D_FORTIFY_SOURCE=2)
 
 # -iquote, not -I: lib/yaml.h must not hide libyaml's <yaml.h>.
-ALL_CPPFLAGS := -D_GNU_SOURCE $(FORTIFY) -iquote lib $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
+ALL_CPPFLAGS := -D_GNU_SOURCE $(FORTIFY) -DECT_VERSION='"$(VERSION)"' -iquote lib $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
 ALL_CFLAGS   := -std=gnu11 $(WARN) -fstack-protector-strong -fPIE -MMD -MP $(SAN) $(CFLAGS)
 ALL_LDFLAGS  := -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
 LIBS         := $(shell $(PKG_CONFIG) --libs $(PKGS))

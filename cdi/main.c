@@ -21,9 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef ECT_VERSION
-#define ECT_VERSION "0.1.0"
-#endif
 
 enum { EXIT_USAGE = 2 };
 enum format { FORMAT_AUTO, FORMAT_JSON, FORMAT_YAML };

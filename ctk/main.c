@@ -13,9 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef ECT_VERSION
-#define ECT_VERSION "0.1.0"
-#endif
 #ifndef ECT_BINDIR
 #define ECT_BINDIR "/usr/local/bin"
 #endif

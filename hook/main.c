@@ -14,6 +14,7 @@
 static void usage(FILE *f)
 {
         fprintf(f, "Usage: erdma-hook [--config FILE] [--debug] prestart|createRuntime\n"
+                   "       erdma-hook --help | --version\n"
                    "  OCI hook: reads the container state on stdin and injects the eRDMA\n"
                    "  devices it selects (see erdma-hook(1)).\n");
 }
@@ -24,6 +25,7 @@ int main(int argc, char **argv)
                 {"config", required_argument, NULL, 'c'},
                 {"debug", no_argument, NULL, 'd'},
                 {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'V'},
                 {0},
         };
         struct ect_hook_opts o = {.state_fd = STDIN_FILENO};
@@ -42,6 +44,9 @@ int main(int argc, char **argv)
                         break;
                 case 'h':
                         usage(stdout);
+                        return EXIT_SUCCESS;
+                case 'V':
+                        printf("erdma-hook %s\n", ECT_VERSION);
                         return EXIT_SUCCESS;
                 default:
                         usage(stderr);
