@@ -52,6 +52,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [ttrpc]
   address = "$T/containerd.sock.ttrpc"
 TOML
+# shellcheck disable=SC2016 # expanded by the inner shell: single quotes on purpose
 ERDMA_CONFIG=$T/erdma.json prlimit --memlock=65536:8388608 \
 	unshare -m --propagation private sh -c \
 	'umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && exec containerd --config "$1"' \
@@ -62,6 +63,7 @@ if ! [ -S "$T/containerd.sock" ]; then
 	not_ok "containerd starts"; sed 's/^/# /' "$T/containerd.log" | tail -20; done_testing; exit 1
 fi
 
+# shellcheck disable=SC2016 # expanded by the inner shell: single quotes on purpose
 PROBE='ls /dev/infiniband; cat /dev/infiniband/uverbs0 2>&1 | sed "s/.*: //"
 cat /planted/uverbs1 2>&1 | sed "s/.*: //"; cat /dev/infiniband/rdma_cm 2>&1 | sed "s/.*: //"
 echo "memlock $(ulimit -l)"; grep -E "^0::|:devices:" /proc/self/cgroup | sort'

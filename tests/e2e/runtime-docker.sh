@@ -30,9 +30,9 @@ done
 cleanup() {
 	set +e
 	[ -f "$T/docker.pid" ] && kill "$(cat "$T/docker.pid")" 2>/dev/null
-	for _ in $(seq 50); do [ -f "$T/docker.pid" ] && kill -0 "$(cat "$T/docker.pid")" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 50); do { [ -f "$T/docker.pid" ] && kill -0 "$(cat "$T/docker.pid")" 2>/dev/null; } || break; sleep 0.1; done
 	[ -f "$T/containerd.pid" ] && kill "$(cat "$T/containerd.pid")" 2>/dev/null
-	for _ in $(seq 50); do [ -f "$T/containerd.pid" ] && kill -0 "$(cat "$T/containerd.pid")" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 50); do { [ -f "$T/containerd.pid" ] && kill -0 "$(cat "$T/containerd.pid")" 2>/dev/null; } || break; sleep 0.1; done
 	# dockerd's vfs/overlay mounts, if any are left
 	grep -o " ${T}[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
 	rm -rf "$T"
@@ -86,6 +86,7 @@ busybox_tar x "$T/busybox.tar"
 /usr/bin/docker import "$T/busybox.tar" busybox:ect$$ >/dev/null
 
 drun() { /usr/bin/docker run --rm --network none --runtime erdma "$@" busybox:ect$$ sh -c "$PROBE" 2>&1; }
+# shellcheck disable=SC2016 # expanded by the container's shell: single quotes on purpose
 PROBE='for f in /dev/infiniband/*; do [ -e "$f" ] && stat -c "%n %F %t:%T" "$f"; done
 cat /dev/infiniband/uverbs0 2>&1 | sed "s/.*: //"; cat /dev/infiniband/uverbs1 2>&1 | sed "s/.*: //"
 cat /dev/infiniband/rdma_cm 2>&1 | sed "s/.*: //"; echo "memlock $(ulimit -l)"'

@@ -9,6 +9,7 @@
 # `systemctl set-property --runtime SCOPE CPUWeight=50`.
 set -uo pipefail
 ENGINE=systemd
+# shellcheck source=tests/vm/guest/lib.sh
 . /ect/tests/vm/guest/lib.sh
 IMAGE_D=ect/rdma:test
 IMAGE_P=localhost/ect/rdma:test
