@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/capability.h>
+#include <linux/magic.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -139,6 +141,27 @@ static bool same_ns(int procfd, const char *ns)
         return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+/* Whether the process of procfd is in this process's mount namespace: a
+ * container being created never is (runc, crun and Podman all unshare it
+ * before the hooks run), so a state pid that is names a host process,
+ * which we must neither raise limits for nor make nodes around. Unlike
+ * same_ns(), an error is an error here, not a yes. */
+static int refuse_own_mntns(int procfd, pid_t pid, struct ect_error **err)
+{
+        struct stat a, b;
+
+        if (fstatat(procfd, "ns/mnt", &a, 0) < 0)
+                return ect_error_set(err, errno, "stat '/proc/%d/ns/mnt'", (int)pid);
+        if (stat("/proc/self/ns/mnt", &b) < 0)
+                return ect_error_set(err, errno, "stat '/proc/self/ns/mnt'");
+        if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+                return ect_error_set(err, EINVAL,
+                                     "process %d (the state's pid) is in the hook's own mount "
+                                     "namespace: not a container being created; nothing done",
+                                     (int)pid);
+        return 0;
+}
+
 /* The host id that is root (0) in the container's user namespace, from
  * /proc/PID/{uid,gid}_map ("inside outside count" lines). */
 static int root_id(int procfd, const char *map, unsigned *ret, struct ect_error **err)
@@ -216,6 +239,71 @@ static int open_rootfs_in_ns(const char *rootfs, const struct stat *host_st,
         return steal_fd(&fd);
 }
 
+/* The superblocks of the host's mount namespace (/proc/self/mountinfo
+ * before setns: "ID PARENT MAJ:MIN ..."), in its order. */
+static int host_superblocks(dev_t **ret, size_t *ret_n, struct ect_error **err)
+{
+        cleanup_free char *buf = NULL;
+        cleanup_free dev_t *devs = NULL;
+        size_t n = 0, cap = 0;
+        char *line, *save = NULL;
+
+        if (ect_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 16 << 20, &buf, NULL, err) < 0)
+                return -1;
+        for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                unsigned maj, min;
+                if (sscanf(line, "%*u %*u %u:%u", &maj, &min) != 2)
+                        continue;
+                if (n == cap)
+                        xgrow((void **)&devs, &cap, n + 1, sizeof *devs);
+                devs[n++] = makedev(maj, min);
+        }
+        *ret = steal_ptr(&devs);
+        *ret_n = n;
+        return 0;
+}
+
+/* The mounts the nodes may go on (lib/rootfs.h): the rootfs mount, and the
+ * container's /dev when it is a mount of its own made by the engine: a
+ * tmpfs whose superblock the host's namespace does not hold. A volume or a
+ * bind mount of a host directory at /dev (an image's VOLUME /dev, a -v
+ * host:/dev) is neither, so nothing is made there. Runs in the container's
+ * mount namespace, before the sandbox. *ret_devfd keeps the /dev mount
+ * pinned (a mount ID is reused only once its mount is gone). */
+static int container_mounts(int rootfd, const dev_t *host, size_t n_host,
+                            struct ect_rootfs_mounts *m, int *ret_devfd, struct ect_error **err)
+{
+        struct ect_rootfs_mount rm, dm;
+        cleanup_close int devfd = -1;
+        struct statfs sfs;
+        bool on_host = false;
+
+        if (ect_rootfs_mounts_add(m, rootfd, err) < 0 || ect_rootfs_mount_of(rootfd, &rm, err) < 0)
+                return ect_error_wrap(err, "the rootfs");
+        /* Not followed: runc mounts /dev at the path itself. */
+        devfd = openat(rootfd, "dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (devfd < 0)
+                return 0;
+        if (ect_rootfs_mount_of(devfd, &dm, err) < 0)
+                return ect_error_wrap(err, "'/dev'");
+        if (dm.mnt_id == rm.mnt_id && dm.dev == rm.dev)
+                return 0; /* the image's own /dev, on the rootfs mount */
+        for (size_t i = 0; i < n_host; i++)
+                on_host = on_host || host[i] == dm.dev;
+        if (fstatfs(devfd, &sfs) < 0)
+                return ect_error_set(err, errno, "statfs '/dev'");
+        if (sfs.f_type != TMPFS_MAGIC || on_host) {
+                log_debug("/dev is a mount that is not the engine's tmpfs (%s): nothing is made "
+                          "on it",
+                          on_host ? "a file system of the host" : "not a tmpfs");
+                return 0;
+        }
+        if (ect_rootfs_mounts_add(m, devfd, err) < 0)
+                return -1;
+        *ret_devfd = steal_fd(&devfd);
+        return 0;
+}
+
 static const char *base_name(const char *path)
 {
         const char *s = strrchr(path, '/');
@@ -231,7 +319,7 @@ static char *dir_name(const char *path)
 /* Nodes inside the rootfs. Runs in the container's mount namespace, in
  * the sandbox. trees[i] >= 0: bind-mount it instead of mknod. */
 static int make_nodes(int rootfd, const struct ect_edits *e, const int *trees,
-                      struct ect_error **err)
+                      const struct ect_rootfs_mounts *mounts, struct ect_error **err)
 {
         cleanup_free char *cur_dir = NULL;
         cleanup_close int dirfd = -1;
@@ -245,7 +333,7 @@ static int make_nodes(int rootfd, const struct ect_edits *e, const int *trees,
                         ect_closep(&dirfd);
                         free(cur_dir);
                         cur_dir = steal_ptr(&dir);
-                        dirfd = ect_rootfs_mkdir_p(rootfd, cur_dir, 0755, err);
+                        dirfd = ect_rootfs_mkdir_p(rootfd, cur_dir, 0755, mounts, err);
                         if (dirfd < 0)
                                 return ect_error_wrap(err, "device '%s': '%s'", node_owner(n),
                                                       n->path);
@@ -275,7 +363,10 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
         cleanup_free char *rootfs = NULL;
         cleanup_free struct ect_cgroup_dev *devs = NULL;
         cleanup_free int *trees = NULL;
-        cleanup_close int pidfd = -1, procfd = -1, rootfd = -1;
+        cleanup_free dev_t *host_sbs = NULL;
+        size_t n_host_sbs = 0;
+        struct ect_rootfs_mounts mounts = {.n = 0};
+        cleanup_close int pidfd = -1, procfd = -1, rootfd = -1, devfd = -1;
         char procpath[32];
         const struct ect_json *annotations, *env;
         enum ect_select_source src;
@@ -343,6 +434,8 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
                                      (int)st->pid);
         if (!alive(pidfd))
                 return ect_error_set(err, ESRCH, "container process %d exited", (int)st->pid);
+        if (refuse_own_mntns(procfd, st->pid, err) < 0)
+                return -1;
 
         /* Host side: memlock, device cgroup, host nodes for bind mounts. */
         if (raise_memlock(st->pid, edits->memlock, doc, err) < 0)
@@ -389,10 +482,14 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
                 return ect_error_set(err, ENOTDIR, "rootfs '%s'", rootfs);
         if (ect_rootfs_init_proc(err) < 0)
                 return -1;
+        if (host_superblocks(&host_sbs, &n_host_sbs, err) < 0)
+                return -1;
         if (enter_mntns(pidfd, procfd, st->pid, err) < 0)
                 return -1;
         rootfd = open_rootfs_in_ns(rootfs, &host_st, err);
         if (rootfd < 0)
+                return -1;
+        if (container_mounts(rootfd, host_sbs, n_host_sbs, &mounts, &devfd, err) < 0)
                 return -1;
 
         /* A /dev mounted inside a user namespace takes only ids mapped
@@ -408,7 +505,7 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
         umask(0);
         if (ect_sandbox_enter(&ect_hook_sandbox, err) < 0)
                 return -1;
-        r = make_nodes(rootfd, edits, trees, err);
+        r = make_nodes(rootfd, edits, trees, &mounts, err);
         for (size_t i = 0; i < edits->n_nodes; i++)
                 ect_closep(&trees[i]);
         return r < 0 ? r : 0;

@@ -44,6 +44,7 @@ struct ect_config *ect_config_new_default(void)
         c->memlock = ECT_MEMLOCK_UNLIMITED;
         c->default_devices = ECT_DEFAULT_NONE;
         c->accept_env = true;
+        c->accept_annotation = true;
         c->log_level = ECT_LOG_WARN;
         return c;
 }
@@ -235,6 +236,14 @@ int ect_config_parse(const char *buf, size_t len, const char *name, struct ect_c
                                                   "%s: key 'accept-env': expected true or "
                                                   "false, got %s",
                                                   name, ect_json_type_name(v));
+                } else if (strcmp(key, "accept-annotation") == 0) {
+                        if (ect_json_is(v, ECT_JSON_TRUE) || ect_json_is(v, ECT_JSON_FALSE))
+                                c->accept_annotation = ect_json_is(v, ECT_JSON_TRUE);
+                        else
+                                r = ect_error_set(err, EINVAL,
+                                                  "%s: key 'accept-annotation': expected true "
+                                                  "or false, got %s",
+                                                  name, ect_json_type_name(v));
                 } else if (strcmp(key, "capabilities") == 0) {
                         r = parse_caps(name, v, c, err);
                 } else if (strcmp(key, "log-level") == 0) {
@@ -250,7 +259,8 @@ int ect_config_parse(const char *buf, size_t len, const char *name, struct ect_c
                         r = ect_error_set(err, EINVAL,
                                           "%s: unknown key '%s' (known: runtime, sysfs-root, "
                                           "dev-root, drivers, memlock, default-devices, "
-                                          "accept-env, capabilities, log-file, log-level)",
+                                          "accept-env, accept-annotation, capabilities, "
+                                          "log-file, log-level)",
                                           name, key);
                 }
         }

@@ -39,6 +39,8 @@ struct ect_config {
         uint64_t memlock; /* bytes; ECT_MEMLOCK_UNLIMITED by default */
         enum ect_default_devices default_devices;
         bool accept_env;     /* honour ERDMA_VISIBLE_DEVICES (default true) */
+        bool accept_annotation; /* honour the com.aliyun.erdma.devices annotation (default
+                                   true; false on clusters where any pod may set it) */
         char **capabilities; /* "CAP_SYS_RAWIO", ...; validated, no duplicates */
         size_t n_capabilities;
         char *log_file; /* NULL: none */

@@ -194,6 +194,13 @@ int ect_write_file_atomic_fill(const char *path, ect_write_fill_fn fill, void *c
         return write_atomic(path, fill, ctx, mode, (uid_t)-1, (gid_t)-1, flags, err);
 }
 
+int ect_write_file_atomic_fill_owned(const char *path, ect_write_fill_fn fill, void *ctx,
+                                     mode_t mode, uid_t uid, gid_t gid, unsigned flags,
+                                     struct ect_error **err)
+{
+        return write_atomic(path, fill, ctx, mode, uid, gid, flags, err);
+}
+
 int ect_write_file_atomic_owned(const char *path, const void *buf, size_t len, mode_t mode,
                                 uid_t uid, gid_t gid, unsigned flags, struct ect_error **err)
 {

@@ -47,6 +47,10 @@ int ect_write_file_atomic_fill(const char *path, ect_write_fill_fn fill, void *c
  * the owner and mode it had. */
 int ect_write_file_atomic_owned(const char *path, const void *buf, size_t len, mode_t mode,
                                 uid_t uid, gid_t gid, unsigned flags, struct ect_error **err);
+/* ect_write_file_atomic_fill(), the new file owned by uid:gid as above. */
+int ect_write_file_atomic_fill_owned(const char *path, ect_write_fill_fn fill, void *ctx,
+                                     mode_t mode, uid_t uid, gid_t gid, unsigned flags,
+                                     struct ect_error **err);
 /* write() of all len bytes (EINTR retried, short writes continued); < 0
  * with errno set on failure. */
 int ect_write_all(int fd, const void *buf, size_t len);

@@ -99,6 +99,66 @@ struct ect_json *ect_json_get(const struct ect_json *obj, const char *key)
         return i < 0 ? NULL : obj->v[i];
 }
 
+bool ect_json_go_key(const char *k, size_t klen, const char *name)
+{
+        size_t i = 0;
+
+        for (; *name; name++) {
+                char c = i < klen ? k[i] : '\0';
+                if (c && (c == *name || (c >= 'A' && c <= 'Z' && (c | 0x20) == *name))) {
+                        i++;
+                } else if (*name == 's' && klen - i >= 2 && memcmp(k + i, "\xc5\xbf", 2) == 0) {
+                        i += 2;
+                } else if (*name == 'k' && klen - i >= 3 &&
+                           memcmp(k + i, "\xe2\x84\xaa", 3) == 0) {
+                        i += 3;
+                } else {
+                        return false;
+                }
+        }
+        return i == klen;
+}
+
+struct ect_json *ect_json_get_go(const struct ect_json *obj, const char *name)
+{
+        struct ect_json *v = NULL;
+
+        for (size_t i = 0; ect_json_is(obj, ECT_JSON_OBJECT) && i < obj->n; i++)
+                if (ect_json_go_key(obj->keys[i], obj->key_lens[i], name))
+                        v = obj->v[i];
+        return v;
+}
+
+int ect_json_check_go_key(const struct ect_json *obj, const char *where, const char *name,
+                          struct ect_error **err)
+{
+        size_t n = 0, n_exact = 0, len = strlen(name), first = 0;
+        bool merged = false;
+
+        for (size_t i = 0; ect_json_is(obj, ECT_JSON_OBJECT) && i < obj->n; i++) {
+                if (!ect_json_go_key(obj->keys[i], obj->key_lens[i], name))
+                        continue;
+                if (n++ == 0)
+                        first = i;
+                n_exact += obj->key_lens[i] == len && memcmp(obj->keys[i], name, len) == 0;
+                /* Go merges a repeated object into the same struct or map,
+                 * and a null leaves a string or number as it was: neither is
+                 * "the last one wins". */
+                merged = merged || ect_json_is(obj->v[i], ECT_JSON_OBJECT) ||
+                         ect_json_is(obj->v[i], ECT_JSON_NULL);
+        }
+        if (n <= 1 || (n == n_exact && !merged))
+                return 0;
+        {
+                cleanup_free char *q = ect_json_quote(obj->keys[first]);
+                return ect_error_set(err, EINVAL,
+                                     "key '%s%s' appears more than once (first as %s): runc "
+                                     "reads keys without regard to case and merges repeated "
+                                     "objects, so the document is not read",
+                                     where, name, q);
+        }
+}
+
 struct ect_json *ect_json_set(struct ect_json *obj, const char *key, struct ect_json *val)
 {
         ssize_t i = find_key(obj, key);

@@ -53,6 +53,21 @@ static inline void ect_json_freep(struct ect_json **j)
  * keys the last one wins, as in Go's encoding/json (runc, containerd): we
  * must read what the runtime will read. */
 struct ect_json *ect_json_get(const struct ect_json *obj, const char *key);
+/* Keys as Go's encoding/json matches them to a struct field (runc reads
+ * config.json with it): name is a lower-case ASCII field name; a key
+ * matches when equal but for the case of ASCII letters, with U+017F for s
+ * and U+212A for k (Unicode simple folding). Map keys (annotations) are
+ * not matched this way: Go compares those exactly. */
+bool ect_json_go_key(const char *k, size_t klen, const char *name);
+/* The member of obj that Go reads for field name: the last matching key.
+ * Exact for a document ect_json_check_go_key() accepted; NULL when none. */
+struct ect_json *ect_json_get_go(const struct ect_json *obj, const char *name);
+/* The shared rule for the fields we read or edit: field name may be
+ * spelled by at most one key of obj, or by several keys of exactly that
+ * spelling none of which holds an object or null (then the last one wins,
+ * for Go as for us). Anything else: EINVAL naming where+name. */
+int ect_json_check_go_key(const struct ect_json *obj, const char *where, const char *name,
+                          struct ect_error **err);
 /* The string's bytes; NULL when j is not a string or holds a NUL byte. */
 const char *ect_json_str(const struct ect_json *j);
 /* Integer value of a NUMBER that is an integer in range; false otherwise. */

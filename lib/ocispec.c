@@ -18,6 +18,66 @@ void ect_oci_free(struct ect_oci_doc *d)
         free(d);
 }
 
+/* The fields of config.json that the hook or the shim reads or edits, as
+ * runc's Go structs name them. */
+struct field {
+        const char *name;
+        const struct field *sub; /* an object with these fields */
+        bool array;              /* sub applies to each element of an array */
+};
+#define F(n) {.name = (n)}
+#define OBJ(n, f) {.name = (n), .sub = (f)}
+#define ARR(n, f) {.name = (n), .sub = (f), .array = true}
+#define END {.name = NULL}
+static const struct field f_root[] = {F("path"), END};
+static const struct field f_rlimit[] = {F("type"), F("soft"), F("hard"), END};
+static const struct field f_caps[] = {F("bounding"), F("effective"), F("permitted"), END};
+static const struct field f_process[] = {F("env"), ARR("rlimits", f_rlimit),
+                                         OBJ("capabilities", f_caps), END};
+static const struct field f_device[] = {F("path"),     F("type"), F("major"), F("minor"),
+                                        F("filemode"), F("uid"),  F("gid"),   END};
+static const struct field f_rule[] = {F("allow"), F("type"), F("major"),
+                                      F("minor"), F("access"), END};
+static const struct field f_resources[] = {ARR("devices", f_rule), END};
+static const struct field f_linux[] = {ARR("devices", f_device), OBJ("resources", f_resources),
+                                       END};
+static const struct field f_config[] = {OBJ("root", f_root), F("annotations"),
+                                        OBJ("process", f_process), OBJ("linux", f_linux), END};
+#undef F
+#undef OBJ
+#undef ARR
+#undef END
+
+static int check_fields(const struct ect_json *obj, const char *where, const struct field *f,
+                        struct ect_error **err)
+{
+        for (; f->name; f++) {
+                const struct ect_json *v;
+                if (ect_json_check_go_key(obj, where, f->name, err) < 0)
+                        return -1;
+                v = ect_json_get_go(obj, f->name);
+                if (!f->sub || !v)
+                        continue;
+                if (!f->array && ect_json_is(v, ECT_JSON_OBJECT)) {
+                        cleanup_free char *w = xasprintf("%s%s.", where, f->name);
+                        if (check_fields(v, w, f->sub, err) < 0)
+                                return -1;
+                } else if (f->array && ect_json_is(v, ECT_JSON_ARRAY)) {
+                        for (size_t i = 0; i < v->n; i++) {
+                                cleanup_free char *w = xasprintf("%s%s[%zu].", where, f->name, i);
+                                if (check_fields(v->v[i], w, f->sub, err) < 0)
+                                        return -1;
+                        }
+                }
+        }
+        return 0;
+}
+
+int ect_oci_check_keys(const struct ect_json *config, struct ect_error **err)
+{
+        return check_fields(config, "", f_config, err) < 0 ? -1 - (*err)->code : 0;
+}
+
 int ect_oci_parse(const char *buf, size_t len, const char *path, struct ect_oci_doc **ret,
                   struct ect_error **err)
 {
@@ -32,10 +92,16 @@ int ect_oci_parse(const char *buf, size_t len, const char *path, struct ect_oci_
                 ect_json_free(root);
                 return r;
         }
+        if (ect_oci_check_keys(root, err) < 0) {
+                ect_json_free(root);
+                return ect_error_wrap(err, "%s", path);
+        }
         d = xcalloc(1, sizeof *d);
         d->path = xstrdup(path);
         d->root = root;
         d->mode = 0644;
+        d->uid = (uid_t)-1;
+        d->gid = (gid_t)-1;
         /* Docker and containerd write one line, `runc spec` indents: keep
          * what a person reading the file is used to. */
         d->pretty = len > 2 && memchr(buf, '\n', len - 1) != NULL;
@@ -43,11 +109,13 @@ int ect_oci_parse(const char *buf, size_t len, const char *path, struct ect_oci_
         return 0;
 }
 
-int ect_oci_read(const char *bundle, char **ret_buf, size_t *ret_len, char **ret_path,
-                 mode_t *ret_mode, struct ect_error **err)
+int ect_oci_read_owned(const char *bundle, char **ret_buf, size_t *ret_len, char **ret_path,
+                       mode_t *ret_mode, uid_t *ret_uid, gid_t *ret_gid,
+                       struct ect_error **err)
 {
-        cleanup_close int dfd = -1;
+        cleanup_close int dfd = -1, fd = -1;
         cleanup_free char *path = NULL;
+        struct stat st;
 
         if (!bundle || !*bundle)
                 bundle = ".";
@@ -55,11 +123,30 @@ int ect_oci_read(const char *bundle, char **ret_buf, size_t *ret_len, char **ret
         dfd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return ect_error_set(err, errno, "bundle '%s'", bundle);
-        if (ect_read_regular_at(dfd, "config.json", path, ECT_OCI_MAX_SIZE, ret_buf, ret_len,
-                                ret_mode, err) < 0)
+        /* As ect_read_regular_at(), on one fd that also gives the owner. */
+        fd = openat(dfd, "config.json", O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return ect_error_set(err, errno, "open '%s'", path);
+        if (fstat(fd, &st) < 0)
+                return ect_error_set(err, errno, "stat '%s'", path);
+        if (!S_ISREG(st.st_mode))
+                return ect_error_set(err, EINVAL, "'%s' is not a regular file", path);
+        if (ect_read_fd(fd, path, ECT_OCI_MAX_SIZE, ret_buf, ret_len, err) < 0)
                 return -1 - (*err)->code;
+        if (ret_mode)
+                *ret_mode = st.st_mode & 07777;
+        if (ret_uid)
+                *ret_uid = st.st_uid;
+        if (ret_gid)
+                *ret_gid = st.st_gid;
         *ret_path = steal_ptr(&path);
         return 0;
+}
+
+int ect_oci_read(const char *bundle, char **ret_buf, size_t *ret_len, char **ret_path,
+                 mode_t *ret_mode, struct ect_error **err)
+{
+        return ect_oci_read_owned(bundle, ret_buf, ret_len, ret_path, ret_mode, NULL, NULL, err);
 }
 
 int ect_oci_load(const char *bundle, struct ect_oci_doc **ret, struct ect_error **err)
@@ -68,45 +155,26 @@ int ect_oci_load(const char *bundle, struct ect_oci_doc **ret, struct ect_error 
         cleanup_free char *path = NULL;
         size_t len = 0;
         mode_t mode = 0;
+        uid_t uid = (uid_t)-1;
+        gid_t gid = (gid_t)-1;
 
-        if (ect_oci_read(bundle, &buf, &len, &path, &mode, err) < 0 ||
+        if (ect_oci_read_owned(bundle, &buf, &len, &path, &mode, &uid, &gid, err) < 0 ||
             ect_oci_parse(buf, len, path, ret, err) < 0)
                 return -1 - (*err)->code;
         (*ret)->mode = mode;
+        (*ret)->uid = uid;
+        (*ret)->gid = gid;
         return 0;
 }
 
 const struct ect_json *ect_oci_annotations(const struct ect_oci_doc *d)
 {
-        return ect_json_get(d->root, "annotations");
+        return ect_json_get_go(d->root, "annotations");
 }
 
 const struct ect_json *ect_oci_env(const struct ect_oci_doc *d)
 {
-        return ect_json_get(ect_json_get(d->root, "process"), "env");
-}
-
-/* Go's encoding/json matches a key to a struct field without regard to
- * case: for our ASCII field names, ASCII letters of either case, plus U+017F
- * for s and U+212A for k (Unicode simple folding). name is lower case. */
-static bool go_same_key(const char *k, size_t klen, const char *name)
-{
-        size_t i = 0;
-
-        for (; *name; name++) {
-                char c = i < klen ? k[i] : '\0';
-                if (c && (c == *name || (c >= 'A' && c <= 'Z' && (c | 0x20) == *name))) {
-                        i++;
-                } else if (*name == 's' && klen - i >= 2 && memcmp(k + i, "\xc5\xbf", 2) == 0) {
-                        i += 2;
-                } else if (*name == 'k' && klen - i >= 3 &&
-                           memcmp(k + i, "\xe2\x84\xaa", 3) == 0) {
-                        i += 3;
-                } else {
-                        return false;
-                }
-        }
-        return i == klen;
+        return ect_json_get_go(ect_json_get_go(d->root, "process"), "env");
 }
 
 /* runc reads every key that Go matches to a field, in order: a duplicated
@@ -121,7 +189,7 @@ static int refuse_duplicate(const struct ect_json *obj, const char *where, const
         size_t n_fold = 0, n_exact = 0, klen = strlen(key);
 
         for (size_t i = 0; ect_json_is(obj, ECT_JSON_OBJECT) && i < obj->n; i++) {
-                if (!go_same_key(obj->keys[i], obj->key_lens[i], key))
+                if (!ect_json_go_key(obj->keys[i], obj->key_lens[i], key))
                         continue;
                 n_fold++;
                 n_exact += obj->key_lens[i] == klen && memcmp(obj->keys[i], key, klen) == 0;
@@ -157,6 +225,44 @@ static bool str_is(const struct ect_json *j, const char *s)
         return v && strcmp(v, s) == 0;
 }
 
+/* Whether a linux.devices path names want (a clean absolute path) where
+ * runc creates it: runc joins the path to the rootfs with Go's
+ * filepath.Join, which cleans it lexically ("//dev/./x", "/dev/../dev/x"
+ * and the relative "dev/x" are all "/dev/x"; ".." stops at the root). */
+static bool same_dev_path(const struct ect_json *j, const char *want)
+{
+        const char *p = ect_json_str(j);
+        size_t out = 0, wl = strlen(want);
+        cleanup_free char *c = NULL;
+
+        if (!p)
+                return false;
+        c = xmalloc(strlen(p) + 2);
+        while (*p) {
+                size_t len;
+                while (*p == '/')
+                        p++;
+                len = strcspn(p, "/");
+                if (len == 0 || (len == 1 && p[0] == '.')) {
+                        p += len;
+                        continue;
+                }
+                if (len == 2 && p[0] == '.' && p[1] == '.') {
+                        while (out > 0 && c[--out] != '/')
+                                ;
+                        p += len;
+                        continue;
+                }
+                c[out++] = '/';
+                memcpy(c + out, p, len);
+                out += len;
+                p += len;
+        }
+        if (out == 0)
+                c[out++] = '/';
+        return out == wl && memcmp(c, want, wl) == 0;
+}
+
 static int add_device(const char *file, struct ect_json *devices, const struct ect_edit_node *n,
                       bool *changed, struct ect_error **err)
 {
@@ -169,20 +275,20 @@ static int add_device(const char *file, struct ect_json *devices, const struct e
                         return ect_error_set(err, EINVAL,
                                              "%s: linux.devices[%zu]: expected an object, got %s",
                                              file, i, ect_json_type_name(d));
-                if (!str_is(ect_json_get(d, "path"), n->path))
+                if (!same_dev_path(ect_json_get_go(d, "path"), n->path))
                         continue;
-                (void)ect_json_i64(ect_json_get(d, "major"), &maj);
-                (void)ect_json_i64(ect_json_get(d, "minor"), &min);
-                if ((str_is(ect_json_get(d, "type"), "c") ||
-                     str_is(ect_json_get(d, "type"), "u")) &&
+                (void)ect_json_i64(ect_json_get_go(d, "major"), &maj);
+                (void)ect_json_i64(ect_json_get_go(d, "minor"), &min);
+                if ((str_is(ect_json_get_go(d, "type"), "c") ||
+                     str_is(ect_json_get_go(d, "type"), "u")) &&
                     maj == (int64_t)n->major && min == (int64_t)n->minor)
                         return 0; /* from --device or CDI, or our earlier run */
                 return ect_error_set(err, EEXIST,
                                      "%s: linux.devices already has '%s' as another device "
                                      "(type %s, %lld:%lld), not c %u:%u",
                                      file, n->path,
-                                     ect_json_str(ect_json_get(d, "type"))
-                                             ? ect_json_str(ect_json_get(d, "type"))
+                                     ect_json_str(ect_json_get_go(d, "type"))
+                                             ? ect_json_str(ect_json_get_go(d, "type"))
                                              : "?",
                                      (long long)maj, (long long)min, n->major, n->minor);
         }
@@ -202,9 +308,9 @@ static int add_device(const char *file, struct ect_json *devices, const struct e
  * major/minor absent, null or -1 (runc's semantics). */
 static bool rule_matches(const struct ect_json *r, unsigned major, unsigned minor)
 {
-        const struct ect_json *t = ect_json_get(r, "type");
-        const struct ect_json *ma = ect_json_get(r, "major");
-        const struct ect_json *mi = ect_json_get(r, "minor");
+        const struct ect_json *t = ect_json_get_go(r, "type");
+        const struct ect_json *ma = ect_json_get_go(r, "major");
+        const struct ect_json *mi = ect_json_get_go(r, "minor");
         int64_t v;
 
         if (t && !ect_json_is(t, ECT_JSON_NULL) && !str_is(t, "a") && !str_is(t, "c") &&
@@ -240,8 +346,8 @@ static int add_rule(const char *file, struct ect_json *rules, const struct ect_e
                                              file, i, ect_json_type_name(r));
                 if (!rule_matches(r, n->major, n->minor))
                         continue;
-                allow = ect_json_is(ect_json_get(r, "allow"), ECT_JSON_TRUE);
-                acc = ect_json_get(r, "access");
+                allow = ect_json_is(ect_json_get_go(r, "allow"), ECT_JSON_TRUE);
+                acc = ect_json_get_go(r, "access");
                 a = ect_json_str(acc);
                 if (!acc || ect_json_is(acc, ECT_JSON_NULL) || (a && !*a))
                         a = "rwm";
@@ -267,7 +373,7 @@ static int add_rule(const char *file, struct ect_json *rules, const struct ect_e
 static int raise_field(const char *file, size_t i, struct ect_json *rl, const char *key,
                        uint64_t want, bool *changed, struct ect_error **err)
 {
-        const struct ect_json *v = ect_json_get(rl, key);
+        const struct ect_json *v = ect_json_get_go(rl, key);
         uint64_t cur = 0;
 
         if (ect_json_is(v, ECT_JSON_NULL)) /* 0 to runc: Go leaves the uint64 alone */
@@ -300,7 +406,7 @@ static int raise_memlock(const char *file, struct ect_json *process, uint64_t wa
                                              "%s: process.rlimits[%zu]: expected an object, "
                                              "got %s",
                                              file, i, ect_json_type_name(rl));
-                if (!str_is(ect_json_get(rl, "type"), "RLIMIT_MEMLOCK"))
+                if (!str_is(ect_json_get_go(rl, "type"), "RLIMIT_MEMLOCK"))
                         continue;
                 found = true;
                 if (raise_field(file, i, rl, "hard", want, changed, err) < 0 ||
@@ -321,7 +427,7 @@ static int add_caps(const char *file, struct ect_json *process, const struct ect
                     bool *changed, struct ect_error **err)
 {
         static const char *const sets[] = {"bounding", "effective", "permitted"};
-        struct ect_json *caps = ect_json_get(process, "capabilities");
+        struct ect_json *caps = ect_json_get_go(process, "capabilities");
 
         if (ed->n_capabilities == 0 || !caps || ect_json_is(caps, ECT_JSON_NULL))
                 return 0;
@@ -380,7 +486,8 @@ int ect_oci_apply(struct ect_oci_doc *d, const struct ect_edits *edits, bool *re
 
 bool ect_oci_memlock(const struct ect_oci_doc *d, uint64_t *ret_soft, uint64_t *ret_hard)
 {
-        const struct ect_json *rls = ect_json_get(ect_json_get(d->root, "process"), "rlimits");
+        const struct ect_json *rls =
+                ect_json_get_go(ect_json_get_go(d->root, "process"), "rlimits");
         bool found = false;
         uint64_t soft = 0, hard = 0;
 
@@ -388,12 +495,12 @@ bool ect_oci_memlock(const struct ect_oci_doc *d, uint64_t *ret_soft, uint64_t *
                 return false;
         for (size_t i = 0; i < rls->n; i++) {
                 uint64_t s = 0, h = 0;
-                if (!str_is(ect_json_get(rls->v[i], "type"), "RLIMIT_MEMLOCK"))
+                if (!str_is(ect_json_get_go(rls->v[i], "type"), "RLIMIT_MEMLOCK"))
                         continue;
                 found = true;
-                if (ect_json_u64(ect_json_get(rls->v[i], "soft"), &s) && s > soft)
+                if (ect_json_u64(ect_json_get_go(rls->v[i], "soft"), &s) && s > soft)
                         soft = s;
-                if (ect_json_u64(ect_json_get(rls->v[i], "hard"), &h) && h > hard)
+                if (ect_json_u64(ect_json_get_go(rls->v[i], "hard"), &h) && h > hard)
                         hard = h;
         }
         if (found) {
@@ -418,14 +525,15 @@ int ect_oci_save(const struct ect_oci_doc *d, struct ect_error **err)
          * copied whole into memory once more. The file itself is fsynced
          * before the rename (never a torn config.json); the directory is
          * not: see ECT_WRITE_SYNC_DIR. */
-        return ect_write_file_atomic_fill(d->path, save_fill, (void *)d, d->mode, 0, err);
+        return ect_write_file_atomic_fill_owned(d->path, save_fill, (void *)d, d->mode, d->uid,
+                                                d->gid, 0, err);
 }
 
 int ect_oci_rootfs_path(const struct ect_json *config, const char *bundle, char **ret,
                         struct ect_error **err)
 {
-        const struct ect_json *root = ect_json_get(config, "root");
-        const char *p = ect_json_str(ect_json_get(root, "path"));
+        const struct ect_json *root = ect_json_get_go(config, "root");
+        const char *p = ect_json_str(ect_json_get_go(root, "path"));
 
         if (!root)
                 return ect_error_set(err, EINVAL, "config.json has no 'root'");

@@ -23,6 +23,8 @@ struct ect_oci_doc {
         char *path;            /* "<bundle>/config.json" */
         struct ect_json *root; /* an object */
         mode_t mode;           /* permission bits of the file, kept on write */
+        uid_t uid;             /* its owner, kept on write ((uid_t)-1: the writer's) */
+        gid_t gid;
         bool pretty;           /* the file was indented: write it indented */
 };
 
@@ -36,9 +38,21 @@ int ect_oci_load(const char *bundle, struct ect_oci_doc **ret, struct ect_error 
  * request in the raw text first). */
 int ect_oci_read(const char *bundle, char **ret_buf, size_t *ret_len, char **ret_path,
                  mode_t *ret_mode, struct ect_error **err);
+/* Same, with the file's owner (taken from the fd that was read). */
+int ect_oci_read_owned(const char *bundle, char **ret_buf, size_t *ret_len, char **ret_path,
+                       mode_t *ret_mode, uid_t *ret_uid, gid_t *ret_gid,
+                       struct ect_error **err);
 /* Same from memory (tests, tools); path is used in messages. */
 int ect_oci_parse(const char *buf, size_t len, const char *path, struct ect_oci_doc **ret,
                   struct ect_error **err);
+/* Refuses (EINVAL, naming the key) a document in which a field that the
+ * hook or the shim reads or edits (root, root.path, annotations, process,
+ * process.env, process.rlimits[].type/soft/hard, process.capabilities and
+ * its sets, linux, linux.devices[] and linux.resources.devices[] and their
+ * fields) is spelled by more than one key, as ect_json_check_go_key()
+ * says: runc would read something else than we do. ect_oci_parse() calls
+ * it; the readers of this module then match keys as Go does. */
+int ect_oci_check_keys(const struct ect_json *config, struct ect_error **err);
 void ect_oci_free(struct ect_oci_doc *d);
 static inline void ect_oci_freep(struct ect_oci_doc **d)
 {
@@ -74,7 +88,7 @@ int ect_oci_apply(struct ect_oci_doc *d, const struct ect_edits *edits, bool *re
 bool ect_oci_memlock(const struct ect_oci_doc *d, uint64_t *ret_soft, uint64_t *ret_hard);
 
 /* Serialises (indented when the file was) and replaces the file atomically
- * with the same mode. */
+ * with the same mode and owner. */
 int ect_oci_save(const struct ect_oci_doc *d, struct ect_error **err);
 
 /* The rootfs directory on the host: root.path, relative to the bundle when

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "rootfs.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -17,6 +18,9 @@
 
 #ifndef SYS_openat2
 #define SYS_openat2 437
+#endif
+#ifndef STATX_MNT_ID
+#define STATX_MNT_ID 0x00001000U
 #endif
 
 /* /proc/self/fd of this process, for the final check of the walk. */
@@ -88,6 +92,87 @@ static int check_under_root(int rootfd, int fd, const char *path, struct ect_err
                 return 0;
         return ect_error_set(err, EXDEV, "'%s' resolved outside the rootfs (to '%s')", path,
                              fbuf);
+}
+
+int ect_rootfs_mount_of(int fd, struct ect_rootfs_mount *ret, struct ect_error **err)
+{
+        struct statx stx;
+
+        if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
+                return ect_error_set(err, errno, "statx");
+        /* Kernels before 5.8 give no mount ID (delete with them): the
+         * superblock alone is then compared, which still tells a volume on
+         * another file system apart. */
+        ret->mnt_id = (stx.stx_mask & STATX_MNT_ID) ? stx.stx_mnt_id : 0;
+        ret->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+        return 0;
+}
+
+static bool same_mount(const struct ect_rootfs_mount *a, const struct ect_rootfs_mount *b)
+{
+        return a->dev == b->dev && a->mnt_id == b->mnt_id;
+}
+
+int ect_rootfs_mounts_add(struct ect_rootfs_mounts *m, int fd, struct ect_error **err)
+{
+        struct ect_rootfs_mount x;
+
+        if (ect_rootfs_mount_of(fd, &x, err) < 0)
+                return -1;
+        for (size_t i = 0; i < m->n; i++)
+                if (same_mount(&m->m[i], &x))
+                        return 0;
+        if (m->n >= ECT_ROOTFS_MAX_MOUNTS)
+                return ect_error_set(err, E2BIG, "too many mounts");
+        m->m[m->n++] = x;
+        return 0;
+}
+
+/* The mount point of mount id as this process's mountinfo shows it (read
+ * through the /proc fd opened on the host, never a path of the image);
+ * NULL when unknown. The mount point is left octal-escaped, as the kernel
+ * writes it: it is only printed. */
+static char *mount_point(uint64_t id)
+{
+        cleanup_free char *buf = NULL;
+        struct ect_error *e = NULL;
+        char *line, *save = NULL;
+
+        if (proc_fd_dir < 0 || id == 0)
+                return NULL;
+        if (ect_read_file_at(proc_fd_dir, "../mountinfo", 8 << 20, &buf, NULL, &e) < 0) {
+                ect_error_free(&e);
+                return NULL;
+        }
+        for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                unsigned long long mid;
+                char mp[ECT_ROOTFS_MAX_PATH + 1];
+                if (sscanf(line, "%llu %*u %*u:%*u %*s %4096s", &mid, mp) == 2 && mid == id)
+                        return xstrdup(mp);
+        }
+        return NULL;
+}
+
+int ect_rootfs_check_mount(int fd, const struct ect_rootfs_mounts *m, const char *path,
+                           struct ect_error **err)
+{
+        struct ect_rootfs_mount x;
+        cleanup_free char *mp = NULL;
+
+        if (!m)
+                return 0;
+        if (ect_rootfs_mount_of(fd, &x, err) < 0)
+                return ect_error_wrap(err, "'%s'", path);
+        for (size_t i = 0; i < m->n; i++)
+                if (same_mount(&m->m[i], &x))
+                        return 0;
+        mp = mount_point(x.mnt_id);
+        return ect_error_set(err, EXDEV,
+                             "'%s' is on mount %llu%s%s%s (device %u:%u), which is neither the "
+                             "container's /dev nor its rootfs (a volume or a bind mount?): "
+                             "nothing is created there",
+                             path, (unsigned long long)x.mnt_id, mp ? " at '" : "",
+                             mp ? mp : "", mp ? "'" : "", major(x.dev), minor(x.dev));
 }
 
 struct walk {
@@ -297,7 +382,8 @@ int ect_rootfs_open(int rootfd, const char *path, int flags, struct ect_error **
         return ect_error_set(err, errno, "open '%s'", path);
 }
 
-int ect_rootfs_mkdir_p(int rootfd, const char *path, mode_t mode, struct ect_error **err)
+int ect_rootfs_mkdir_p(int rootfd, const char *path, mode_t mode,
+                       const struct ect_rootfs_mounts *mounts, struct ect_error **err)
 {
         /* "/" + each component: one byte more than a path without a
          * leading '/' (plus the NUL). */
@@ -316,7 +402,7 @@ int ect_rootfs_mkdir_p(int rootfd, const char *path, mode_t mode, struct ect_err
                 char comp[NAME_MAX + 1];
                 size_t len;
                 struct ect_error *e = NULL;
-                int fd;
+                int fd, r;
 
                 while (*p == '/')
                         p++;
@@ -350,6 +436,13 @@ int ect_rootfs_mkdir_p(int rootfd, const char *path, mode_t mode, struct ect_err
                         return ect_error_set(err, code, "'%s'", prefix);
                 }
                 ect_error_free(&e);
+                /* Never on a mount that is not the container's own: the
+                 * parent is checked on the fd the directory is made in. */
+                prefix[plen - len - 1] = '\0'; /* the parent's path, for the message */
+                r = ect_rootfs_check_mount(cur, mounts, prefix[0] ? prefix : "/", err);
+                prefix[plen - len - 1] = '/';
+                if (r < 0)
+                        return r;
                 /* Missing (or a dangling symlink: then mkdirat says EEXIST
                  * and the reopen below refuses the link). */
                 if (mkdirat(cur, comp, mode) < 0 && errno != EEXIST)
@@ -366,6 +459,8 @@ int ect_rootfs_mkdir_p(int rootfd, const char *path, mode_t mode, struct ect_err
                 (void)close(cur);
                 cur = fd;
         }
+        if (ect_rootfs_check_mount(cur, mounts, plen > 0 ? prefix : "/", err) < 0)
+                return -1 - (*err)->code;
         return steal_fd(&cur);
 }
 

@@ -11,6 +11,8 @@
 #include "error.h"
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define ECT_ROOTFS_MAX_HOPS 40     /* symlinks followed in one resolution */
@@ -28,12 +30,42 @@ int ect_rootfs_open(int rootfd, const char *path, int flags, struct ect_error **
  * openat2 fails with ENOSYS, EINVAL or EPERM). Exported for tests. */
 int ect_rootfs_open_walk(int rootfd, const char *path, int flags, struct ect_error **err);
 
+/* The mounts that nodes and directories may be created on: the container's
+ * own /dev (the engine's tmpfs) and the rootfs mount. RESOLVE_IN_ROOT keeps
+ * a resolution inside the root directory, but not on the root's mounts: a
+ * link in the image can lead onto a volume or a bind mount of a host
+ * directory, which must never gain anything of ours. */
+#define ECT_ROOTFS_MAX_MOUNTS 2
+struct ect_rootfs_mount {
+        uint64_t mnt_id; /* statx STATX_MNT_ID; 0: unknown (kernels before 5.8) */
+        dev_t dev;       /* the superblock */
+};
+struct ect_rootfs_mounts {
+        struct ect_rootfs_mount m[ECT_ROOTFS_MAX_MOUNTS];
+        size_t n;
+};
+
+/* The mount fd is on (statx on the fd itself, never a path). Returns 0, or
+ * < 0 with *err set. */
+int ect_rootfs_mount_of(int fd, struct ect_rootfs_mount *ret, struct ect_error **err);
+/* Adds the mount of fd to m (at most ECT_ROOTFS_MAX_MOUNTS, no duplicate). */
+int ect_rootfs_mounts_add(struct ect_rootfs_mounts *m, int fd, struct ect_error **err);
+/* 0 when fd (which names path, inside the root) is on one of the mounts m;
+ * otherwise EXDEV with a message naming path and the mount (its mount
+ * point as /proc/self/mountinfo shows it, when readable). */
+int ect_rootfs_check_mount(int fd, const struct ect_rootfs_mounts *m, const char *path,
+                           struct ect_error **err);
+
 /* Makes sure the directory path exists inside the root, creating missing
  * components one at a time (mkdirat on the parent fd, then reopen with
  * O_NOFOLLOW) with mode (subject to the umask). Existing components may be
- * symlinks: they are resolved inside the root. Returns an O_PATH directory
- * fd of the last component, or < 0 (ENOTDIR when something else is there). */
-int ect_rootfs_mkdir_p(int rootfd, const char *path, mode_t mode, struct ect_error **err);
+ * symlinks: they are resolved inside the root. With mounts (may be NULL:
+ * no check), every directory created in and the directory returned must be
+ * on one of them (EXDEV otherwise, nothing created there). Returns an
+ * O_PATH directory fd of the last component, or < 0 (ENOTDIR when
+ * something else is there). */
+int ect_rootfs_mkdir_p(int rootfd, const char *path, mode_t mode,
+                       const struct ect_rootfs_mounts *mounts, struct ect_error **err);
 
 enum {
         ECT_ROOTFS_EXISTED = 0, /* the same character device was there: left alone */

@@ -51,7 +51,10 @@ int ect_select_request(const struct ect_config *cfg, const struct ect_json *anno
             !ect_json_is(annotations, ECT_JSON_NULL))
                 return ect_error_set(err, EINVAL, "annotations: expected an object, got %s",
                                      ect_json_type_name(annotations));
-        a = ect_json_get(annotations, ECT_SELECT_ANNOTATION);
+        /* Map keys: exact, as Go compares them. Ignored altogether when
+         * the host does not accept the annotation (any pod of a
+         * RuntimeClass can set it; the scheduler counts nothing). */
+        a = cfg->accept_annotation ? ect_json_get(annotations, ECT_SELECT_ANNOTATION) : NULL;
         if (a) {
                 if (!ect_json_is(a, ECT_JSON_STRING))
                         return ect_error_set(err, EINVAL,

@@ -3,7 +3,8 @@
  * runtime shim and the hook share.
  *
  * Sources, first match wins:
- *   1. the annotation com.aliyun.erdma.devices (present, even empty);
+ *   1. the annotation com.aliyun.erdma.devices (present, even empty;
+ *      ignored when accept-annotation is false);
  *   2. ERDMA_VISIBLE_DEVICES in process.env (ignored when accept-env is
  *      false; with several entries the last one wins, as when Docker and
  *      containerd build the list);

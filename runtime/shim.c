@@ -81,7 +81,10 @@ int ect_shim_edit_bundle(const struct ect_config *cfg, const struct ect_runc_arg
                 cleanup_free char *path = NULL;
                 size_t len = 0;
                 mode_t mode = 0;
-                if (ect_oci_read(args->bundle, &buf, &len, &path, &mode, err) < 0)
+                uid_t uid = (uid_t)-1;
+                gid_t gid = (gid_t)-1;
+                if (ect_oci_read_owned(args->bundle, &buf, &len, &path, &mode, &uid, &gid,
+                                       err) < 0)
                         return -1;
                 /* The common case, no request: not even a parse. */
                 if (!ect_select_may_request(cfg, buf, len)) {
@@ -91,6 +94,8 @@ int ect_shim_edit_bundle(const struct ect_config *cfg, const struct ect_runc_arg
                 if (ect_oci_parse(buf, len, path, &doc, err) < 0)
                         return -1;
                 doc->mode = mode;
+                doc->uid = uid; /* a rootless engine's bundle stays its own */
+                doc->gid = gid;
         }
         /* No request after all: no sysfs walk, no write. */
         if (ect_select_request(cfg, ect_oci_annotations(doc), ect_oci_env(doc), &src, &value,

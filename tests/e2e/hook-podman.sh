@@ -46,6 +46,32 @@ out=$(prun --annotation com.aliyun.erdma.devices=erdma_9 localhost/ect-busybox:t
 check "podman, unknown device: does not start" test "$st" -ne 0
 check_contains "podman, unknown device: the hook's message reaches the user" "$out" "erdma_9"
 
+# Volumes (issue 13, section 1): nothing of ours may appear in a host
+# directory mounted at /dev/infiniband or at /dev (replacing Podman's /dev
+# tmpfs), nor in the anonymous volume of an image's VOLUME /dev. The
+# container does not start and the hook's message names the mount.
+ours_in() { find "$1" \( -name infiniband -o -name 'uverbs*' -o -name rdma_cm \) -print 2>/dev/null; }
+for dest in /dev/infiniband /dev; do
+	h=$T/pvol$(echo "$dest" | tr / -)
+	mkdir -p "$h"
+	out=$(prun --annotation com.aliyun.erdma.devices=erdma_0 -v "$h:$dest" localhost/ect-busybox:test sh -c "$SHOW_CMD"); st=$?
+	check "podman, a volume at $dest: does not start" test "$st" -ne 0
+	check_contains "podman, a volume at $dest: the hook's message names the mount" "$out" "'$dest' is on mount"
+	check_eq "podman, a volume at $dest: the host directory gained nothing" "" "$(ours_in "$h")"
+done
+if podman import -q --change 'VOLUME=/dev' "$P/image.tar" localhost/ect-busybox-voldev:test >/dev/null 2>&1; then
+	out=$(prlimit --memlock=65536:8388608 podman run --name "ect-voldev-$$" --annotation com.aliyun.erdma.devices=erdma_0 \
+		localhost/ect-busybox-voldev:test sh -c "$SHOW_CMD" </dev/null 2>&1); st=$?
+	vol=$(podman inspect "ect-voldev-$$" --format '{{range .Mounts}}{{if eq .Destination "/dev"}}{{.Source}}{{end}}{{end}}' 2>/dev/null)
+	check "podman, image VOLUME /dev: does not start" test "$st" -ne 0
+	check_contains "podman, image VOLUME /dev: the hook's message names the mount" "$out" "'/dev' is on mount"
+	check "podman, image VOLUME /dev: the volume is known ($vol)" test -n "$vol" -a -d "$vol"
+	check_eq "podman, image VOLUME /dev: the volume gained nothing" "" "$(ours_in "${vol:-/nonexistent}")"
+	podman rm -f -v "ect-voldev-$$" >/dev/null 2>&1
+else
+	ok_skip "podman, image VOLUME /dev" "podman import --change VOLUME failed"
+fi
+
 # The "always" variant: runs for every container; the environment variable
 # selects.
 rm -f "$P/hooks.d/erdma-hook.json"

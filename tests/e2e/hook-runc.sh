@@ -193,6 +193,40 @@ out=$(echo '{"id":"x","status":"creating","pid":1,"bundle":"'"$T/none"'"}' | hoo
 check_eq "no request: exit 0 without looking at the pid" 0 "$st"
 check_eq "no request: silent" "" "$out"
 
+# A state pid that is a host process (in the hook's own mount namespace):
+# not a container being created. Refused before anything is done: no node
+# next to the host path root.path names, no memlock raised. (In its own
+# device cgroup, so that an old hook's rule could not reach a host one.)
+b=$T/hostpid
+hook_bundle "$b"
+bundle_annotate "$b" erdma_0
+prlimit --memlock=65536:8388608 sleep 60 &
+hp=$!
+cgh=""
+if [ -d /sys/fs/cgroup/devices ]; then
+	mkdir -p "/sys/fs/cgroup/devices/ect-hostpid-$$" && cgh=/sys/fs/cgroup/devices/ect-hostpid-$$
+	echo "$hp" >"$cgh/cgroup.procs"
+fi
+hook_on_exit "kill $hp; wait $hp; [ -z '$cgh' ] || rmdir '$cgh'"
+memlock_before=$(prlimit --pid "$hp" --memlock --noheadings --raw | awk '{print $2}')
+out=$(echo '{"id":"x","status":"creating","pid":'"$hp"',"bundle":"'"$b"'"}' | hookrun); st=$?
+check "a host process as the state's pid: refused" test "$st" -ne 0
+check_contains "a host process as the state's pid: says why" "$out" "process $hp (the state's pid) is in the hook's own mount namespace"
+check "a host process as the state's pid: no node made" test ! -e "$b/rootfs/dev/infiniband"
+check_eq "a host process as the state's pid: memlock not raised" "$memlock_before" "$(prlimit --pid "$hp" --memlock --noheadings --raw | awk '{print $2}')"
+
+# accept-annotation false: the annotation requests nothing; the container
+# starts without devices.
+b=$T/noann
+hook_bundle "$b"
+bundle_annotate "$b" erdma_0
+bundle_cmd "$b" "$SHOW_CMD"
+jq '. + {"accept-annotation": false}' "$HCFG" >"$T/noann.json"
+bundle_jq "$b" --arg c "$T/noann.json" '.hooks.prestart[0].args[2] = $c'
+out=$(runc_run "$b" "hk$$-noann"); st=$?
+check_eq "accept-annotation false: container runs" 0 "$st"
+check_not_contains "accept-annotation false: no node from the annotation" "$out" "uverbs0"
+
 # --- 20 containers at once, each with its own selection --------------------
 pids=()
 for i in $(seq 1 20); do

@@ -41,6 +41,7 @@ shim() { rm -f "$T/args"; "${PREFIX[@]}" "$SHIM" "$@"; }
 
 # 1. arguments unchanged, edits done
 spec '["PATH=/bin","ERDMA_VISIBLE_DEVICES=erdma_1"]'
+chown 1234:5678 "$T/b/config.json"
 shim --root "$T/state" --log "$T/log.json" --log-format json --systemd-cgroup create --bundle "$T/b" --pid-file "$T/pid" c1
 check_eq "create: the runtime gets the arguments unchanged" \
 	"--root $T/state --log $T/log.json --log-format json --systemd-cgroup create --bundle $T/b --pid-file $T/pid c1" \
@@ -48,6 +49,7 @@ check_eq "create: the runtime gets the arguments unchanged" \
 check_contains "create: uverbs1 added to linux.devices" "$(cat "$T/b/config.json")" '"path":"/dev/infiniband/uverbs1","type":"c","major":231,"minor":193,"fileMode":438'
 check_contains "create: memlock added" "$(cat "$T/b/config.json")" '{"type":"RLIMIT_MEMLOCK","hard":8388608,"soft":8388608}'
 check_eq "create: mode kept" "640" "$(stat -c %a "$T/b/config.json")"
+check_eq "create: owner kept (uid:gid)" "1234:5678" "$(stat -c %u:%g "$T/b/config.json")"
 before=$(stat -c '%i %Y' "$T/b/config.json"); sum=$(md5sum <"$T/b/config.json")
 sleep 1
 (cd "$T/b" && shim run c1b)
@@ -164,4 +166,18 @@ shim create --bundle "$T/b" c18
 check_contains "drivers any: soft-RoCE rxe0 (uverbs3) added" "$(cat "$T/b/config.json")" '"path":"/dev/infiniband/uverbs3","type":"c","major":231,"minor":195'
 drivers_conf ',"drivers":"erdma,,x"'
 fail_case "drivers: a malformed list names the key" "driver names separated by commas, got 'erdma,,x'" state c19
+# 7. accept-annotation false: the annotation selects nothing (any pod of a
+# RuntimeClass can set it); the environment still does, when accepted.
+drivers_conf ',"accept-annotation":false'
+spec '["PATH=/bin"]' ',"annotations":{"com.aliyun.erdma.devices":"all"}'
+before=$(md5sum <"$T/b/config.json")
+shim create --bundle "$T/b" c20
+check_eq "accept-annotation false: the annotation adds nothing, file unchanged" "$before" "$(md5sum <"$T/b/config.json")"
+check "accept-annotation false: runtime called" [ -s "$T/args" ]
+spec '["ERDMA_VISIBLE_DEVICES=erdma_1"]' ',"annotations":{"com.aliyun.erdma.devices":"erdma_0"}'
+shim create --bundle "$T/b" c21
+check_contains "accept-annotation false: the environment selects (uverbs1)" "$(cat "$T/b/config.json")" '"path":"/dev/infiniband/uverbs1"'
+check_not_contains "accept-annotation false: ... and the annotation not (uverbs0)" "$(cat "$T/b/config.json")" '"path":"/dev/infiniband/uverbs0"'
+drivers_conf ',"accept-annotation":"no"'
+fail_case "accept-annotation: not a boolean, names the key" "key 'accept-annotation': expected true or false" state c22
 done_testing

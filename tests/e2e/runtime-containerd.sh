@@ -4,12 +4,14 @@
 # with runc in cgroup v2 mode (../shared/TESTBED.md): containerd runs in a
 # private mount namespace where /sys/fs/cgroup is the cgroup2 hierarchy, so
 # runc enforces the device rules we add with its eBPF filter. The injected
-# node opens to ENXIO; a node for another device planted in the rootfs with
-# mknod is refused with EPERM.
+# node opens (to ENXIO on the fake host; with ECT_E2E_REAL=1 on this host's
+# real devices, tests/lib/devices.sh); a node for another device planted in
+# the rootfs with mknod is refused with EPERM.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
 . "$top/tests/lib/fakehost.sh"
+. "$top/tests/lib/devices.sh"
 . "$top/tests/lib/rootfs.sh"
 
 need_root
@@ -33,14 +35,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fakehost_standard "$T/host"
+devices_setup "$T"
 cat >"$T/erdma.json" <<JSON
-{"sysfs-root": "$T/host/sys", "dev-root": "$T/host/dev", "memlock": 8388608}
+{$HOST_KEYS, "memlock": 8388608}
 JSON
 make_rootfs "$T/rootfs"
-# A node for erdma_1 that we do not inject, outside the /dev tmpfs.
+# A node for the second device that we do not inject, outside the /dev tmpfs.
 mkdir -p "$T/rootfs/planted"
-mknod -m 0666 "$T/rootfs/planted/uverbs1" c 231 193
+mknod -m 0666 "$T/rootfs/planted/$U1" c "$MAJ1" "$MIN1"
 
 cat >"$T/config.toml" <<TOML
 version = 2
@@ -64,8 +66,8 @@ if ! [ -S "$T/containerd.sock" ]; then
 fi
 
 # shellcheck disable=SC2016 # expanded by the inner shell: single quotes on purpose
-PROBE='ls /dev/infiniband; cat /dev/infiniband/uverbs0 2>&1 | sed "s/.*: //"
-cat /planted/uverbs1 2>&1 | sed "s/.*: //"; cat /dev/infiniband/rdma_cm 2>&1 | sed "s/.*: //"
+PROBE='ls /dev/infiniband; cat /dev/infiniband/'$U0' 2>&1 | sed "s/.*: //"
+cat /planted/'$U1' 2>&1 | sed "s/.*: //"; cat /dev/infiniband/rdma_cm 2>&1 | sed "s/.*: //"
 echo "memlock $(ulimit -l)"; grep -E "^0::|:devices:" /proc/self/cgroup | sort'
 # ctr's default spec sets cpu shares, and the cpu controller is not on
 # cgroup2 here: give ctr a spec of our own (runc spec, no resources).
@@ -94,27 +96,27 @@ PY
 	ctr -a "$T/containerd.sock" run --rm --runc-binary "$SHIM" --config "$T/spec-$id.json" "$id" 2>&1
 }
 
-out=$(crun_ "ect-rt-$$-a" ERDMA_VISIBLE_DEVICES=erdma_0) || true
+out=$(crun_ "ect-rt-$$-a" "ERDMA_VISIBLE_DEVICES=$DEV0") || true
 # runc in v2 mode puts the container in a cgroup2 directory and leaves the
-# v1 devices hierarchy alone: the EPERM below comes from its eBPF filter.
+# v1 devices hierarchy (where there is one) alone: the EPERM below comes
+# from its eBPF filter.
 check_eq "cgroup v2: runc put the container in a cgroup2 group, not a v1 devices group" \
-	"0::/ect-rt-$$-a
-$(grep :devices: /proc/self/cgroup)" "$(echo "$out" | sed -n 7,8p)"
-check_eq "erdma_0: /dev/infiniband has uverbs0 and rdma_cm" "rdma_cm
-uverbs0" "$(echo "$out" | sed -n 1,2p)"
-check_eq "uverbs0 opens to ENXIO (eBPF filter lets it through)" "No such device or address" "$(echo "$out" | sed -n 3p)"
-check_eq "planted uverbs1 (231:193, not injected) gives EPERM" "Operation not permitted" "$(echo "$out" | sed -n 4p)"
-check_eq "rdma_cm opens to ENODEV" "No such device" "$(echo "$out" | sed -n 5p)"
+	"$(printf '0::/ect-rt-%s-a\n%s' "$$" "$(grep :devices: /proc/self/cgroup)")" "$(echo "$out" | sed -n 7,8p)"
+check_eq "$DEV0: /dev/infiniband has $U0 and rdma_cm" "rdma_cm
+$U0" "$(echo "$out" | sed -n 1,2p)"
+check_eq "$U0 opens ($OPENED: the eBPF filter lets it through)" "$OPENED" "$(echo "$out" | sed -n 3p)"
+check_eq "planted $U1 ($MAJ1:$MIN1, not injected) gives EPERM" "$DENIED" "$(echo "$out" | sed -n 4p)"
+check_eq "rdma_cm opens ($CM_OPENED)" "$CM_OPENED" "$(echo "$out" | sed -n 5p)"
 check_eq "ulimit -l is 8 MiB" "memlock 8192" "$(echo "$out" | sed -n 6p)"
 
-out=$(ANNOT=aliyun.com/erdma=erdma_1 crun_ "ect-rt-$$-c" ERDMA_VISIBLE_DEVICES=erdma_0) || true
-check_eq "annotation (CDI name erdma_1) wins over the variable" "rdma_cm
-uverbs1" "$(echo "$out" | sed -n 1,2p)"
-check_eq "annotation: uverbs0 not injected" "No such file or directory" "$(echo "$out" | sed -n 3p)"
-check_eq "annotation: planted uverbs1 now injected, ENXIO" "No such device or address" "$(echo "$out" | sed -n 4p)"
+out=$(ANNOT="aliyun.com/erdma=$DEV1" crun_ "ect-rt-$$-c" "ERDMA_VISIBLE_DEVICES=$DEV0") || true
+check_eq "annotation (CDI name $DEV1) wins over the variable" "rdma_cm
+$U1" "$(echo "$out" | sed -n 1,2p)"
+check_eq "annotation: $U0 not injected" "No such file or directory" "$(echo "$out" | sed -n 3p)"
+check_eq "annotation: planted $U1 now allowed ($OPENED)" "$OPENED" "$(echo "$out" | sed -n 4p)"
 
 st=0
-out=$(crun_ "ect-rt-$$-b" ERDMA_VISIBLE_DEVICES=erdma_0,nosuch) || st=$?
+out=$(crun_ "ect-rt-$$-b" "ERDMA_VISIBLE_DEVICES=$DEV0,nosuch") || st=$?
 check "unknown device: ctr run fails" [ "$st" -ne 0 ]
 check_contains "unknown device: ctr shows our message" "$out" "unknown eRDMA device 'nosuch'"
 done_testing

@@ -42,6 +42,7 @@ START_TEST(test_config_defaults)
         ck_assert(c->memlock == ECT_MEMLOCK_UNLIMITED);
         ck_assert_int_eq(c->default_devices, ECT_DEFAULT_NONE);
         ck_assert(c->accept_env);
+        ck_assert(c->accept_annotation);
         ck_assert_uint_eq(c->n_capabilities, 0);
         ck_assert_ptr_null(c->sysfs_root);
         ck_assert_ptr_null(c->dev_root);
@@ -57,6 +58,7 @@ START_TEST(test_config_parse_all_keys)
                 "{\"runtime\":\"/usr/sbin/runc\",\"sysfs-root\":\"/tmp/s\",\"dev-root\":\"/tmp/d\","
                 "\"drivers\":\"erdma,rxe\","
                 "\"memlock\":8388608,\"default-devices\":\"all\",\"accept-env\":false,"
+                "\"accept-annotation\":false,"
                 "\"capabilities\":[\"CAP_SYS_RAWIO\",\"CAP_IPC_LOCK\",\"CAP_SYS_RAWIO\"],"
                 "\"log-file\":\"/var/log/e.log\",\"log-level\":\"debug\"}");
         ck_assert_str_eq(c->runtime, "/usr/sbin/runc");
@@ -66,6 +68,7 @@ START_TEST(test_config_parse_all_keys)
         ck_assert(c->memlock == 8388608);
         ck_assert_int_eq(c->default_devices, ECT_DEFAULT_ALL);
         ck_assert(!c->accept_env);
+        ck_assert(!c->accept_annotation);
         ck_assert_uint_eq(c->n_capabilities, 2); /* duplicate folded */
         ck_assert_str_eq(c->capabilities[0], "CAP_SYS_RAWIO");
         ck_assert_str_eq(c->capabilities[1], "CAP_IPC_LOCK");
@@ -110,6 +113,9 @@ START_TEST(test_config_parse_bad)
         parse_bad("{\"drivers\":\"\"}", "key 'drivers': must not be empty");
         parse_bad("{\"drivers\":[\"rxe\"]}", "key 'drivers': expected a string, got array");
         parse_bad("{\"accept-env\":\"yes\"}", "key 'accept-env': expected true or false");
+        parse_bad("{\"accept-annotation\":1}", "key 'accept-annotation': expected true or false");
+        parse_bad("{\"accept-annotation\":true,\"accept-annotation\":false}",
+                  "key 'accept-annotation' appears twice");
         parse_bad("{\"capabilities\":\"CAP_SYS_RAWIO\"}", "expected an array");
         parse_bad("{\"capabilities\":[\"SYS_RAWIO\"]}", "unknown capability 'SYS_RAWIO'");
         parse_bad("{\"capabilities\":[1]}", "item 0");

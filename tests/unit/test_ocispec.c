@@ -102,10 +102,12 @@ static bool apply(struct ect_oci_doc *d, const struct ect_edits *e)
 static const char *apply_err(const char *doc, const struct ect_edits *e)
 {
         static char msg[1024];
-        cleanup_oci struct ect_oci_doc *d = P(doc);
+        cleanup_oci struct ect_oci_doc *d = NULL;
         bool changed = false;
         struct ect_error *err = NULL;
-        ck_assert_int_lt(ect_oci_apply(d, e, &changed, &err), 0);
+        /* Refused by ect_oci_parse() (the shared key rule) or by the edit. */
+        if (ect_oci_parse(doc, strlen(doc), "config.json", &d, &err) == 0)
+                ck_assert_int_lt(ect_oci_apply(d, e, &changed, &err), 0);
         snprintf(msg, sizeof msg, "%s", err->msg);
         ect_error_free(&err);
         return msg;
@@ -388,6 +390,141 @@ START_TEST(test_oci_apply_duplicate_objects)
 }
 END_TEST
 
+static const char *parse_err(const char *doc)
+{
+        static char msg[1024];
+        cleanup_oci struct ect_oci_doc *d = NULL;
+        struct ect_error *err = NULL;
+
+        ck_assert_msg(ect_oci_parse(doc, strlen(doc), "config.json", &d, &err) < 0,
+                      "accepted: %s", doc);
+        ck_assert_int_eq(err->code, EINVAL);
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        ect_error_free(&err);
+        return msg;
+}
+
+/* Issue 13: every key that the hook or the shim reads or edits, spelled
+ * twice in a way Go reads differently from "the last exact key": refused
+ * when the document is parsed (hook and shim alike), naming the key. */
+START_TEST(test_oci_keys_spelled_twice)
+{
+        static const struct {
+                const char *doc, *key;
+        } cases[] = {
+                {"{\"root\":{\"path\":\"/a\"},\"Root\":{\"path\":\"/b\"}}", "'root'"},
+                {"{\"root\":{\"path\":\"/a\",\"PATH\":\"/b\"}}", "'root.path'"},
+                {"{\"root\":{\"path\":\"/a\",\"path\":null}}", "'root.path'"},
+                {"{\"annotations\":{},\"Annotations\":{\"com.aliyun.erdma.devices\":\"all\"}}",
+                 "'annotations'"},
+                {"{\"annotations\":{\"a\":\"1\"},\"annotations\":{\"b\":\"2\"}}",
+                 "'annotations'"},
+                {"{\"process\":{\"env\":[],\"Env\":[\"ERDMA_VISIBLE_DEVICES=all\"]}}",
+                 "'process.env'"},
+                {"{\"process\":{},\"pRocess\":{}}", "'process'"},
+                {"{\"process\":{\"rlimits\":[],\"rlimit\xc5\xbf\":[]}}", "'process.rlimits'"},
+                {"{\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_MEMLOCK\",\"Type\":\"RLIMIT_NOFILE\"}]}}",
+                 "'process.rlimits[0].type'"},
+                {"{\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_MEMLOCK\",\"soft\":1,\"SOFT\":2}]}}",
+                 "'process.rlimits[0].soft'"},
+                {"{\"process\":{\"rlimits\":[{},{\"hard\":1,\"Hard\":2}]}}",
+                 "'process.rlimits[1].hard'"},
+                {"{\"process\":{\"capabilities\":{\"bounding\":[],\"Bounding\":[]}}}",
+                 "'process.capabilities.bounding'"},
+                {"{\"linux\":{},\"LINUX\":{}}", "'linux'"},
+                {"{\"linux\":{\"devices\":[],\"Devices\":[]}}", "'linux.devices'"},
+                {"{\"linux\":{\"devices\":[{\"path\":\"/dev/a\",\"Path\":\"/dev/b\"}]}}",
+                 "'linux.devices[0].path'"},
+                {"{\"linux\":{\"devices\":[{\"type\":\"c\",\"TYPE\":\"b\"}]}}",
+                 "'linux.devices[0].type'"},
+                {"{\"linux\":{\"devices\":[{\"major\":1,\"Major\":2}]}}", "'linux.devices[0].major'"},
+                {"{\"linux\":{\"devices\":[{\"minor\":1,\"minor\":null}]}}",
+                 "'linux.devices[0].minor'"},
+                {"{\"linux\":{\"devices\":[{\"fileMode\":1,\"filemode\":2}]}}",
+                 "'linux.devices[0].filemode'"},
+                {"{\"linux\":{\"devices\":[{\"uid\":1,\"UID\":2}]}}", "'linux.devices[0].uid'"},
+                {"{\"linux\":{\"devices\":[{\"gid\":1,\"Gid\":2}]}}", "'linux.devices[0].gid'"},
+                {"{\"linux\":{\"resources\":{},\"Resources\":{}}}", "'linux.resources'"},
+                {"{\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"Allow\":true}]}}}",
+                 "'linux.resources.devices[0].allow'"},
+                {"{\"linux\":{\"resources\":{\"devices\":[{\"access\":\"r\",\"Access\":\"rwm\"}]}}}",
+                 "'linux.resources.devices[0].access'"},
+                {"{\"linux\":{\"resources\":{\"devices\":[{\"\xe2\x84\xaaind\":1,\"major\":1,\"MAJOR\":2}]}}}",
+                 "'linux.resources.devices[0].major'"},
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+                const char *m = parse_err(cases[i].doc);
+                ck_assert_msg(strstr(m, cases[i].key) && strstr(m, "appears more than once") &&
+                                      strstr(m, "config.json: "),
+                              "case %zu: '%s' does not name %s", i, m, cases[i].key);
+        }
+}
+END_TEST
+
+/* One spelling of a key, in any case: read as runc reads it. Exact
+ * duplicates of a value that is neither an object nor null: the last. */
+START_TEST(test_oci_keys_read_as_go)
+{
+        struct ect_error *err = NULL;
+        cleanup_free char *rootfs = NULL;
+        cleanup_oci struct ect_oci_doc *d =
+                P("{\"Root\":{\"PATH\":\"rootfs\"},\"ANNOTATION\xc5\xbf\":{\"x\":\"1\"},"
+                  "\"Process\":{\"env\":[\"A=1\"],\"env\":[\"B=2\"],"
+                  "\"RLIMITS\":[{\"Type\":\"RLIMIT_MEMLOCK\",\"Soft\":5,\"HARD\":7}]}}");
+        uint64_t soft = 0, hard = 0;
+        const struct ect_json *env;
+
+        ck_assert_int_eq(ect_oci_rootfs_path(d->root, "/b", &rootfs, &err), 0);
+        ck_assert_str_eq(rootfs, "/b/rootfs");
+        ck_assert_str_eq(ect_json_str(ect_json_get(ect_oci_annotations(d), "x")), "1");
+        env = ect_oci_env(d);
+        ck_assert(ect_json_is(env, ECT_JSON_ARRAY));
+        ck_assert_str_eq(ect_json_str(env->v[0]), "B=2");
+        ck_assert(ect_oci_memlock(d, &soft, &hard));
+        ck_assert_uint_eq(soft, 5);
+        ck_assert_uint_eq(hard, 7);
+}
+END_TEST
+
+/* linux.devices paths as runc creates them (filepath.Join with the
+ * rootfs cleans them): non-canonical spellings are the same path. */
+START_TEST(test_oci_apply_device_path_spellings)
+{
+        static const char *const same[] = {"/dev/../dev/infiniband/uverbs0",
+                                           "//dev/infiniband/uverbs0",
+                                           "/dev/./infiniband//uverbs0",
+                                           "dev/infiniband/uverbs0",
+                                           "/../../dev/infiniband/uverbs0/"};
+        struct ect_edits *e = E(8388608, false);
+
+        for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+                char doc[512];
+                cleanup_oci struct ect_oci_doc *d = NULL;
+                cleanup_free char *out = NULL;
+
+                /* Same device there: no second entry for uverbs0. */
+                snprintf(doc, sizeof doc,
+                         "{\"linux\":{\"devices\":[{\"path\":\"%s\",\"type\":\"c\","
+                         "\"major\":231,\"minor\":192}]}}",
+                         same[i]);
+                d = P(doc);
+                ck_assert(apply(d, e));
+                out = emit(d);
+                ck_assert_msg(!strstr(out, "\"/dev/infiniband/uverbs0\""),
+                              "'%s': a second entry for uverbs0 was added: %s", same[i], out);
+                /* Another device there: refused. */
+                snprintf(doc, sizeof doc,
+                         "{\"linux\":{\"devices\":[{\"path\":\"%s\",\"type\":\"c\","
+                         "\"major\":1,\"minor\":3}]}}",
+                         same[i]);
+                ck_assert_msg(strstr(apply_err(doc, e), "already has '/dev/infiniband/uverbs0' as "
+                                                       "another device"),
+                              "'%s': not refused", same[i]);
+        }
+        ect_edits_free(e);
+}
+END_TEST
+
 START_TEST(test_oci_apply_memlock_null)
 {
         /* "hard": null is 0 to runc (Go leaves the uint64 alone): raise it. */
@@ -531,6 +668,9 @@ int main(void)
         tcase_add_test(tc, test_oci_apply_bad);
         tcase_add_test(tc, test_oci_apply_duplicate_objects);
         tcase_add_test(tc, test_oci_apply_memlock_null);
+        tcase_add_test(tc, test_oci_keys_spelled_twice);
+        tcase_add_test(tc, test_oci_keys_read_as_go);
+        tcase_add_test(tc, test_oci_apply_device_path_spellings);
         tcase_add_test(tc, test_oci_selection_inputs);
         tcase_add_checked_fixture(tf, mkbundle, rmbundle);
         tcase_add_test(tf, test_oci_load_save);

@@ -11,7 +11,9 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <seccomp.h>
+#include <sched.h>
 #include <stddef.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -39,11 +41,18 @@ static void setup(void)
         ck_assert_int_ge(rootfd, 0);
 }
 
+static char mroot[600];
+
 static void teardown(void)
 {
+        /* The mounts of test_mkdir_p_mounts (in this process's namespace):
+         * gone before the files, or rm would meet busy mount points. */
         if (rootfd >= 0)
                 close(rootfd);
         rootfd = -1;
+        if (mroot[0])
+                sh("umount -R -l '%s'", mroot);
+        mroot[0] = '\0';
         rm_tmpdir(tmp);
         tmp = NULL;
 }
@@ -219,12 +228,12 @@ START_TEST(test_mkdir_p_creates)
         char p[600];
 
         setup_mode(_i);
-        fd = ect_rootfs_mkdir_p(rootfd, "/new/dev/infiniband", 0755, &err);
+        fd = ect_rootfs_mkdir_p(rootfd, "/new/dev/infiniband", 0755, NULL, &err);
         ck_assert_int_ge(fd, 0);
         snprintf(p, sizeof p, "%s/new/dev/infiniband", root);
         assert_same(fd, p);
         /* Again: exists, same result. */
-        fd2 = ect_rootfs_mkdir_p(rootfd, "new/dev/infiniband", 0755, &err);
+        fd2 = ect_rootfs_mkdir_p(rootfd, "new/dev/infiniband", 0755, NULL, &err);
         ck_assert_int_ge(fd2, 0);
         assert_same(fd2, p);
 }
@@ -239,33 +248,33 @@ START_TEST(test_mkdir_p_through_links)
 
         setup_mode(_i);
         /* dev -> /etc: created as <root>/etc/infiniband. */
-        fd = ect_rootfs_mkdir_p(rootfd, "/dev/infiniband", 0755, &err);
+        fd = ect_rootfs_mkdir_p(rootfd, "/dev/infiniband", 0755, NULL, &err);
         ck_assert_int_ge(fd, 0);
         snprintf(p, sizeof p, "%s/etc/infiniband", root);
         assert_same(fd, p);
         /* A link to a host directory: refused, nothing made on the host. */
         fd = -1;
-        fd = ect_rootfs_mkdir_p(rootfd, "/hostlink/infiniband", 0755, &err);
+        fd = ect_rootfs_mkdir_p(rootfd, "/hostlink/infiniband", 0755, NULL, &err);
         ck_assert_int_lt(fd, 0);
         ck_assert_int_eq(err->code, ENOTDIR);
         ect_error_free(&err);
         snprintf(p, sizeof p, "%s/infiniband", outside);
         ck_assert_int_ne(stat(p, &st), 0);
-        fd = ect_rootfs_mkdir_p(rootfd, "/uplink/x", 0755, &err);
+        fd = ect_rootfs_mkdir_p(rootfd, "/uplink/x", 0755, NULL, &err);
         ck_assert_int_lt(fd, 0);
         ect_error_free(&err);
         snprintf(p, sizeof p, "%s/x", outside);
         ck_assert_int_ne(stat(p, &st), 0);
         /* A file where a directory belongs. */
-        fd = ect_rootfs_mkdir_p(rootfd, "/afile/x", 0755, &err);
+        fd = ect_rootfs_mkdir_p(rootfd, "/afile/x", 0755, NULL, &err);
         ck_assert_int_lt(fd, 0);
         ck_assert_int_eq(err->code, ENOTDIR);
         ect_error_free(&err);
-        fd = ect_rootfs_mkdir_p(rootfd, "/loop1/x", 0755, &err);
+        fd = ect_rootfs_mkdir_p(rootfd, "/loop1/x", 0755, NULL, &err);
         ck_assert_int_lt(fd, 0);
         ck_assert_int_eq(err->code, ELOOP);
         ect_error_free(&err);
-        fd = ect_rootfs_mkdir_p(rootfd, "/real/../x", 0755, &err);
+        fd = ect_rootfs_mkdir_p(rootfd, "/real/../x", 0755, NULL, &err);
         ck_assert_int_lt(fd, 0);
         ck_assert_int_eq(err->code, EINVAL);
         ect_error_free(&err);
@@ -295,7 +304,7 @@ START_TEST(test_mkdir_p_max_path)
         }
         path[len] = '\0';
         ck_assert_uint_eq(len, ECT_ROOTFS_MAX_PATH);
-        fd = ect_rootfs_mkdir_p(rootfd, path, 0755, &err);
+        fd = ect_rootfs_mkdir_p(rootfd, path, 0755, NULL, &err);
         if (_i != 2 && fd < 0) {
                 ck_assert_int_eq(err->code, ENAMETOOLONG);
                 ect_error_free(&err);
@@ -324,7 +333,7 @@ START_TEST(test_mknod_cases)
         char p[600];
 
         setup_mode(_i);
-        dfd = ect_rootfs_mkdir_p(rootfd, "/d", 0755, &err);
+        dfd = ect_rootfs_mkdir_p(rootfd, "/d", 0755, NULL, &err);
         ck_assert_int_ge(dfd, 0);
         ck_assert_int_eq(ect_rootfs_mknod(dfd, "uverbs0", 231, 192, 0666, &err), ECT_ROOTFS_CREATED);
         snprintf(p, sizeof p, "%s/d/uverbs0", root);
@@ -357,6 +366,109 @@ START_TEST(test_mknod_cases)
 }
 END_TEST
 
+/* Mounts (issue 13): a rootfs with the engine's /dev (a tmpfs) and a
+ * volume at /data (a bind mount of the host directory "outside"), built in
+ * a private mount namespace of this test's process. The image links into
+ * the volume from /dev; nothing may be made there, whatever the link. */
+static struct ect_rootfs_mounts allowed;
+
+static void setup_mounts(int mode)
+{
+        struct ect_error *err = NULL;
+        char p[700];
+
+        setup_mode(mode);
+        ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
+        ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+        snprintf(mroot, sizeof mroot, "%s/mroot", tmp);
+        sh("r=%s; mkdir -p $r/dev $r/data $r/alt && mount --bind $r $r && "
+           "mount -t tmpfs -o size=1m ect-dev $r/dev && mount --bind %s $r/data && "
+           "ln -s /data $r/dev/ib-link && ln -s /data $r/alt/dev && mkdir $r/dev/vol && "
+           "mount --bind %s $r/dev/vol",
+           mroot, outside, outside);
+        close(rootfd);
+        rootfd = open(mroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        ck_assert_int_ge(rootfd, 0);
+        ck_assert_int_eq(ect_rootfs_init_proc(&err), 0);
+        memset(&allowed, 0, sizeof allowed);
+        ck_assert_int_eq(ect_rootfs_mounts_add(&allowed, rootfd, &err), 0);
+        snprintf(p, sizeof p, "%s/dev", mroot);
+        int dfd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        ck_assert_int_ge(dfd, 0);
+        ck_assert_int_eq(ect_rootfs_mounts_add(&allowed, dfd, &err), 0);
+        /* The same mount twice is one entry. */
+        ck_assert_int_eq(ect_rootfs_mounts_add(&allowed, dfd, &err), 0);
+        ck_assert_uint_eq(allowed.n, 2);
+        close(dfd);
+}
+
+static void assert_exdev(const char *path, const char *named, const char *mount_point)
+{
+        struct ect_error *err = NULL;
+        int fd = ect_rootfs_mkdir_p(rootfd, path, 0755, &allowed, &err);
+
+        ck_assert_msg(fd < 0, "'%s' made or opened on a volume", path);
+        ck_assert_ptr_nonnull(err);
+        ck_assert_msg(err->code == EXDEV, "'%s': errno %d (%s)", path, err->code, err->msg);
+        ck_assert_msg(strstr(err->msg, named) && strstr(err->msg, mount_point) &&
+                              strstr(err->msg, "neither the container's /dev nor its rootfs"),
+                      "'%s': message '%s' lacks '%s' or '%s'", path, err->msg, named,
+                      mount_point);
+        ect_error_free(&err);
+}
+
+static void assert_outside_empty(void)
+{
+        struct stat st;
+        char p[700];
+        const char *names[] = {"infiniband", "x", "sub", "uverbs0"};
+
+        for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+                snprintf(p, sizeof p, "%s/%s", outside, names[i]);
+                ck_assert_msg(stat(p, &st) != 0, "'%s' was made in the host directory", p);
+        }
+}
+
+START_TEST(test_mkdir_p_mounts)
+{
+        struct ect_error *err = NULL;
+        cleanup_close int fd = -1;
+        char vol[700], devvol[700];
+        struct stat st;
+
+        setup_mounts(_i);
+        snprintf(vol, sizeof vol, "'%s/data'", mroot);
+        snprintf(devvol, sizeof devvol, "'%s/dev/vol'", mroot);
+        /* On the engine's /dev and on the rootfs: made. */
+        fd = ect_rootfs_mkdir_p(rootfd, "/dev/infiniband", 0755, &allowed, &err);
+        ck_assert_msg(fd >= 0, "/dev/infiniband: %s", err ? err->msg : "");
+        ck_assert_int_eq(ect_rootfs_check_mount(fd, &allowed, "/dev/infiniband", &err), 0);
+        ect_closep(&fd);
+        fd = ect_rootfs_mkdir_p(rootfd, "/newdir/sub", 0755, &allowed, &err);
+        ck_assert_msg(fd >= 0, "/newdir/sub: %s", err ? err->msg : "");
+        /* A link from /dev into the volume: the existing directory is not
+         * returned, nothing is made below it. */
+        assert_exdev("/dev/ib-link", "'/dev/ib-link' is on mount", vol);
+        assert_exdev("/dev/ib-link/infiniband", "'/dev/ib-link' is on mount", vol);
+        /* /dev -> the volume (alt/dev): the directory is not made there. */
+        assert_exdev("/alt/dev/infiniband", "'/alt/dev' is on mount", vol);
+        assert_exdev("/data/sub", "'/data' is on mount", vol);
+        /* A volume at a directory the hook would use (/dev/vol). */
+        assert_exdev("/dev/vol", "'/dev/vol' is on mount", devvol);
+        assert_exdev("/dev/vol/x", "'/dev/vol' is on mount", devvol);
+        assert_outside_empty();
+        /* Only the rootfs allowed (no engine /dev): /dev is refused too. */
+        allowed.n = 1;
+        assert_exdev("/dev/x", "'/dev' is on mount", "/dev'");
+        snprintf(vol, sizeof vol, "%s/dev/x", mroot);
+        ck_assert_int_ne(stat(vol, &st), 0);
+        /* Without a set, no check (the behaviour of the plain resolver). */
+        ect_closep(&fd);
+        fd = ect_rootfs_mkdir_p(rootfd, "/dev/vol", 0755, NULL, &err);
+        ck_assert_int_ge(fd, 0);
+}
+END_TEST
+
 /* struct open_how as the kernel reads it (openat2(2): extensible, by size). */
 START_TEST(test_open_how_layout)
 {
@@ -373,6 +485,7 @@ int main(void)
         TCase *open_tc = tcase_create("ect_rootfs_open");
         TCase *mkdir_tc = tcase_create("ect_rootfs_mkdir_p");
         TCase *mknod_tc = tcase_create("ect_rootfs_mknod");
+        TCase *mounts_tc = tcase_create("ect_rootfs_mounts");
         int modes = 3;
 
         /* Mode 2 blocks openat2 with a seccomp filter, which qemu-user does
@@ -400,8 +513,12 @@ int main(void)
                 tcase_add_checked_fixture(mknod_tc, setup, teardown);
                 tcase_add_loop_test(mknod_tc, test_mknod_cases, 0, modes);
                 suite_add_tcase(s, mknod_tc);
+                tcase_add_checked_fixture(mounts_tc, setup, teardown);
+                tcase_add_loop_test(mounts_tc, test_mkdir_p_mounts, 0, modes);
+                suite_add_tcase(s, mounts_tc);
         } else {
                 skip_test("rootfs: ect_rootfs_mknod", "needs root");
+                skip_test("rootfs: mounts", "needs root");
         }
         return run_suite(s);
 }

@@ -163,7 +163,18 @@ START_TEST(test_select_precedence)
         ck_assert_str_eq(sel_str(&host, cfg, NULL, env), "no request:");
         ck_assert_str_eq(sel_str(&host, cfg, ann, env), ANN "erdma_0");
 
+        /* accept-annotation false: the annotation is not a request (and
+         * not looked at: a wrong type there is no error either). */
+        cfg->accept_annotation = false;
+        ck_assert_str_eq(sel_str(&host, cfg, ann, env), "no request:");
+        cfg->accept_env = true;
+        ck_assert_str_eq(sel_str(&host, cfg, ann, env), "ERDMA_VISIBLE_DEVICES:erdma_1");
+        ck_assert_str_eq(sel_str(&host, cfg, "{\"com.aliyun.erdma.devices\":\"\"}", env),
+                         "ERDMA_VISIBLE_DEVICES:erdma_1");
+        cfg->accept_env = false;
         cfg->default_devices = ECT_DEFAULT_ALL;
+        ck_assert_str_eq(sel_str(&host, cfg, ann, env), "default-devices:erdma_0,erdma_1,erdma_7");
+        cfg->accept_annotation = true;
         ck_assert_str_eq(sel_str(&host, cfg, NULL, env), "default-devices:erdma_0,erdma_1,erdma_7");
         cfg->accept_env = true;
         ck_assert_str_eq(sel_str(&host, cfg, NULL, "[\"ERDMA_VISIBLE_DEVICES=none\"]"),

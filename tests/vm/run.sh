@@ -16,7 +16,7 @@
 #
 # Environment: ECT_VM_GUESTS ("bookworm trixie"), ECT_VM_ONLY (engines, e.g.
 # "docker,podman"), ECT_VM_CACHE (/var/cache/erdma-container-toolkit-vm),
-# ECT_VM_TIMEOUT (seconds per boot, 900), ECT_VM_MEM, ECT_VM_CPUS.
+# ECT_VM_TIMEOUT (seconds per boot, 1500), ECT_VM_MEM, ECT_VM_CPUS.
 set -Eeuo pipefail
 # A step that fails says which one, instead of ending the run in silence.
 trap 'echo "check-vm: failed (exit $?) at ${BASH_SOURCE[0]}:$LINENO: $BASH_COMMAND" >&2' ERR
@@ -26,7 +26,7 @@ vm=$top/tests/vm
 out=$top/build-vm
 cache=${ECT_VM_CACHE:-/var/cache/erdma-container-toolkit-vm}
 guests=${ECT_VM_GUESTS:-bookworm trixie}
-limit=${ECT_VM_TIMEOUT:-900}
+limit=${ECT_VM_TIMEOUT:-1500}
 append=()
 [ -z "${ECT_VM_ONLY:-}" ] || append+=("ect.only=$ECT_VM_ONLY")
 

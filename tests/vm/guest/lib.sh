@@ -82,7 +82,7 @@ probe_memlock_refused() {
 # container needs CAP_MKNOD (Podman 4+ drops it by default: --cap-add mknod).
 eperm_cmd() {
 	local maj=${U1_MM%%:*} min=${U1_MM##*:}
-	printf '%s' "e=\$( { mknod /tmp/u1 c $maj $min && (exec 3<>/tmp/u1) && echo opened; } 2>&1); case \$e in *'Operation not permitted'*) [ -c /tmp/u1 ] && e=ok;; esac; echo \"eperm: \$e\" | tr '\\n' ' '; echo"
+	printf '%s' "e=\$( { rm -f /tmp/u1; mknod /tmp/u1 c $maj $min && (exec 3<>/tmp/u1) && echo opened; } 2>&1); case \$e in *'Operation not permitted'*) [ -c /tmp/u1 ] && e=ok;; esac; echo \"eperm: \$e\" | tr '\\n' ' '; echo"
 }
 
 # eperm_row OUTPUT: the row for eperm_cmd's output.
