@@ -55,6 +55,10 @@ AR := $(CROSS_COMPILE)ar
 endif
 endif
 
+# The toolkit's version: every program's --version prints it (from here
+# only; debian/changelog and the RPM spec must agree, tests/e2e/version.sh).
+VERSION := 0.1.0
+
 BUILD      ?= $(if $(CROSS),build-$(ARCH),build)
 WERROR     ?= 1
 CFLAGS     ?= -O2 -g
@@ -68,7 +72,7 @@ SAN  := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-san
 FORTIFY := $(if $(SANITIZE),,-D_FORTIFY_SOURCE=2)
 
 # -iquote, not -I: lib/yaml.h must not hide libyaml's <yaml.h>.
-ALL_CPPFLAGS := -D_GNU_SOURCE $(FORTIFY) -iquote lib $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
+ALL_CPPFLAGS := -D_GNU_SOURCE $(FORTIFY) -DECT_VERSION='"$(VERSION)"' -iquote lib $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
 ALL_CFLAGS   := -std=gnu11 $(WARN) -fstack-protector-strong -fPIE -MMD -MP $(SAN) $(CFLAGS)
 ALL_LDFLAGS  := -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
 LIBS         := $(shell $(PKG_CONFIG) --libs $(PKGS))
@@ -97,7 +101,7 @@ FUZZ_TARGETS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
 REPLAY_TESTS := $(FUZZ_SRCS:fuzz/fuzz_%.c=$(BUILD)/tests/replay_%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all check check-spdx check-unit check-e2e check-asan check-valgrind check-cross check-vm clean-vm demo bench fuzz fuzz-targets install uninstall clean format
+.PHONY: all check check-spdx shellcheck check-unit check-e2e check-asan check-valgrind check-cross check-vm clean-vm demo bench fuzz fuzz-targets install uninstall clean format
 all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c
@@ -112,16 +116,21 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBECT)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBECT) $(LIBS) $(UNIT_LIBS)
 
-# make check: everything CI runs. The license lines, unit tests and end-to-end tests on the normal
+# make check: everything CI runs. The license lines, shellcheck, unit tests and end-to-end tests on the normal
 # build, then the whole suite again under ASan+UBSan, then each program's
 # main invocations under valgrind (about 10 s), then the arm64 build
 # (check-cross).
-check: check-spdx check-unit check-e2e check-asan check-valgrind check-cross
+check: check-spdx shellcheck check-unit check-e2e check-asan check-valgrind check-cross
 
 # Every tracked source file carries the SPDX license line (tests/check-spdx.sh
 # --fix adds it).
 check-spdx:
 	@tests/check-spdx.sh
+
+# Every shell script of the tree through shellcheck (.shellcheckrc), notes
+# included: a finding fails.
+shellcheck:
+	@tests/shellcheck.sh
 
 # In a cross build (ARCH=arm64) the test binaries run under $(EMULATOR);
 # tests that emulation cannot run say SKIP with the reason (README).

@@ -31,6 +31,7 @@ for n in 1 8 64 256; do
 	cmd="$cdi generate --sysfs-root $h/sys --dev-root $dev --output $tmp/spec$n.yaml"
 	hyperfine -N -w 20 -r 200 --export-json "$tmp/r$n.json" "$cmd" >/dev/null 2>&1
 	med=$(/usr/bin/python3 -c "import json,sys; print('%.3f' % (json.load(open(sys.argv[1]))['results'][0]['median']*1000))" "$tmp/r$n.json")
+	# shellcheck disable=SC2086 # $cmd is hyperfine's command line: split on purpose
 	rss=$( { /usr/bin/time -f %M $cmd; } 2>&1 | tail -1)
 	per=$(/usr/bin/python3 -c "print('%.1f' % ($med*1000/$n))")
 	printf '%-8s %12s %12s %14s\n' "$n" "$med" "$per" "$rss"
@@ -44,6 +45,7 @@ done
 [ -n "${bmed:-}" ] && echo "baseline build ($CDI_BASELINE), 64 devices: $bmed ms"
 # Linear: the cost of each added device stays the same from 8 to 64 and from
 # 64 to 256 (within a factor of 2); the fixed part is process start.
+# shellcheck disable=SC2154 # med1 ... med256 are set by the eval in the loop
 awk -v a="$med1" -v b="$med8" -v c="$med64" -v d="$med256" 'BEGIN {
 	m1 = (c - b) / 56 * 1000; m2 = (d - c) / 192 * 1000
 	r = m1 > 0 ? m2 / m1 : 0

@@ -3,7 +3,7 @@
 # make bench: runs every bench/*.sh part (never part of make check) and
 # prints their tables. Root is needed for the container parts.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 : "${ECT_BUILD:=$PWD/build}"
 export ECT_BUILD
 echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"

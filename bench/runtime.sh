@@ -118,19 +118,19 @@ for size in $sizes; do
 	# CPU time of the shim alone (perf stat task-clock, median): less
 	# sensitive to load elsewhere than wall time
 	if command -v perf >/dev/null && perf stat -e task-clock true >/dev/null 2>&1; then
-		for i in $(seq 1 "$([ "$size" -gt 2000000 ] && echo "$RUNS_BIG" || echo "$RUNS")"); do
+		for _ in $(seq 1 "$([ "$size" -gt 2000000 ] && echo "$RUNS_BIG" || echo "$RUNS")"); do
 			cp "$B/b-$size-erdma_0/config.json.orig" "$B/b-$size-erdma_0/config.json"
 			ERDMA_CONFIG="$T/erdma-true.json" perf stat -x, -e task-clock "$SHIM" create \
 				--bundle "$B/b-$size-erdma_0" "$ID" 2>&1 >/dev/null | grep task-clock | cut -d, -f1
 		done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }' >"$T/cpu-$size"
 		if [ -n "${SHIM_BASELINE:-}" ]; then
-			for i in $(seq 1 "$([ "$size" -gt 2000000 ] && echo "$RUNS_BIG" || echo "$RUNS")"); do
+			for _ in $(seq 1 "$([ "$size" -gt 2000000 ] && echo "$RUNS_BIG" || echo "$RUNS")"); do
 				cp "$B/b-$size-erdma_0/config.json.orig" "$B/b-$size-erdma_0/config.json"
 				ERDMA_CONFIG="$T/erdma-true.json" perf stat -x, -e task-clock "$SHIM_BASELINE" create \
 					--bundle "$B/b-$size-erdma_0" "$ID" 2>&1 >/dev/null | grep task-clock | cut -d, -f1
 			done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }' >"$T/cpu-base-$size"
 		fi
-		for i in $(seq 1 "$RUNS"); do
+		for _ in $(seq 1 "$RUNS"); do
 			perf stat -x, -e task-clock /bin/true 2>&1 >/dev/null | grep task-clock | cut -d, -f1
 		done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }' >"$T/cpu-true-$size"
 	fi

@@ -46,6 +46,7 @@ plain_bundle() {
 B=$T/tmpfs
 plain_bundle "$B/b-plain"
 plain_bundle "$B/b-noop"
+# shellcheck disable=SC2016 # a jq program: single quotes on purpose
 bundle_jq "$B/b-noop" --arg p "$T/noop" '.hooks = {prestart: [{path: $p, args: ["noop"]}]}'
 hook_bundle "$B/b-hook-1"
 bundle_annotate "$B/b-hook-1" erdma_0
@@ -63,11 +64,13 @@ for n in 1 8; do
 		{ echo "bench/start.sh: the shim added no device" >&2; exit 1; }
 	mv "$B/b-shim-$n/config.json" "$B/b-edited-$n/config.json"
 	cp "$B/b-shim-$n/config.json.orig" "$B/b-shim-$n/config.json"
+	# shellcheck disable=SC2016 # a jq program: single quotes on purpose
 	bundle_jq "$B/b-edited-$n" --arg r "$B/b-shim-$n/rootfs" '.root.path = $r'
 done
 mkdir -p "$D/b-shim-1-disk"
 cp "$B/b-shim-1/config.json.orig" "$D/b-shim-1-disk/config.json.orig"
 cp "$B/b-shim-1/config.json.orig" "$D/b-shim-1-disk/config.json"
+# shellcheck disable=SC2016 # a jq program: single quotes on purpose
 bundle_jq "$D/b-shim-1-disk" --arg r "$B/b-shim-1/rootfs" '.root.path = $r'
 cp "$D/b-shim-1-disk/config.json" "$D/b-shim-1-disk/config.json.orig"
 
@@ -88,7 +91,7 @@ for i in $(seq 1 "$RUNS"); do
 			{ echo "bench/start.sh: variant $n failed:" >&2
 			  ERDMA_CONFIG=$HCFG prlimit --memlock=65536:8388608 "$rt" --root "$RUNC_ROOT" run -b "$b" "$id-x" </dev/null; exit 1; }
 		t1=$EPOCHREALTIME
-		echo $(((${t1/./} - ${t0/./}))) >>"$T/$n.us"
+		echo $((${t1/./} - ${t0/./})) >>"$T/$n.us"
 	done
 done
 

@@ -21,9 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef ECT_VERSION
-#define ECT_VERSION "0.1.0"
-#endif
 
 enum { EXIT_USAGE = 2 };
 enum format { FORMAT_AUTO, FORMAT_JSON, FORMAT_YAML };
@@ -473,14 +470,9 @@ static int cmd_watch(const struct args *a)
 int main(int argc, char **argv)
 {
         struct args a = {0};
-        const char *lvl;
         int r;
 
-        ect_log_init("erdma-cdi");
-        ect_log_set_level(ECT_LOG_INFO);
-        lvl = secure_getenv("ERDMA_LOG_LEVEL");
-        if (lvl && ect_log_parse_level(lvl) >= 0)
-                ect_log_set_level((enum ect_log_level)ect_log_parse_level(lvl));
+        ect_log_init("erdma-cdi", ECT_LOG_INFO);
         r = parse_args(argc, argv, &a);
         if (r < 0)
                 r = apply_config(&a);

@@ -16,6 +16,7 @@
 #include "cleanup.h"
 #include "fileio.h"
 #include "log.h"
+#include "debounce.h"
 #include "watch.h"
 #include "xalloc.h"
 

@@ -13,9 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef ECT_VERSION
-#define ECT_VERSION "0.1.0"
-#endif
 #ifndef ECT_BINDIR
 #define ECT_BINDIR "/usr/local/bin"
 #endif
@@ -134,7 +131,7 @@ int main(int argc, char **argv)
         struct ect_error *err = NULL;
         int c, first;
 
-        ect_log_init("erdma-ctk");
+        ect_log_init("erdma-ctk", ECT_LOG_WARN);
         if (argc < 2)
                 return usage_error("%s", "missing command: runtime or check");
         if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {

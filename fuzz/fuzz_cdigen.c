@@ -355,7 +355,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 out:
         ect_cdi_strv_free(warnings);
         ect_json_free(spec);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
         rm_rf(dir);
         return 0;
 }

@@ -2,6 +2,7 @@
 /* libFuzzer target: the parsers of single sysfs attribute values. They read
  * files a broken or hostile kernel module could fill with anything. */
 #include "rdma.h"
+#include "sysfs.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "edits.h"
 #include "fileio.h"
+#include "filter.h"
 #include "log.h"
 #include "state.h"
 #include "ocispec.h"
@@ -47,19 +48,12 @@ static const int rootfs_caps[] = {
         CAP_SYS_ADMIN,       /* move_mount of a host node (user namespaces) */
 };
 
-/* What the in-namespace phase may call besides the base set: only the *at
- * forms, which every architecture has (arm64 has no open, mknod, mkdir or
- * readlink; test_sandbox checks the filter per architecture). */
-static const long rootfs_syscalls[] = {
-        SYS_openat, SYS_openat2, SYS_readlinkat, SYS_mkdirat, SYS_mknodat, SYS_move_mount,
-        SYS_statx, SYS_fcntl,
-};
-
+/* What the in-namespace phase may call: hook/filter.h, compiled into a
+ * filter at build time (hook/gen-filter.c). */
 const struct ect_sandbox ect_hook_sandbox = {
         .caps = rootfs_caps,
         .n_caps = sizeof rootfs_caps / sizeof *rootfs_caps,
-        .syscalls = rootfs_syscalls,
-        .n_syscalls = sizeof rootfs_syscalls / sizeof *rootfs_syscalls,
+        .filter = &ect_hook_filter,
 };
 
 static const char *node_owner(const struct ect_edit_node *n)
@@ -408,9 +402,7 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
         dopts.dev_root = cfg->dev_root;
         dopts.drivers = cfg->drivers;
         dopts.nodes_only = true; /* no ports, GUIDs, netdevs: not needed here */
-        if (ect_rdma_discover(&dopts, &host, err) < 0)
-                return -1;
-        if (ect_select(host, cfg, annotations, env, &sel, err) < 0)
+        if (ect_select_discover(&dopts, cfg, annotations, env, &host, &sel, err) < 0)
                 return -1;
         if (ect_edits_compute(host, cfg, sel, &edits, err) < 0)
                 return -1;
@@ -453,7 +445,7 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
                 devs[i].major = edits->nodes[i].major;
                 devs[i].minor = edits->nodes[i].minor;
         }
-        if (ect_cgroup_allow(procfd, st->pid, devs, edits->n_nodes, NULL, NULL, err) < 0)
+        if (ect_cgroup_allow(procfd, st->pid, devs, edits->n_nodes, NULL, err) < 0)
                 return -1;
         /* prlimit() above took the pid number: make sure it was still ours. */
         if (!alive(pidfd))

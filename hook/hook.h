@@ -9,7 +9,6 @@
 
 struct ect_hook_opts {
         const char *config_path; /* NULL: the default host config */
-        const char *stage;       /* "prestart" or "createRuntime" */
         int state_fd;            /* where the OCI state is read from (stdin) */
 };
 

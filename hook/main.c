@@ -14,6 +14,7 @@
 static void usage(FILE *f)
 {
         fprintf(f, "Usage: erdma-hook [--config FILE] [--debug] prestart|createRuntime\n"
+                   "       erdma-hook --help | --version\n"
                    "  OCI hook: reads the container state on stdin and injects the eRDMA\n"
                    "  devices it selects (see erdma-hook(1)).\n");
 }
@@ -24,17 +25,15 @@ int main(int argc, char **argv)
                 {"config", required_argument, NULL, 'c'},
                 {"debug", no_argument, NULL, 'd'},
                 {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'V'},
                 {0},
         };
         struct ect_hook_opts o = {.state_fd = STDIN_FILENO};
         struct ect_error *err = NULL;
-        const char *lvl;
+        const char *stage;
         int c;
 
-        ect_log_init("erdma-hook");
-        lvl = secure_getenv("ERDMA_LOG_LEVEL");
-        if (lvl && ect_log_parse_level(lvl) >= 0)
-                ect_log_set_level((enum ect_log_level)ect_log_parse_level(lvl));
+        ect_log_init("erdma-hook", ECT_LOG_WARN);
         while ((c = getopt_long(argc, argv, "c:dh", opts, NULL)) != -1) {
                 switch (c) {
                 case 'c':
@@ -46,6 +45,9 @@ int main(int argc, char **argv)
                 case 'h':
                         usage(stdout);
                         return EXIT_SUCCESS;
+                case 'V':
+                        printf("erdma-hook %s\n", ECT_VERSION);
+                        return EXIT_SUCCESS;
                 default:
                         usage(stderr);
                         return 2;
@@ -55,12 +57,12 @@ int main(int argc, char **argv)
                 usage(stderr);
                 return 2;
         }
-        o.stage = argv[optind];
+        stage = argv[optind];
         /* createContainer and startContainer run inside the container's
          * namespaces (after pivot_root), where the host's nodes, sysfs
          * and cgroups are out of reach: refuse rather than half-work. */
-        if (strcmp(o.stage, "prestart") != 0 && strcmp(o.stage, "createRuntime") != 0) {
-                log_error("unsupported stage '%s': use prestart or createRuntime", o.stage);
+        if (strcmp(stage, "prestart") != 0 && strcmp(stage, "createRuntime") != 0) {
+                log_error("unsupported stage '%s': use prestart or createRuntime", stage);
                 return 2;
         }
         if (ect_hook_run(&o, &err) < 0) {

@@ -4,7 +4,32 @@
 # (bench/hook.sh). Sanitizer builds cannot link statically: dynamic there,
 # and with DYNAMIC=1 (valgrind checks only the heap of a dynamic binary).
 PROGRAMS += $(BUILD)/erdma-hook
-HOOK_OBJS := $(BUILD)/hook/main.o $(BUILD)/hook/hook.o
+HOOK_OBJS := $(BUILD)/hook/main.o $(BUILD)/hook/hook.o $(BUILD)/hook/filter.o
+
+# The sandbox's seccomp filter is built by libseccomp at build time
+# (hook/gen-filter.c), for the target architecture: the generator runs on
+# the build machine (HOSTCC, and the build machine's libseccomp through
+# HOST_PKG_CONFIG), named ARCH, so `make ARCH=arm64` gets arm64's filter.
+# A sanitizer build's filter also allows what LeakSanitizer needs at exit.
+HOSTCC          ?= cc
+HOST_PKG_CONFIG ?= pkg-config
+FILTER_LSAN := $(if $(filter address,$(subst $(comma),$(space),$(SANITIZE))),--lsan)
+$(BUILD)/hook/gen-filter: hook/gen-filter.c hook/filter.h lib/sandbox.h lib/sandbox_calls.h lib/error.h
+	@mkdir -p $(@D)
+	$(HOSTCC) -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE -iquote lib -iquote hook \
+		$(shell $(HOST_PKG_CONFIG) --cflags libseccomp) -o $@ $< \
+		$(shell $(HOST_PKG_CONFIG) --libs libseccomp)
+# The options the filter was made with are part of its name in the
+# dependency: a BUILD directory reused with other SANITIZE values rebuilds it.
+$(BUILD)/hook/filter.c: $(BUILD)/hook/gen-filter $(BUILD)/hook/filter.opts
+	$< $(ARCH) $(FILTER_LSAN) >$@.tmp && mv $@.tmp $@
+$(BUILD)/hook/filter.opts: FORCE
+	@mkdir -p $(@D)
+	@echo '$(ARCH) $(FILTER_LSAN)' | cmp -s - $@ || echo '$(ARCH) $(FILTER_LSAN)' >$@
+$(BUILD)/hook/filter.o: $(BUILD)/hook/filter.c
+	$(CC) $(ALL_CPPFLAGS) -iquote hook $(ALL_CFLAGS) -c -o $@ $<
+.PHONY: FORCE
+FORCE:
 ifeq ($(SANITIZE)$(DYNAMIC),)
 # libdbus-1.a (lib/systemd.c) references libsystemd's socket-activation
 # calls and glibc's NSS lookups from code the hook never runs:
@@ -20,7 +45,8 @@ endif
 
 # The unit test checks the seccomp filter of the hook's sandbox, which
 # hook.o defines (ect_hook_sandbox).
-$(BUILD)/tests/test_sandbox: $(BUILD)/tests/unit/test_sandbox.o $(BUILD)/hook/hook.o $(LIBECT)
+$(BUILD)/tests/test_sandbox: $(BUILD)/tests/unit/test_sandbox.o $(BUILD)/hook/hook.o \
+		$(BUILD)/hook/filter.o $(LIBECT)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(UNIT_LIBS)
 $(BUILD)/tests/unit/test_sandbox.o: ALL_CPPFLAGS += -Ihook

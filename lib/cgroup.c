@@ -547,11 +547,10 @@ out:
 }
 
 int ect_cgroup_allow(int procfd, pid_t pid, const struct ect_cgroup_dev *devs, size_t n,
-                     const char *systemd_bus, struct ect_cgroup_result *ret,
-                     struct ect_error **err)
+                     const char *systemd_bus, struct ect_error **err)
 {
         cleanup_free char *pc = NULL, *mi = NULL, *v1 = NULL, *v2 = NULL;
-        struct ect_cgroup_result res = {0};
+        unsigned n_bpf = 0;
         uint32_t keep[MAX_PROGS];
         size_t n_keep = 0;
         int r;
@@ -568,7 +567,6 @@ int ect_cgroup_allow(int procfd, pid_t pid, const struct ect_cgroup_dev *devs, s
                 r = v1_allow(v1, devs, n, err);
                 if (r < 0)
                         return ect_error_wrap(err, "device cgroup v1");
-                res.v1 = true;
         }
         r = ect_cgroup_find_dir(pc, mi, NULL, &v2, err);
         if (r < 0)
@@ -582,13 +580,11 @@ int ect_cgroup_allow(int procfd, pid_t pid, const struct ect_cgroup_dev *devs, s
                 cleanup_close int cgfd = open(v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (cgfd < 0)
                         return ect_error_set(err, errno, "open cgroup '%s'", v2);
-                r = ect_cgroup_bpf_allow(cgfd, devs, n, keep, n_keep, &res.n_bpf, err);
+                r = ect_cgroup_bpf_allow(cgfd, devs, n, keep, n_keep, &n_bpf, err);
                 if (r < 0)
                         return ect_error_wrap(err, "device cgroup v2 '%s'", v2);
         }
         log_debug("cgroup: v1 %s, v2 '%s' (%u programs replaced)", v1 ? v1 : "-", v2 ? v2 : "-",
-                  res.n_bpf);
-        if (ret)
-                *ret = res;
+                  n_bpf);
         return 0;
 }

@@ -18,11 +18,6 @@ struct ect_cgroup_dev {
         unsigned major, minor; /* character devices; access "rw" */
 };
 
-struct ect_cgroup_result {
-        bool v1;         /* rules written to a v1 devices.allow */
-        unsigned n_bpf;  /* v2 device programs replaced */
-};
-
 /* Allows read/write access to the n character devices for the cgroup(s) of
  * the process pid whose /proc/PID directory procfd is (a directory fd stays
  * bound to that process: no pid reuse can redirect it): v1 when the devices
@@ -33,8 +28,7 @@ struct ect_cgroup_result {
  * for us, is replaced by one that allows devs first (none attached: nothing
  * to do). Returns 0 or < 0. */
 int ect_cgroup_allow(int procfd, pid_t pid, const struct ect_cgroup_dev *devs, size_t n,
-                     const char *systemd_bus, struct ect_cgroup_result *ret,
-                     struct ect_error **err);
+                     const char *systemd_bus, struct ect_error **err);
 
 /* The directory of pid's cgroup for a v1 controller ("devices"), or for
  * the v2 hierarchy when controller is NULL, from the text of

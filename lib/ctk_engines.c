@@ -18,11 +18,6 @@ static const struct {
     [ECT_ENGINE_PODMAN] = {"podman", "podman"},
 };
 
-const char *ect_engine_name(enum ect_engine e)
-{
-        return e < ECT_ENGINE_N ? engines[e].name : "?";
-}
-
 const char *ect_engine_program(enum ect_engine e)
 {
         return e < ECT_ENGINE_N ? engines[e].program : "?";
@@ -57,7 +52,7 @@ bool ect_version_parse(const char *text, struct ect_version *ret)
         return false;
 }
 
-int ect_version_cmp(const struct ect_version *a, const struct ect_version *b)
+static int version_cmp(const struct ect_version *a, const struct ect_version *b)
 {
         if (a->major != b->major)
                 return a->major < b->major ? -1 : 1;
@@ -140,7 +135,7 @@ const char *ect_engine_max_cdi(enum ect_engine e, const struct ect_version *v,
                                      : e == ECT_ENGINE_CONTAINERD ? "1.7.0"
                                      : e == ECT_ENGINE_CRIO ? "1.24.0"
                                                             : "25.0.0";
-                if (ect_version_cmp(&r->from, v) <= 0)
+                if (version_cmp(&r->from, v) <= 0)
                         max = r->max;
         }
         return max;
@@ -154,5 +149,5 @@ int ect_cdi_version_cmp(const char *a, const char *b)
         if (sscanf(a, "%d.%d.%d%n", &x.major, &x.minor, &x.patch, &n) != 3 || a[n] ||
             sscanf(b, "%d.%d.%d%n", &y.major, &y.minor, &y.patch, &n) != 3 || b[n])
                 return -2;
-        return ect_version_cmp(&x, &y);
+        return version_cmp(&x, &y);
 }

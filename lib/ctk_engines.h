@@ -20,7 +20,6 @@ struct ect_version {
 };
 
 /* "docker", "containerd", "crio", "podman". */
-const char *ect_engine_name(enum ect_engine e);
 /* The daemon or program whose --version we read: dockerd, containerd, crio, podman. */
 const char *ect_engine_program(enum ect_engine e);
 /* Parses an engine name ("cri-o" and "dockerd" too); -1 when unknown. */
@@ -28,7 +27,6 @@ int ect_engine_parse(const char *s);
 
 /* The first MAJOR.MINOR[.PATCH] in text (a leading 'v' allowed). */
 bool ect_version_parse(const char *text, struct ect_version *ret);
-int ect_version_cmp(const struct ect_version *a, const struct ect_version *b);
 /* Runs the engine's program with --version. ENOENT when it is not on PATH. */
 int ect_engine_version(enum ect_engine e, struct ect_version *ret, struct ect_error **err);
 

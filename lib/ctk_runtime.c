@@ -116,7 +116,8 @@ static const char *unit_of(enum ect_engine e)
         return NULL;
 }
 
-char *ect_ctk_memlock_dropin(void)
+/* The systemd drop-in that sets LimitMEMLOCK=infinity for an engine's unit. */
+static char *memlock_dropin(void)
 {
         /* CRI containers (Kubernetes has no ulimit field) and containers
          * started without --ulimit inherit the engine's own limit. */
@@ -155,7 +156,7 @@ static int memlock(struct ctx *c, bool configure, struct ect_error **err)
                 return 0;
         if (read_own(path, &f, err) < 0)
                 return -1;
-        ect_ctk_plan_add(&c->plan, &f, ect_ctk_memlock_dropin(), 0644, false);
+        ect_ctk_plan_add(&c->plan, &f, memlock_dropin(), 0644, false);
         note(c, "%s: LimitMEMLOCK=infinity for %s", path, unit_of(a->engine));
         return 0;
 }
@@ -597,7 +598,8 @@ static int containerd(struct ctx *c, bool configure, struct ect_error **err)
 
 /* ---- CRI-O and Podman ---- */
 
-char *ect_ctk_crio_dropin(const struct ect_ctk_args *a)
+/* The CRI-O drop-in. */
+static char *crio_dropin(const struct ect_ctk_args *a)
 {
         cleanup_free char *name = ect_toml_key_part(a->runtime_name);
         cleanup_free char *qname = ect_toml_quote(a->runtime_name);
@@ -649,7 +651,7 @@ static int crio(struct ctx *c, bool configure, struct ect_error **err)
                 if (read_own(path, &f, err) < 0)
                         return -1;
                 note(c, "%s: runtime handler \"%s\" -> %s", path, a->runtime_name, a->runtime_path);
-                ect_ctk_plan_add(&c->plan, &f, ect_ctk_crio_dropin(a), 0644, false);
+                ect_ctk_plan_add(&c->plan, &f, crio_dropin(a), 0644, false);
         }
         return 0;
 }

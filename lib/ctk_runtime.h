@@ -28,7 +28,3 @@ struct ect_ctk_args {
 int ect_ctk_runtime(const struct ect_ctk_args *a, bool configure, char **ret_notes,
                     struct ect_error **err);
 
-/* The systemd drop-in that sets LimitMEMLOCK=infinity for engine e's unit. */
-char *ect_ctk_memlock_dropin(void);
-/* The CRI-O drop-in. */
-char *ect_ctk_crio_dropin(const struct ect_ctk_args *a);

@@ -18,18 +18,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int ect_read_fd(int fd, const char *what, size_t max, char **ret, size_t *ret_len,
-                struct ect_error **err)
+/* Reads fd to EOF. st: its fstat() when the caller has it, else NULL. */
+static int read_fd(int fd, const struct stat *st, const char *what, size_t max, char **ret,
+                   size_t *ret_len, struct ect_error **err)
 {
         cleanup_free char *buf = NULL;
         size_t len = 0, cap = 0;
-        struct stat st;
 
         /* A regular file's size, as a hint: one buffer, not a chain of
          * reallocations (the loop still reads to EOF, whatever the size). */
-        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-            (uint64_t)st.st_size <= max)
-                xgrow((void **)&buf, &cap, (size_t)st.st_size + 2, 1);
+        if (st && S_ISREG(st->st_mode) && st->st_size > 0 && (uint64_t)st->st_size <= max)
+                xgrow((void **)&buf, &cap, (size_t)st->st_size + 2, 1);
         for (;;) {
                 ssize_t n;
                 if (cap - len < 2)
@@ -54,6 +53,14 @@ int ect_read_fd(int fd, const char *what, size_t max, char **ret, size_t *ret_le
         return 0;
 }
 
+int ect_read_fd(int fd, const char *what, size_t max, char **ret, size_t *ret_len,
+                struct ect_error **err)
+{
+        struct stat st;
+
+        return read_fd(fd, fstat(fd, &st) == 0 ? &st : NULL, what, max, ret, ret_len, err);
+}
+
 int ect_read_regular_at(int dirfd, const char *path, const char *what, size_t max, char **ret,
                         size_t *ret_len, mode_t *ret_mode, struct ect_error **err)
 {
@@ -69,7 +76,7 @@ int ect_read_regular_at(int dirfd, const char *path, const char *what, size_t ma
          * device) could block or never end. */
         if (!S_ISREG(st.st_mode))
                 return ect_error_set(err, EINVAL, "'%s' is not a regular file", what);
-        if (ect_read_fd(fd, what, max, ret, ret_len, err) < 0)
+        if (read_fd(fd, &st, what, max, ret, ret_len, err) < 0)
                 return -1 - (*err)->code;
         if (ret_mode)
                 *ret_mode = st.st_mode & 07777;
@@ -274,4 +281,17 @@ fail:
         if (named)
                 (void)unlinkat(dfd, tmp_base, 0);
         return r;
+}
+
+bool ect_file_has_content(const char *path, const void *buf, size_t len)
+{
+        cleanup_free char *old = NULL;
+        struct ect_error *err = NULL;
+        size_t old_len = 0;
+
+        if (ect_read_file_at(AT_FDCWD, path, len, &old, &old_len, &err) < 0) {
+                ect_error_free(&err);
+                return false;
+        }
+        return old_len == len && memcmp(old, buf, len) == 0;
 }

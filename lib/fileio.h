@@ -3,6 +3,7 @@
 #pragma once
 #include "error.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -53,3 +54,8 @@ int ect_write_file_atomic_fill_owned(const char *path, ect_write_fill_fn fill, v
 /* write() of all len bytes (EINTR retried, short writes continued); < 0
  * with errno set on failure. */
 int ect_write_all(int fd, const void *buf, size_t len);
+
+/* Whether the file at path already holds exactly buf (len bytes). A missing
+ * or unreadable file, or one larger than len, differs. Never fails: the
+ * answer when in doubt is "no", which costs one needless rewrite. */
+bool ect_file_has_content(const char *path, const void *buf, size_t len);

@@ -5,6 +5,7 @@
 #include "xalloc.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -19,10 +20,14 @@ static enum ect_log_level stderr_max = ECT_LOG_DEBUG;
 
 static const char *const names[] = {"error", "warning", "info", "debug"};
 
-void ect_log_init(const char *progname)
+void ect_log_init(const char *progname, enum ect_log_level level)
 {
         const char *slash = strrchr(progname, '/');
+        const char *env = secure_getenv("ERDMA_LOG_LEVEL");
+        int from_env = ect_log_parse_level(env);
+
         prog = slash ? slash + 1 : progname;
+        max_level = from_env >= 0 ? (enum ect_log_level)from_env : level;
 }
 
 void ect_log_set_level(enum ect_log_level level)

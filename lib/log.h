@@ -6,7 +6,11 @@
 
 enum ect_log_level { ECT_LOG_ERROR, ECT_LOG_WARN, ECT_LOG_INFO, ECT_LOG_DEBUG };
 
-void ect_log_init(const char *progname);
+/* Sets the program's name and its level: ERDMA_LOG_LEVEL ("error", "warn",
+ * "info", "debug"; read here, once for every program, with secure_getenv),
+ * else level, the program's default (an unknown value is ignored). A later
+ * ect_log_set_level() (--debug, a config's log-level) overrides both. */
+void ect_log_init(const char *progname, enum ect_log_level level);
 void ect_log_set_level(enum ect_log_level level);
 /* Parses "error", "warn"/"warning", "info", "debug"; -1 when unknown. */
 int ect_log_parse_level(const char *s);

@@ -13,6 +13,7 @@
 #include "rdma.h"
 #include "cleanup.h"
 #include "fileio.h"
+#include "sysfs.h"
 #include "xalloc.h"
 
 #include <ctype.h>
@@ -27,125 +28,16 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#define ATTR_MAX 4096
 #define IBDEV_NAME_MAX 64  /* IB_DEVICE_NAME_MAX in the kernel */
 #define MAX_DEVICES 4096   /* far above any host; bounds work on a hostile tree */
 
-/* ---- attribute parsers ---- */
-
-/* Accepts s when it is exactly text plus at most one trailing newline. */
-static bool one_line(const char *s, size_t *ret_len)
-{
-        size_t n = strlen(s);
-        if (n > 0 && s[n - 1] == '\n')
-                n--;
-        if (n == 0 || memchr(s, '\n', n))
-                return false;
-        *ret_len = n;
-        return true;
-}
-
-static bool parse_uint(const char *s, size_t n, unsigned long max, unsigned long *ret)
-{
-        unsigned long v = 0;
-
-        if (n == 0 || n > 10)
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                if (!isdigit((unsigned char)s[i]))
-                        return false;
-                v = v * 10 + (unsigned long)(s[i] - '0');
-        }
-        if (v > max)
-                return false;
-        *ret = v;
-        return true;
-}
-
-bool ect_sysfs_parse_devnum(const char *s, unsigned *ret_major, unsigned *ret_minor)
-{
-        unsigned long maj, min;
-        const char *colon;
-        size_t n;
-
-        if (!one_line(s, &n))
-                return false;
-        colon = memchr(s, ':', n);
-        if (!colon)
-                return false;
-        /* Linux dev_t: 12-bit major, 20-bit minor. */
-        if (!parse_uint(s, (size_t)(colon - s), 4095, &maj) ||
-            !parse_uint(colon + 1, n - (size_t)(colon - s) - 1, (1ul << 20) - 1, &min))
-                return false;
-        *ret_major = (unsigned)maj;
-        *ret_minor = (unsigned)min;
-        return true;
-}
-
-bool ect_sysfs_parse_hex16(const char *s, unsigned *ret)
-{
-        unsigned v = 0;
-        size_t n;
-
-        if (!one_line(s, &n) || n < 3 || n > 6 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
-                return false;
-        for (size_t i = 2; i < n; i++) {
-                int c = (unsigned char)s[i];
-                if (!isxdigit(c))
-                        return false;
-                v = v * 16 + (unsigned)(isdigit(c) ? c - '0' : tolower(c) - 'a' + 10);
-        }
-        *ret = v;
-        return true;
-}
-
-bool ect_sysfs_parse_int(const char *s, int *ret)
-{
-        unsigned long v;
-        bool neg;
-        size_t n;
-
-        if (!one_line(s, &n))
-                return false;
-        neg = s[0] == '-';
-        if (!parse_uint(s + neg, n - neg, neg ? (unsigned long)INT_MAX + 1 : INT_MAX, &v))
-                return false;
-        *ret = neg ? (int)(0 - v) : (int)v;
-        return true;
-}
-
-static bool printable(const char *s, size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                if (!isprint((unsigned char)s[i]))
-                        return false;
-        return true;
-}
-
-char *ect_sysfs_parse_enum(const char *s)
-{
-        unsigned long v;
-        const char *sep;
-        size_t n;
-
-        if (!one_line(s, &n))
-                return NULL;
-        sep = memchr(s, ':', n);
-        if (!sep || !parse_uint(s, (size_t)(sep - s), UINT_MAX, &v) ||
-            (size_t)(sep - s) + 2 > n || sep[1] != ' ')
-                return NULL;
-        sep += 2;
-        n -= (size_t)(sep - s);
-        if (n == 0 || n > 64 || !printable(sep, n))
-                return NULL;
-        return xstrndup(sep, n);
-}
+/* ---- attribute parsers (the single values are lib/sysfs.c's) ---- */
 
 static bool parse_guid(const char *s, char out[20])
 {
         size_t n;
 
-        if (!one_line(s, &n) || n != 19)
+        if (!ect_sysfs_one_line(s, &n) || n != 19)
                 return false;
         for (size_t i = 0; i < 19; i++) {
                 if (i % 5 == 4 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
@@ -161,7 +53,7 @@ bool ect_rdma_guid_from_mac(const char *mac, char out[20])
         unsigned b[6];
         size_t n;
 
-        if (!one_line(mac, &n) || n != 17)
+        if (!ect_sysfs_one_line(mac, &n) || n != 17)
                 return false;
         for (int i = 0; i < 6; i++) {
                 const char *p = mac + i * 3;
@@ -199,7 +91,7 @@ static bool parse_indexed(const char *name, const char *prefix, unsigned *ret)
         d = name + p;
         if (d[0] == '0' && d[1] != '\0')
                 return false;
-        if (!parse_uint(d, strlen(d), UINT_MAX, &v))
+        if (!ect_sysfs_parse_uint(d, strlen(d), UINT_MAX, &v))
                 return false;
         *ret = (unsigned)v;
         return true;
@@ -213,6 +105,8 @@ struct ctx {
         struct ect_host *h;
         const char *drivers; /* NULL: eRDMA only; "any"; or a comma list */
         bool nodes_only;
+        bool (*want)(const char *ibdev, unsigned index, const void *want_ctx);
+        const void *want_ctx;
         size_t cap_devices, cap_warnings;
         /* class/net, read once: name and derived GUID */
         char (*net_guid)[20];
@@ -235,44 +129,26 @@ static void __attribute__((format(printf, 2, 3))) warn(struct ctx *c, const char
 /* Reads one attribute. 0 on success; -ENOENT when absent; other negative
  * values after a warning naming the file.
  *
- * One read() of up to ATTR_MAX + 1 bytes, no fstat(): a sysfs attribute is
+ * One read() of up to ECT_SYSFS_ATTR_MAX + 1 bytes, no fstat(): a sysfs attribute is
  * produced whole by one show() call of at most a page, and discovery runs on
  * every generate and container start, so the syscalls per file matter
  * (open, read, close). O_NONBLOCK keeps a FIFO in a fake tree from hanging
- * us; anything longer than ATTR_MAX is refused, not cut. */
+ * us; anything longer than ECT_SYSFS_ATTR_MAX is refused, not cut. */
 static int read_attr(struct ctx *c, int dirfd, const char *dirpath, const char *name,
                      char **ret)
 {
-        char buf[ATTR_MAX + 1];
-        cleanup_close int fd = -1;
-        ssize_t n;
-        int e;
+        const char *op = "read";
+        int r = ect_sysfs_read(dirfd, name, &op, ret);
 
-        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0) {
-                e = errno;
-                if (e == ENOENT)
-                        return -ENOENT;
-                warn(c, "%s/%s/%s: open '%s': %s", c->h->sysfs_root, dirpath, name, name,
-                     strerror(e));
-                return -e;
-        }
-        do
-                n = read(fd, buf, sizeof buf);
-        while (n < 0 && errno == EINTR);
-        if (n < 0) {
-                e = errno;
-                warn(c, "%s/%s/%s: read '%s': %s", c->h->sysfs_root, dirpath, name, name,
-                     strerror(e));
-                return -e;
-        }
-        if ((size_t)n > ATTR_MAX) {
+        if (r == -ENOENT && strcmp(op, "open") == 0)
+                return r;
+        if (r == -EFBIG)
                 warn(c, "%s/%s/%s: '%s' is larger than %d bytes", c->h->sysfs_root, dirpath, name,
-                     name, ATTR_MAX);
-                return -EFBIG;
-        }
-        *ret = xstrndup(buf, (size_t)n);
-        return 0;
+                     name, ECT_SYSFS_ATTR_MAX);
+        else if (r < 0)
+                warn(c, "%s/%s/%s: %s '%s': %s", c->h->sysfs_root, dirpath, name, op, name,
+                     strerror(-r));
+        return r;
 }
 
 /* basename of a link's target, or NULL. */
@@ -424,7 +300,7 @@ static void read_ports(struct ctx *c, struct ect_device *d, int ibfd, const char
                 free(steal_ptr(&v));
                 if (read_attr(c, fd, path, "link_layer", &v) == 0) {
                         size_t n;
-                        if (one_line(v, &n) && n <= 32 && printable(v, n))
+                        if (ect_sysfs_one_line(v, &n) && n <= 32 && ect_sysfs_printable(v, n))
                                 p.link_layer = xstrndup(v, n);
                         else
                                 warn(c, "%s/%s/link_layer: unexpected value, ignoring",
@@ -479,7 +355,7 @@ static void read_ibdev(struct ctx *c, struct ect_device *d)
                 }
         if (read_attr(c, fd, path, "parent", &v) == 0) {
                 size_t n;
-                if (one_line(v, &n) && n < 16 && valid_ibdev(v, n))
+                if (ect_sysfs_one_line(v, &n) && n < 16 && valid_ibdev(v, n))
                         d->netdev = xstrndup(v, n);
         }
 }
@@ -501,7 +377,7 @@ static char *grandparent_name(struct ctx *c, const char *uvpath)
 
 static void read_pci(struct ctx *c, struct ect_device *d, int uvfd, const char *uvpath)
 {
-        cleanup_free char *path = NULL;
+        cleanup_free char *path = NULL, *drv = NULL;
         cleanup_close int fd = -1;
         cleanup_free char *v = NULL;
         const char *rel = "device";
@@ -523,6 +399,17 @@ static void read_pci(struct ctx *c, struct ect_device *d, int uvfd, const char *
         }
         d->pci_addr = base;
         path = xasprintf("%s/%s", uvpath, rel);
+        drv = xasprintf("%s/driver", rel);
+        d->driver = link_base(uvfd, drv);
+        if (d->driver && !valid_ibdev(d->driver, strlen(d->driver))) {
+                warn(c, "%s/%s/driver: unexpected link target, ignoring", c->h->sysfs_root, path);
+                free(steal_ptr(&d->driver));
+        }
+        /* A function bound to "erdma" is eRDMA whatever its IDs, and an
+         * injector uses the IDs for nothing else: not read (six system
+         * calls a device on every container start). */
+        if (c->nodes_only && d->driver && strcmp(d->driver, ECT_ERDMA_DRIVER) == 0)
+                return;
         fd = openat(uvfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0) {
                 warn(c, "%s/%s: %s, ignoring", c->h->sysfs_root, path,
@@ -538,11 +425,6 @@ static void read_pci(struct ctx *c, struct ect_device *d, int uvfd, const char *
         if (!c->nodes_only && read_attr(c, fd, path, "numa_node", &v) == 0 &&
             !ect_sysfs_parse_int(v, &d->numa_node))
                 warn(c, "%s/%s/numa_node: unexpected value, ignoring", c->h->sysfs_root, path);
-        d->driver = link_base(fd, "driver");
-        if (d->driver && !valid_ibdev(d->driver, strlen(d->driver))) {
-                warn(c, "%s/%s/driver: unexpected link target, ignoring", c->h->sysfs_root, path);
-                free(steal_ptr(&d->driver));
-        }
 }
 
 static bool selected(const struct ctx *c, const struct ect_device *d)
@@ -567,16 +449,41 @@ static bool selected(const struct ctx *c, const struct ect_device *d)
         return false;
 }
 
+/* With a want() filter: reads uverbsN's ibdev by path (three system calls
+ * for a device that is not wanted) and tells whether the device is
+ * unwanted; otherwise hands the value on in *ret_ibdev. On any problem the
+ * device is read in full, which reports it. */
+static bool peek_unwanted(struct ctx *c, const char *path, unsigned index, char **ret_ibdev)
+{
+        cleanup_free char *p = xasprintf("%s/ibdev", path);
+        cleanup_free char *v = NULL;
+        const char *op = NULL;
+        size_t n;
+
+        if (ect_sysfs_read(c->sysfd, p, &op, &v) < 0)
+                return false;
+        if (ect_sysfs_one_line(v, &n) && valid_ibdev(v, n)) {
+                cleanup_free char *name = xstrndup(v, n);
+                if (!c->want(name, index, c->want_ctx))
+                        return true;
+        }
+        *ret_ibdev = steal_ptr(&v);
+        return false;
+}
+
 /* Returns true when uverbsN became a device. */
 static bool read_uverbs(struct ctx *c, const char *name, unsigned index, struct ect_device *d)
 {
         cleanup_free char *path = xasprintf("class/infiniband_verbs/%s", name);
-        cleanup_close int fd = openat(c->sysfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        cleanup_close int fd = -1;
         cleanup_free char *v = NULL;
         cleanup_free char *rel = NULL;
         unsigned maj, min;
         size_t n;
 
+        if (c->want && peek_unwanted(c, path, index, &v))
+                return false;
+        fd = openat(c->sysfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0) {
                 warn(c, "%s/%s: %s, ignoring device", c->h->sysfs_root, path,
                      errno == ENOENT ? "dangling link" : strerror(errno));
@@ -587,12 +494,12 @@ static bool read_uverbs(struct ctx *c, const char *name, unsigned index, struct 
         d->abi_version = -1;
         d->numa_node = -1;
 
-        if (read_attr(c, fd, path, "ibdev", &v) < 0) {
+        if (!v && read_attr(c, fd, path, "ibdev", &v) < 0) {
                 /* read_attr() already named any error but a missing file. */
                 warn(c, "%s/%s/ibdev: cannot be read, ignoring device", c->h->sysfs_root, path);
                 return false;
         }
-        if (!one_line(v, &n) || !valid_ibdev(v, n)) {
+        if (!ect_sysfs_one_line(v, &n) || !valid_ibdev(v, n)) {
                 warn(c, "%s/%s/ibdev: not a device name, ignoring device", c->h->sysfs_root, path);
                 return false;
         }
@@ -698,7 +605,7 @@ static void read_mad(struct ctx *c)
                 if (mfd < 0 || read_attr(c, mfd, path, "ibdev", &ib) < 0 ||
                     read_attr(c, mfd, path, "dev", &dev) < 0)
                         continue;
-                if (!one_line(ib, &n) || !ect_sysfs_parse_devnum(dev, &maj, &min)) {
+                if (!ect_sysfs_one_line(ib, &n) || !ect_sysfs_parse_devnum(dev, &maj, &min)) {
                         warn(c, "%s/%s: unexpected ibdev or dev, ignoring", c->h->sysfs_root,
                              path);
                         continue;
@@ -781,6 +688,10 @@ int ect_rdma_discover(const struct ect_discover_opts *opts, struct ect_host **re
         h->dev_root = xstrdup(devroot);
         c.h = h;
         c.nodes_only = opts && opts->nodes_only;
+        if (opts && opts->want) {
+                c.want = opts->want;
+                c.want_ctx = opts->want_ctx;
+        }
         if (!c.nodes_only)
                 read_net(&c);
 
@@ -830,7 +741,7 @@ int ect_rdma_discover(const struct ect_discover_opts *opts, struct ect_host **re
         return 0;
 }
 
-void ect_host_free(struct ect_host *h)
+void ect_rdma_host_free(struct ect_host *h)
 {
         if (!h)
                 return;
@@ -845,19 +756,4 @@ void ect_host_free(struct ect_host *h)
         free(h->sysfs_root);
         free(h->dev_root);
         free(h);
-}
-
-const struct ect_device *ect_host_find(const struct ect_host *h, const char *name)
-{
-        unsigned long idx;
-
-        for (size_t i = 0; i < h->n_devices; i++)
-                if (strcmp(h->devices[i].ibdev, name) == 0)
-                        return &h->devices[i];
-        if (!parse_uint(name, strlen(name), UINT_MAX, &idx) || (name[0] == '0' && name[1]))
-                return NULL;
-        for (size_t i = 0; i < h->n_devices; i++)
-                if (h->devices[i].index == idx)
-                        return &h->devices[i];
-        return NULL;
 }

@@ -80,39 +80,37 @@ struct ect_discover_opts {
         const char *drivers;
         /* Only what an injector needs (ibdev, nodes, PCI IDs and driver for
          * the filter, rdma_cm, umad/issm): no ports, node type, GUID or
-         * NUMA node (numa_node stays -1), no netdev pairing. The hook and
+         * NUMA node (numa_node stays -1), no netdev pairing, and no PCI
+         * IDs of a function the "erdma" driver is bound to (vendor_id and
+         * device_id stay 0: the driver decides the filter). The hook and
          * the shim run on every container start. */
         bool nodes_only;
+        /* When set, a device is read beyond its ibdev name only when
+         * want(ibdev, index, want_ctx) says so; the others are left out
+         * (neither in devices nor in n_filtered, and no warning about
+         * them): for a caller that knows which names and indexes it will
+         * look up (ect_select_discover). */
+        bool (*want)(const char *ibdev, unsigned index, const void *want_ctx);
+        const void *want_ctx;
 };
 
 /* Discovers the host. Fails only when the sysfs root itself cannot be used
  * or the options are invalid; a host with no device is a success with
- * n_devices == 0. The result is owned by the caller (ect_host_free). */
+ * n_devices == 0. The result is owned by the caller (ect_rdma_host_free). */
 int ect_rdma_discover(const struct ect_discover_opts *opts, struct ect_host **ret,
                       struct ect_error **err);
-void ect_host_free(struct ect_host *h);
-static inline void ect_host_freep(struct ect_host **h)
+void ect_rdma_host_free(struct ect_host *h);
+static inline void ect_rdma_host_freep(struct ect_host **h)
 {
-        ect_host_free(*h);
+        ect_rdma_host_free(*h);
 }
-#define cleanup_host __attribute__((cleanup(ect_host_freep)))
+#define cleanup_host __attribute__((cleanup(ect_rdma_host_freep)))
 
 /* Whether s is a valid ect_discover_opts.drivers value ("any" or a comma
  * list of driver names), so that a command line can refuse it up front. */
 bool ect_rdma_valid_drivers(const char *s);
 
-/* Looks a device up by ibdev name or by decimal index; NULL if none. */
-const struct ect_device *ect_host_find(const struct ect_host *h, const char *name);
-
 /* The node GUID an eRDMA device derives from its interface's MAC:
  * aa:bb:cc:dd:ee:ff -> (aa^02)bb:ccff:fedd:eeff. false when mac is not a
  * MAC address. out must hold 20 bytes. */
 bool ect_rdma_guid_from_mac(const char *mac, char out[20]);
-
-/* Parsers of single sysfs attribute values (exported for tests and fuzzing).
- * Each accepts an optional trailing newline and nothing else. */
-bool ect_sysfs_parse_devnum(const char *s, unsigned *ret_major, unsigned *ret_minor);
-bool ect_sysfs_parse_hex16(const char *s, unsigned *ret); /* "0x1ded" */
-bool ect_sysfs_parse_int(const char *s, int *ret);
-/* "4: ACTIVE" -> "ACTIVE"; NULL when malformed. Caller frees. */
-char *ect_sysfs_parse_enum(const char *s);

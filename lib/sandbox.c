@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "sandbox.h"
 #include "log.h"
+#include "sandbox_calls.h"
 
 #include <errno.h>
 #include <seccomp.h>
 #include <linux/capability.h>
+#include <linux/seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,43 +15,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-const long ect_sandbox_base_syscalls[] = {
-        SYS_write, SYS_writev, SYS_exit, SYS_exit_group, SYS_brk, SYS_mmap, SYS_munmap,
-        SYS_mremap, SYS_madvise, SYS_rt_sigreturn, SYS_rt_sigprocmask, SYS_futex, SYS_close,
-        SYS_getpid, SYS_gettid, SYS_tgkill, SYS_clock_gettime, SYS_fstat, SYS_newfstatat,
-        SYS_lseek,
+static const char *const base_calls[] = {ECT_SANDBOX_BASE_CALLS};
 #if defined(__SANITIZE_ADDRESS__)
-        /* LeakSanitizer stops the world at exit with a ptrace'd clone and
-         * reads /proc/self/task. */
-        SYS_clone, SYS_clone3, SYS_ptrace, SYS_wait4, SYS_waitid, SYS_prctl, SYS_sched_yield,
-        SYS_getppid, SYS_sigaltstack, SYS_rt_sigaction, SYS_mprotect, SYS_sched_getaffinity,
-        SYS_openat, SYS_read, SYS_pipe2, SYS_dup, SYS_dup3, SYS_prlimit64, SYS_uname, SYS_kill,
-        SYS_nanosleep, SYS_clock_nanosleep, SYS_set_robust_list, SYS_getrandom, SYS_getdents64,
-        SYS_statx, SYS_pread64, SYS_set_tid_address, SYS_msync, SYS_readlinkat,
-#ifdef SYS_open
-        SYS_open,
+static const char *const lsan_calls[] = {ECT_SANDBOX_LSAN_CALLS};
 #endif
-#ifdef SYS_readlink
-        SYS_readlink,
-#endif
-#ifdef SYS_getdents
-        SYS_getdents,
-#endif
-#ifdef SYS_dup2
-        SYS_dup2,
-#endif
-#ifdef SYS_getrlimit
-        SYS_getrlimit,
-#endif
-#ifdef SYS_arch_prctl
-        SYS_arch_prctl,
-#endif
-#ifdef SYS_rseq
-        SYS_rseq,
-#endif
-#endif
-        -1,
-};
 
 struct cap_data {
         uint32_t effective, permitted, inheritable;
@@ -89,11 +58,30 @@ static int drop_caps(const struct ect_sandbox *sb, struct ect_error **err)
         return 0;
 }
 
+/* Allow rules for the calls this architecture has among names. */
+static int add_names(scmp_filter_ctx ctx, const char *const *names, size_t n, size_t *n_added)
+{
+        for (size_t i = 0; i < n; i++) {
+                int nr = seccomp_syscall_resolve_name(names[i]);
+                int r;
+
+                if (nr < 0)
+                        continue; /* not on this architecture (LeakSanitizer's list) */
+                r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+                if (r < 0)
+                        return r;
+                (*n_added)++;
+        }
+        return 0;
+}
+
 /* The allow-list goes through libseccomp: it knows each architecture's
  * audit value, rejects x32 and other ABIs (SCMP_FLTATR_ACT_BADARCH), and
  * compiles the list into a decision tree. Measured here: about 0.15 ms per
- * start for our few dozen calls. Loads the filter, or with export_fd >= 0
- * writes it there as BPF instead. */
+ * start for our few dozen calls, which is why the hook builds its filter
+ * the same way at build time (hook/gen-filter.c) and loads it with
+ * load_filter(). Loads the filter, or with export_fd >= 0 writes it there
+ * as BPF instead. */
 static int make_filter(const struct ect_sandbox *sb, int export_fd, size_t *ret_n,
                        struct ect_error **err)
 {
@@ -108,8 +96,12 @@ static int make_filter(const struct ect_sandbox *sb, int export_fd, size_t *ret_
          * a libseccomp without this attribute is linked. */
         if (r == 0)
                 r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-        for (size_t i = 0; r == 0 && ect_sandbox_base_syscalls[i] >= 0; i++, n++)
-                r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, (int)ect_sandbox_base_syscalls[i], 0);
+        if (r == 0)
+                r = add_names(ctx, base_calls, sizeof base_calls / sizeof *base_calls, &n);
+#if defined(__SANITIZE_ADDRESS__)
+        if (r == 0)
+                r = add_names(ctx, lsan_calls, sizeof lsan_calls / sizeof *lsan_calls, &n);
+#endif
         for (size_t i = 0; r == 0 && i < sb->n_syscalls; i++, n++)
                 r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, (int)sb->syscalls[i], 0);
         if (r == 0)
@@ -121,10 +113,45 @@ static int make_filter(const struct ect_sandbox *sb, int export_fd, size_t *ret_
         return 0;
 }
 
+/* A filter built ahead of time: loaded the way seccomp_load() loads one
+ * (seccomp(2) without flags; prctl on kernels before 3.17). */
+static int load_filter(const struct ect_sandbox_filter *f, struct ect_error **err)
+{
+        struct sock_fprog prog = {.len = (unsigned short)f->n,
+                                  .filter = (struct sock_filter *)f->insns};
+
+        if (f->n == 0 || f->n > BPF_MAXINSNS)
+                return ect_error_set(err, EINVAL, "seccomp filter of %zu instructions", f->n);
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0)
+                return 0;
+        if (errno == ENOSYS && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0)
+                return 0;
+        return ect_error_set(err, errno, "seccomp filter");
+}
+
+static int write_filter(const struct ect_sandbox_filter *f, int fd, struct ect_error **err)
+{
+        const char *p = (const char *)f->insns;
+        size_t left = f->n * sizeof *f->insns;
+
+        while (left > 0) {
+                ssize_t w = write(fd, p, left);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w <= 0)
+                        return ect_error_set(err, w < 0 ? errno : EIO, "write seccomp filter");
+                p += w;
+                left -= (size_t)w;
+        }
+        return 0;
+}
+
 int ect_sandbox_export_bpf(const struct ect_sandbox *sb, int fd, struct ect_error **err)
 {
         size_t n = 0;
 
+        if (sb->filter)
+                return write_filter(sb->filter, fd, err);
         return make_filter(sb, fd, &n, err);
 }
 
@@ -136,6 +163,13 @@ int ect_sandbox_enter(const struct ect_sandbox *sb, struct ect_error **err)
                 return -1;
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return ect_error_set(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+        if (sb->filter) {
+                if (load_filter(sb->filter, err) < 0)
+                        return -1;
+                log_debug("sandbox: %zu capabilities, filter of %zu instructions", sb->n_caps,
+                          sb->filter->n);
+                return 0;
+        }
         if (make_filter(sb, -1, &n, err) < 0)
                 return -1;
         log_debug("sandbox: %zu capabilities, %zu system calls allowed", sb->n_caps, n);

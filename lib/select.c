@@ -314,3 +314,71 @@ int ect_select(const struct ect_host *host, const struct ect_config *cfg,
         *ret = sel;
         return 0;
 }
+
+bool ect_select_may_name(const char *value, const char *ibdev, unsigned index)
+{
+        const char *p = value, *end = value + strlen(value);
+        size_t len = strlen(ibdev);
+
+        for (;;) {
+                const char *comma = memchr(p, ',', (size_t)(end - p));
+                const char *is = p, *ie = comma ? comma : end, *eq;
+                unsigned idx;
+                size_t n;
+
+                while (is < ie && is_blank(*is))
+                        is++;
+                while (ie > is && is_blank(ie[-1]))
+                        ie--;
+                eq = memchr(is, '=', (size_t)(ie - is));
+                if (eq)
+                        is = eq + 1;
+                n = (size_t)(ie - is);
+                if ((n == 3 && memcmp(is, "all", 3) == 0) ||
+                    (n == len && memcmp(is, ibdev, n) == 0) ||
+                    (parse_index(is, n, &idx) && idx == index))
+                        return true;
+                if (!comma)
+                        return false;
+                p = comma + 1;
+        }
+}
+
+static bool may_name(const char *ibdev, unsigned index, const void *value)
+{
+        return ect_select_may_name(value, ibdev, index);
+}
+
+int ect_select_discover(const struct ect_discover_opts *opts, const struct ect_config *cfg,
+                        const struct ect_json *annotations, const struct ect_json *env,
+                        struct ect_host **ret_host, struct ect_selection **ret_sel,
+                        struct ect_error **err)
+{
+        struct ect_discover_opts o = *opts;
+        cleanup_host struct ect_host *host = NULL;
+        struct ect_selection *sel = NULL;
+        enum ect_select_source src;
+        const char *value = NULL;
+
+        if (ect_select_request(cfg, annotations, env, &src, &value, err) < 0)
+                return -1;
+        if (value) {
+                o.want = may_name;
+                o.want_ctx = value;
+        }
+        if (ect_rdma_discover(&o, &host, err) < 0)
+                return -1;
+        if (ect_select(host, cfg, annotations, env, &sel, err) < 0) {
+                if (!o.want)
+                        return -1;
+                /* The message names the host's devices: all of them. */
+                ect_error_free(err);
+                ect_rdma_host_free(steal_ptr(&host));
+                if (ect_rdma_discover(opts, &host, err) < 0 ||
+                    ect_select(host, cfg, annotations, env, &sel, err) < 0)
+                        return -1;
+        }
+        *ret_host = steal_ptr(&host);
+        *ret_sel = sel;
+        return 0;
+}

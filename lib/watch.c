@@ -201,63 +201,10 @@ int ect_watch_read(struct ect_watch *w, struct ect_error **err)
         return relevant ? 1 : 0;
 }
 
-void ect_debounce_init(struct ect_debounce *d, int64_t quiet_ms, int64_t max_ms)
-{
-        *d = (struct ect_debounce){.quiet_ms = quiet_ms, .max_ms = max_ms};
-}
-
-void ect_debounce_event(struct ect_debounce *d, int64_t now)
-{
-        if (!d->pending) {
-                d->pending = true;
-                d->first = now;
-        }
-        d->last = now;
-}
-
-static int64_t due_at(const struct ect_debounce *d)
-{
-        int64_t a = d->last + d->quiet_ms, b = d->first + d->max_ms;
-        return a < b ? a : b;
-}
-
-int ect_debounce_timeout(const struct ect_debounce *d, int64_t now)
-{
-        int64_t left;
-
-        if (!d->pending)
-                return -1;
-        left = due_at(d) - now;
-        if (left <= 0)
-                return 0;
-        return left > INT_MAX ? INT_MAX : (int)left;
-}
-
-bool ect_debounce_due(struct ect_debounce *d, int64_t now)
-{
-        if (!d->pending || now < due_at(d))
-                return false;
-        d->pending = false;
-        return true;
-}
-
 int64_t ect_watch_now_ms(void)
 {
         struct timespec ts;
 
         (void)clock_gettime(CLOCK_MONOTONIC, &ts);
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-bool ect_file_has_content(const char *path, const void *buf, size_t len)
-{
-        cleanup_free char *old = NULL;
-        struct ect_error *err = NULL;
-        size_t old_len = 0;
-
-        if (ect_read_file_at(AT_FDCWD, path, len, &old, &old_len, &err) < 0) {
-                ect_error_free(&err);
-                return false;
-        }
-        return old_len == len && memcmp(old, buf, len) == 0;
 }

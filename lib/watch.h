@@ -54,32 +54,9 @@ bool ect_watch_has_ib_dir(const struct ect_watch *w);
 /* Whether the sysfs class directory is being watched. */
 bool ect_watch_has_sysfs(const struct ect_watch *w);
 
-/* Debouncing, kept apart from the fds so that it can be tested with a fake
- * clock. The first event opens a window; the work is due once no event
- * came for quiet_ms, or max_ms after the first event when they keep coming,
- * whichever is earlier. Times are milliseconds on a monotonic clock. */
-struct ect_debounce {
-        int64_t quiet_ms, max_ms;
-        bool pending;
-        int64_t first, last; /* valid when pending */
-};
-
+/* How long cdi/watcher.c waits for a burst of events to end (debounce.h). */
 #define ECT_WATCH_QUIET_MS 100
 #define ECT_WATCH_MAX_MS 500
 
-void ect_debounce_init(struct ect_debounce *d, int64_t quiet_ms, int64_t max_ms);
-/* Records an event at now. */
-void ect_debounce_event(struct ect_debounce *d, int64_t now);
-/* The poll() timeout: -1 when nothing is pending (sleep until an event),
- * else the milliseconds until the work is due (0: due now). */
-int ect_debounce_timeout(const struct ect_debounce *d, int64_t now);
-/* true when the work is due at now; the window is then closed. */
-bool ect_debounce_due(struct ect_debounce *d, int64_t now);
-
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t ect_watch_now_ms(void);
-
-/* Whether the file at path already holds exactly buf (len bytes). A missing
- * or unreadable file, or one larger than len, differs. Never fails: the
- * answer when in doubt is "no", which costs one needless rewrite. */
-bool ect_file_has_content(const char *path, const void *buf, size_t len);

@@ -28,6 +28,7 @@ static void usage(FILE *f)
               "  --image-root DIR   inspect that image's RDMA stack (default /)\n"
               "  --debug            debug logging on stderr\n"
               "  -h, --help         show this help\n"
+              "  --version          show the version\n"
               "\n"
               "Exit status: 0 nothing failed, 1 a check failed, 2 usage error.\n",
               f);
@@ -35,7 +36,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-        enum { OPT_JSON = 256, OPT_DEVICE, OPT_MR, OPT_SYSFS, OPT_DEV, OPT_IMAGE, OPT_DEBUG };
+        enum { OPT_JSON = 256, OPT_DEVICE, OPT_MR, OPT_SYSFS, OPT_DEV, OPT_IMAGE, OPT_DEBUG, OPT_VERSION };
         static const struct option longopts[] = {
             {"json", no_argument, NULL, OPT_JSON},
             {"device", required_argument, NULL, OPT_DEVICE},
@@ -45,13 +46,14 @@ int main(int argc, char **argv)
             {"image-root", required_argument, NULL, OPT_IMAGE},
             {"debug", no_argument, NULL, OPT_DEBUG},
             {"help", no_argument, NULL, 'h'},
+            {"version", no_argument, NULL, OPT_VERSION},
             {NULL, 0, NULL, 0},
         };
         struct ect_probe_opts opts = {.ops = &ect_probe_real_ops};
         bool json = false;
         int c;
 
-        ect_log_init("erdma-probe");
+        ect_log_init("erdma-probe", ECT_LOG_WARN);
         while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
                 switch (c) {
                 case OPT_JSON:
@@ -83,6 +85,9 @@ int main(int argc, char **argv)
                         break;
                 case 'h':
                         usage(stdout);
+                        return 0;
+                case OPT_VERSION:
+                        printf("erdma-probe %s\n", ECT_VERSION);
                         return 0;
                 default:
                         usage(stderr);

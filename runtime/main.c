@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -56,10 +57,17 @@ int main(int argc, char *argv[])
         const char *config_path;
         bool builds;
 
-        ect_log_init("erdma-container-runtime");
+        ect_log_init("erdma-container-runtime", ECT_LOG_WARN);
         /* During create our stderr is the container's: errors only there
          * (they stop the start anyway); the rest goes to the log files. */
         ect_log_set_stderr_level(ECT_LOG_ERROR);
+        /* runc's --version is the runtime's (engines read it): ours goes
+         * first, on a line of its own, then the call passes through. */
+        if (argc == 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-version") == 0 ||
+                          strcmp(argv[1], "-v") == 0)) {
+                printf("erdma-container-runtime %s\n", ECT_VERSION);
+                (void)fflush(stdout);
+        }
         ect_runc_args_parse(argc, argv, &args);
         builds = ect_runc_args_builds_container(&args);
         if (builds)

@@ -24,20 +24,19 @@ fi
 # The comment leader of a source file; empty for a file that is not one.
 leader() {
 	case $1 in
-	fuzz/corpus/* | fuzz/regressions/* | tests/fixtures/*.json | tests/fixtures/*/*.json | \
-		tests/fixtures/*/*/*.json) ;;
+	fuzz/corpus/* | fuzz/regressions/* | tests/fixtures/*.json) ;; # * matches / too
 	LICENSE | *.md | */README | README | *.json | debian/changelog | debian/control | \
 		debian/copyright | debian/source/format | debian/README.source) ;;
 	*.c | *.h) echo '/*' ;;
 	*.1) echo '.\"' ;;
 	*.sh | *.py | *.mk | Makefile | *.toml | *.yaml | *.yml | *.service | *.target | *.socket | \
 		*.timer | *.path | *.mount | *.rules | *.spec | \
-		*.conf | *.supp | .ci/run | .clang-format | .gitignore | debian/rules | \
+		*.conf | *.supp | .ci/run | .clang-format | .gitignore | .shellcheckrc | debian/rules | \
 		debian/*.lintian-overrides | packaging/bash-completion/* | */Containerfile)
 		echo '#' ;;
 	*)
 		# Any other script: its #! line says so.
-		head -c 2 "$1" 2>/dev/null | grep -q '^#!' && echo '#' ;;
+		if head -c 2 "$1" 2>/dev/null | grep -q '^#!'; then echo '#'; fi ;;
 	esac
 }
 

@@ -6,7 +6,7 @@
 # "hardware:" (no RDMA hardware on CI machines): CI must not skip what it
 # can run.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 : "${ECT_BUILD:=$PWD/build}"
 export ECT_BUILD
 # The programs read the host configuration (/etc/erdma-container-toolkit/

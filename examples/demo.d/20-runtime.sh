@@ -38,11 +38,13 @@ for _ in $(seq 100); do [ -S "$RT/containerd.sock" ] && break; sleep 0.1; done
 
 # --cgroup: a top-level group that runc removes with the container (ctr's
 # default, /default/ID, leaves the "default" parents behind).
+# shellcheck disable=SC2016 # expanded by the container's shell: single quotes on purpose
 rt_probe='ls -l /dev/infiniband; cat /dev/infiniband/uverbs0; cat /dev/infiniband/rdma_cm; echo "ulimit -l: $(ulimit -l)"'
 run ctr -a "$RT/containerd.sock" run --rm --runc-binary "$ECT_BUILD/erdma-container-runtime" \
 	--cgroup "/erdma-demo-$$" --env ERDMA_VISIBLE_DEVICES=erdma_0 --rootfs "$DEMO/rootfs" "erdma-demo-$$" \
 	/bin/sh -c "$rt_probe" || true
 say "Without ERDMA_VISIBLE_DEVICES nothing changes"
+# shellcheck disable=SC2016 # expanded by the container's shell: single quotes on purpose
 run ctr -a "$RT/containerd.sock" run --rm --runc-binary "$ECT_BUILD/erdma-container-runtime" \
 	--cgroup "/erdma-demo-$$-b" --rootfs "$DEMO/rootfs" "erdma-demo-$$-b" /bin/sh -c 'ls /dev/infiniband; echo "ulimit -l: $(ulimit -l)"' || true
 say "A name this host does not have: the start fails with the host's names"

@@ -37,7 +37,7 @@ SPEC=$T/out/erdma.yaml
 LOG=$T/watch.log
 
 # The names in the spec, comma-separated; empty when there is no file.
-names() { sed -n 's/^- name: //p' "${1:-$SPEC}" 2>/dev/null | paste -sd, -; }
+names() { sed -n 's/^- name: //p' "${1:-$SPEC}" 2>/dev/null | paste -sd, -; } # [FILE]
 inode() { stat -c %i "$SPEC" 2>/dev/null || echo none; }
 writes() { grep -c ': wrote ' "$LOG" || true; }
 # until MS COMMAND...: polls every 50 ms for up to MS; sets $took (ms).
@@ -53,7 +53,7 @@ until_ms() {
 		sleep 0.05
 	done
 }
-has_names() { [ "$(names)" = "$1" ]; }
+has_names() { [ "$(names "$SPEC")" = "$1" ]; }
 no_spec() { [ ! -e "$SPEC" ]; }
 valid() { "$PY" "$VALIDATE" "$SCHEMA" "$SPEC" >/dev/null; }
 # The kernel removes the sysfs entries first, then devtmpfs the node.
@@ -141,7 +141,7 @@ fakehost_add_device "$T/host" 2 erdma_2
 if until_ms 1000 has_names erdma_0,erdma_1,erdma_2,all; then
 	ok "added device in the spec within 1 s (${took} ms)"
 else
-	not_ok "added device in the spec within 1 s"; diag "names: $(names)"
+	not_ok "added device in the spec within 1 s"; diag "names: $(names "$SPEC")"
 fi
 check "  ... valid" valid
 
@@ -149,7 +149,7 @@ remove_device "$T/host" 1 erdma_1
 if until_ms 1000 has_names erdma_0,erdma_2,all; then
 	ok "removed device gone from the spec within 1 s (${took} ms)"
 else
-	not_ok "removed device gone from the spec within 1 s"; diag "names: $(names)"
+	not_ok "removed device gone from the spec within 1 s"; diag "names: $(names "$SPEC")"
 fi
 
 # The fake sysfs delivers inotify events (the kernel's does not): a device
@@ -158,7 +158,7 @@ fakehost_add_device "$T/host" 3 erdma_3 mknod=0
 if until_ms 1000 has_names erdma_0,erdma_2,erdma_3,all; then
 	ok "a sysfs class entry alone is seen (fake sysfs) (${took} ms)"
 else
-	not_ok "a sysfs class entry alone is seen (fake sysfs)"; diag "names: $(names)"
+	not_ok "a sysfs class entry alone is seen (fake sysfs)"; diag "names: $(names "$SPEC")"
 fi
 
 # ---- no rewrite when the text does not change ----
@@ -178,14 +178,14 @@ if until_ms 1000 grep -q "left as it was, retrying on the next change" "$LOG"; t
 else
 	not_ok "broken sysfs: warning logged"; diag "$(tail -3 "$LOG")"
 fi
-check_eq "  ... old spec kept" "$ino:erdma_0,erdma_2,erdma_3,all" "$(inode):$(names)"
+check_eq "  ... old spec kept" "$ino:erdma_0,erdma_2,erdma_3,all" "$(inode):$(names "$SPEC")"
 check "  ... watcher still running" kill -0 "$W"
 mv "$SYS.away" "$SYS"
 remove_device "$T/host" 3 erdma_3
 if until_ms 1000 has_names erdma_0,erdma_2,all; then
 	ok "sysfs back: the next change is followed (${took} ms)"
 else
-	not_ok "sysfs back: the next change is followed"; diag "names: $(names)"
+	not_ok "sysfs back: the next change is followed"; diag "names: $(names "$SPEC")"
 fi
 
 # ---- no device left: the file goes, and comes back ----
@@ -194,7 +194,7 @@ remove_device "$T/host" 2 erdma_2
 if until_ms 1000 no_spec; then
 	ok "no device left: spec file removed within 1 s (${took} ms)"
 else
-	not_ok "no device left: spec file removed within 1 s"; diag "names: $(names)"
+	not_ok "no device left: spec file removed within 1 s"; diag "names: $(names "$SPEC")"
 fi
 check_contains "  ... logged with the reason" "$(cat "$LOG")" "removed $SPEC: no RDMA device matches"
 # devtmpfs removes /dev/infiniband once it is empty, and makes it again
@@ -209,7 +209,7 @@ fakehost_add_device "$T/host" 0 erdma_0
 if until_ms 1000 has_names erdma_0,all; then
 	ok "infiniband/ recreated, a device back: spec back within 1 s (${took} ms)"
 else
-	not_ok "infiniband/ recreated, a device back: spec back within 1 s"; diag "names: $(names)"
+	not_ok "infiniband/ recreated, a device back: spec back within 1 s"; diag "names: $(names "$SPEC")"
 fi
 check "  ... valid" valid
 
@@ -230,7 +230,7 @@ for i in $(seq 10 29); do mknod -m 0666 "$DEV/infiniband/uverbs$i" c 231 $((192 
 if until_ms 1000 has_names "$want"; then
 	ok "burst of 20 devices: all in the spec within 1 s (${took} ms)"
 else
-	not_ok "burst of 20 devices: all in the spec within 1 s"; diag "names: $(names)"
+	not_ok "burst of 20 devices: all in the spec within 1 s"; diag "names: $(names "$SPEC")"
 fi
 sleep 0.7
 burst=$(($(writes) - n))

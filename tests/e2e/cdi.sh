@@ -23,7 +23,7 @@ made_cdi_dir=0
 cleanup() {
 	if [ -n "$SPEC" ]; then
 		rm -f "$SPEC"
-		[ "$made_cdi_dir" = 1 ] && rmdir /var/run/cdi 2>/dev/null || true
+		if [ "$made_cdi_dir" = 1 ]; then rmdir /var/run/cdi 2>/dev/null || true; fi
 	fi
 	if grep -q " $T/" /proc/mounts; then
 		grep " $T/" /proc/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l || true
@@ -179,6 +179,7 @@ check "--output .yml: YAML" grep -q '^kind: aliyun.com/erdma$' "$T/out.d/erdma.y
 check "--format wins over the extension" grep -q '^kind: aliyun.com/erdma$' "$T/out.d/x.json"
 echo "old spec" >"$T/out.d/old.yaml"
 st=0
+# shellcheck disable=SC2016 # expanded by the inner shell: single quotes on purpose
 unshare -m sh -c 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && exec "$2" generate -o "$1/old.yaml" --sysfs-root "$3" --dev-root "$4"' \
 	sh "$T/out.d" "$CDI" "$SYS" "$DEV" 2>"$T/err" || st=$?
 check_eq "--output on a read-only directory fails" 1 "$st"
@@ -203,6 +204,7 @@ podman_init "$P" "$T/podman-rootfs" localhost/busybox:test
 
 # What a container sees: "name type maj,min" per node, then the errno of
 # opening each node.
+# shellcheck disable=SC2016 # expanded by the inner shell: single quotes on purpose
 show='for f in /dev/infiniband/*; do ls -l "$f" | awk "{print substr(\$1,1,1), \$5 \$6}" | tr "\n" " "; echo "${f##*/}"; done; cat /dev/infiniband/uverbs0 2>&1 | sed "s/.*: //"; cat /dev/infiniband/rdma_cm 2>&1 | sed "s/.*: //"'
 prun() { podman run --rm --network none --name "ect-e2e-cdi-$$-$1" --device "$2" localhost/busybox:test sh -c "$show" 2>&1; }
 
@@ -227,7 +229,7 @@ st=0
 podman run --rm --network none --device aliyun.com/erdma=erdma_0 localhost/busybox:test true >/dev/null 2>&1 || st=$?
 check "podman: a name the spec does not have is refused" test "$st" -ne 0
 rm -f "$SPEC"
-[ "$made_cdi_dir" = 1 ] && rmdir /var/run/cdi 2>/dev/null || true
+if [ "$made_cdi_dir" = 1 ]; then rmdir /var/run/cdi 2>/dev/null || true; fi
 SPEC=""
 flock -u 9
 

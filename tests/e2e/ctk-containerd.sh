@@ -22,7 +22,7 @@ for t in containerd ctr runc busybox python3; do
 done
 SHIM=$(ect_bin erdma-container-runtime)
 CTK=$(ect_bin erdma-ctk)
-[ -x "$SHIM" ] && [ -x "$CTK" ] || skip_all "build erdma-container-runtime and erdma-ctk first (make)"
+{ [ -x "$SHIM" ] && [ -x "$CTK" ]; } || skip_all "build erdma-container-runtime and erdma-ctk first (make)"
 case $(containerd --version) in
 *" 1."*) ;;
 *) skip_all "containerd $(containerd --version | awk '{print $3}') is not 1.x (this test is about 1.x)" ;;
@@ -66,7 +66,7 @@ for f in "$FIX"/kubeadm-systemd.toml "$FIX"/eks-config-d.toml "$FIX"/gardener-co
 	containerd --config "$D/config.toml" config dump >"$D/before.dump"
 	out=$("$CTK" runtime configure --engine containerd --config "$D/config.toml" \
 		--drop-in "$D/conf.d/99-erdma.toml" --runtime-path "$SHIM" 2>&1) ||
-		{ not_ok "$name: configure"; echo "$out" | sed 's/^/# /'; continue; }
+		{ not_ok "$name: configure"; printf '%s\n' "$out" | sed 's/^/# /'; continue; }
 	check_contains "$name: configure checked the result with containerd config dump" "$out" "checked: containerd config dump shows handler"
 	containerd --config "$D/config.toml" config dump >"$D/after.dump"
 	check_eq "$name: dump has the handler's BinaryName" "\"$SHIM\"" "$(dump_get "$D/after.dump" "$H.options" BinaryName)"

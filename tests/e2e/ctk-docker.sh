@@ -18,7 +18,7 @@ for t in dockerd containerd /usr/bin/docker runc busybox python3; do
 done
 SHIM=$(ect_bin erdma-container-runtime)
 CTK=$(ect_bin erdma-ctk)
-[ -x "$SHIM" ] && [ -x "$CTK" ] || skip_all "build erdma-container-runtime and erdma-ctk first (make)"
+{ [ -x "$SHIM" ] && [ -x "$CTK" ]; } || skip_all "build erdma-container-runtime and erdma-ctk first (make)"
 
 T=$(mktemp -d /tmp/ect-ctk-docker.XXXXXX)
 had_run_docker=0; [ -e /run/docker ] && had_run_docker=1
@@ -118,6 +118,7 @@ check_contains "dockerd: the labels of daemon.json were kept and loaded" \
 
 busybox_tar x "$T/busybox.tar"
 /usr/bin/docker import "$T/busybox.tar" busybox:ect$$ >/dev/null
+# shellcheck disable=SC2016 # expanded by the container's shell: single quotes on purpose
 PROBE='for f in /dev/infiniband/*; do [ -e "$f" ] && stat -c "%n %F %t:%T" "$f"; done
 cat /dev/infiniband/uverbs0 2>&1 | sed "s/.*: //"; echo "memlock $(ulimit -l)"'
 out=$(/usr/bin/docker run --rm --network none --runtime erdma -e ERDMA_VISIBLE_DEVICES=erdma_0 busybox:ect$$ sh -c "$PROBE" 2>&1) || true

@@ -54,6 +54,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [ttrpc]
   address = "$T/containerd.sock.ttrpc"
 TOML
+# shellcheck disable=SC2016 # expanded by the inner shell: single quotes on purpose
 ERDMA_CONFIG=$T/erdma.json prlimit --memlock=65536:8388608 \
 	unshare -m --propagation private sh -c \
 	'umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && exec containerd --config "$1"' \
@@ -64,6 +65,7 @@ if ! [ -S "$T/containerd.sock" ]; then
 	not_ok "containerd starts"; sed 's/^/# /' "$T/containerd.log" | tail -20; done_testing; exit 1
 fi
 
+# shellcheck disable=SC2016 # expanded by the inner shell: single quotes on purpose
 PROBE='ls /dev/infiniband; cat /dev/infiniband/'$U0' 2>&1 | sed "s/.*: //"
 cat /planted/'$U1' 2>&1 | sed "s/.*: //"; cat /dev/infiniband/rdma_cm 2>&1 | sed "s/.*: //"
 echo "memlock $(ulimit -l)"; grep -E "^0::|:devices:" /proc/self/cgroup | sort'
@@ -94,7 +96,7 @@ PY
 	ctr -a "$T/containerd.sock" run --rm --runc-binary "$SHIM" --config "$T/spec-$id.json" "$id" 2>&1
 }
 
-out=$(crun_ "ect-rt-$$-a" ERDMA_VISIBLE_DEVICES=$DEV0) || true
+out=$(crun_ "ect-rt-$$-a" "ERDMA_VISIBLE_DEVICES=$DEV0") || true
 # runc in v2 mode puts the container in a cgroup2 directory and leaves the
 # v1 devices hierarchy (where there is one) alone: the EPERM below comes
 # from its eBPF filter.
@@ -107,14 +109,14 @@ check_eq "planted $U1 ($MAJ1:$MIN1, not injected) gives EPERM" "$DENIED" "$(echo
 check_eq "rdma_cm opens ($CM_OPENED)" "$CM_OPENED" "$(echo "$out" | sed -n 5p)"
 check_eq "ulimit -l is 8 MiB" "memlock 8192" "$(echo "$out" | sed -n 6p)"
 
-out=$(ANNOT=aliyun.com/erdma=$DEV1 crun_ "ect-rt-$$-c" ERDMA_VISIBLE_DEVICES=$DEV0) || true
+out=$(ANNOT="aliyun.com/erdma=$DEV1" crun_ "ect-rt-$$-c" "ERDMA_VISIBLE_DEVICES=$DEV0") || true
 check_eq "annotation (CDI name $DEV1) wins over the variable" "rdma_cm
 $U1" "$(echo "$out" | sed -n 1,2p)"
 check_eq "annotation: $U0 not injected" "No such file or directory" "$(echo "$out" | sed -n 3p)"
 check_eq "annotation: planted $U1 now allowed ($OPENED)" "$OPENED" "$(echo "$out" | sed -n 4p)"
 
 st=0
-out=$(crun_ "ect-rt-$$-b" ERDMA_VISIBLE_DEVICES=$DEV0,nosuch) || st=$?
+out=$(crun_ "ect-rt-$$-b" "ERDMA_VISIBLE_DEVICES=$DEV0,nosuch") || st=$?
 check "unknown device: ctr run fails" [ "$st" -ne 0 ]
 check_contains "unknown device: ctr shows our message" "$out" "unknown eRDMA device 'nosuch'"
 done_testing

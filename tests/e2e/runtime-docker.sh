@@ -32,9 +32,9 @@ done
 cleanup() {
 	set +e
 	[ -f "$T/docker.pid" ] && kill "$(cat "$T/docker.pid")" 2>/dev/null
-	for _ in $(seq 50); do [ -f "$T/docker.pid" ] && kill -0 "$(cat "$T/docker.pid")" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 50); do { [ -f "$T/docker.pid" ] && kill -0 "$(cat "$T/docker.pid")" 2>/dev/null; } || break; sleep 0.1; done
 	[ -f "$T/containerd.pid" ] && kill "$(cat "$T/containerd.pid")" 2>/dev/null
-	for _ in $(seq 50); do [ -f "$T/containerd.pid" ] && kill -0 "$(cat "$T/containerd.pid")" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 50); do { [ -f "$T/containerd.pid" ] && kill -0 "$(cat "$T/containerd.pid")" 2>/dev/null; } || break; sleep 0.1; done
 	# dockerd's vfs/overlay mounts, if any are left
 	grep -o " ${T}[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
 	rm -rf "$T"
@@ -88,13 +88,14 @@ busybox_tar x "$T/busybox.tar"
 /usr/bin/docker import "$T/busybox.tar" busybox:ect$$ >/dev/null
 
 drun() { /usr/bin/docker run --rm --network none --runtime erdma "$@" busybox:ect$$ sh -c "$PROBE" 2>&1; }
+# shellcheck disable=SC2016 # expanded by the container's shell: single quotes on purpose
 PROBE='for f in /dev/infiniband/*; do [ -e "$f" ] && stat -c "%n %F %t:%T" "$f"; done
 cat /dev/infiniband/'$U0' 2>&1 | sed "s/.*: //"; cat /dev/infiniband/'$U1' 2>&1 | sed "s/.*: //"
 cat /dev/infiniband/rdma_cm 2>&1 | sed "s/.*: //"; echo "memlock $(ulimit -l)"'
 # stat_line NODE HEX: the line PROBE prints for a node
 stat_line() { echo "/dev/infiniband/$1 character special file $2"; }
 
-out=$(drun -e ERDMA_VISIBLE_DEVICES=$DEV0) || true
+out=$(drun -e "ERDMA_VISIBLE_DEVICES=$DEV0") || true
 check_eq "$DEV0: exactly $U0 ($MAJ0:$MIN0) and rdma_cm ($HEXCM)" \
 	"$(stat_line rdma_cm "$HEXCM")
 $(stat_line "$U0" "$HEX0")" "$(echo "$out" | grep '^/dev/')"
@@ -103,7 +104,7 @@ check_contains "$U1 is not there" "$(echo "$out" | sed -n 4p)" "No such file or 
 check_eq "rdma_cm opens ($CM_OPENED)" "$CM_OPENED" "$(echo "$out" | sed -n 5p)"
 check_eq "ulimit -l is the configured 8 MiB" "memlock 8192" "$(echo "$out" | grep '^memlock')"
 
-out=$(drun -e ERDMA_VISIBLE_DEVICES=$I1) || true
+out=$(drun -e "ERDMA_VISIBLE_DEVICES=$I1") || true
 check_eq "by index: $U1 ($MAJ1:$MIN1) and rdma_cm" \
 	"$(stat_line rdma_cm "$HEXCM")
 $(stat_line "$U1" "$HEX1")" "$(echo "$out" | grep '^/dev/')"
@@ -113,7 +114,7 @@ check_eq "CDI name 'all': both devices" "3" "$(echo "$out" | grep -c '^/dev/')"
 
 # --device gives the same node: the shim must not add it a second time
 # (runc would fail creating it twice).
-out=$(drun --device "$DEVROOT/infiniband/$U0:/dev/infiniband/$U0" -e ERDMA_VISIBLE_DEVICES=$DEV0) || true
+out=$(drun --device "$DEVROOT/infiniband/$U0:/dev/infiniband/$U0" -e "ERDMA_VISIBLE_DEVICES=$DEV0") || true
 check_eq "--device of the same node plus the variable: the container starts, nodes once" \
 	"$(stat_line rdma_cm "$HEXCM")
 $(stat_line "$U0" "$HEX0")" "$(echo "$out" | grep '^/dev/')"

@@ -96,7 +96,8 @@ fakehost_add_device() {
 
 	# The paired interface (a virtio-net function of its own, as on ECS).
 	if [ -n "$netdev" ] && [ "$pci" != none ]; then
-		local nd="$d/sys/devices/pci0000:00/0000:01:$(printf %02x $((n % 256))).0/virtio$n/net/$netdev"
+		local nd
+		nd="$d/sys/devices/pci0000:00/0000:01:$(printf %02x $((n % 256))).0/virtio$n/net/$netdev"
 		mkdir -p "$nd"
 		echo "$mac" >"$nd/address"
 		ln -sfn "../../devices/pci0000:00/0000:01:$(printf %02x $((n % 256))).0/virtio$n/net/$netdev" \

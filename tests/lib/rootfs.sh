@@ -30,6 +30,7 @@ bundle_run() {
 	jq --argjson a "$args" '.process.args = $a' "$d/config.json" >"$d/c.json"
 	mv "$d/c.json" "$d/config.json"
 	rc=0
+	# shellcheck disable=SC2034 # out and rc are this function's results, read by the caller
 	out=$(cd "$d" && runc run "$id" 2>"$d.err") || rc=$?
 	runc delete -f "$id" >/dev/null 2>&1 || true
 }

@@ -10,7 +10,7 @@ static struct ect_host *h;
 
 static void teardown(void)
 {
-        ect_host_free(h);
+        ect_rdma_host_free(h);
         h = NULL;
 }
 
@@ -591,7 +591,7 @@ START_TEST(test_ect_cdi_build_from_discovery)
                 ck_abort_msg("discover: %s", err->msg);
         h = host_standard(NULL);
         a = build(&o, NULL);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
         h = found;
         b = build(&o, NULL);
         ck_assert(ect_json_equal(a, b));

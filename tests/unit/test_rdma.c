@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Discovery on fixture trees built by tests/lib/fakehost.sh. */
+#include "config.h"
+#include "json.h"
 #include "rdma.h"
+#include "sysfs.h"
+#include "select.h"
 #include "testutil.h"
 
 #include <sys/stat.h>
@@ -31,6 +35,23 @@ static struct ect_host *discover(const char *drivers)
         if (ect_rdma_discover(&o, &h, &err) < 0)
                 ck_abort_msg("discover failed: %s", err->msg);
         return h;
+}
+
+/* The device a one-item selection names (the selection's lookup by ibdev
+ * name or index), or NULL. */
+static const struct ect_device *find(const struct ect_host *h, const char *name)
+{
+        struct ect_selection *sel = NULL;
+        struct ect_error *err = NULL;
+        const struct ect_device *d;
+
+        if (ect_select_parse(h, name, true, &sel, &err) < 0) {
+                ect_error_free(&err);
+                return NULL;
+        }
+        d = sel->n_devices == 1 ? sel->devices[0] : NULL;
+        ect_selection_free(sel);
+        return d;
 }
 
 static bool has_warning(const struct ect_host *h, const char *needle)
@@ -82,11 +103,11 @@ START_TEST(test_discover_standard)
                 ck_assert_int_eq(d->uverbs.status, ECT_NODE_OK);
                 ck_assert_int_eq(h->rdma_cm.status, ECT_NODE_OK);
         }
-        ck_assert_ptr_eq(ect_host_find(h, "erdma_1"), &h->devices[1]);
-        ck_assert_ptr_eq(ect_host_find(h, "1"), &h->devices[1]);
-        ck_assert_ptr_null(ect_host_find(h, "01"));
-        ck_assert_ptr_null(ect_host_find(h, "erdma_9"));
-        ect_host_free(h);
+        ck_assert_ptr_eq(find(h, "erdma_1"), &h->devices[1]);
+        ck_assert_ptr_eq(find(h, "1"), &h->devices[1]);
+        ck_assert_ptr_null(find(h, "01"));
+        ck_assert_ptr_null(find(h, "erdma_9"));
+        ect_rdma_host_free(h);
 }
 END_TEST
 
@@ -106,10 +127,10 @@ START_TEST(test_discover_gaps_and_order)
         ck_assert_uint_eq(h->devices[2].index, 5);
         ck_assert_str_eq(h->devices[2].ibdev, "erdma_0");
         ck_assert_uint_eq(h->devices[2].uverbs.minor, 197);
-        ck_assert_ptr_eq(ect_host_find(h, "5"), &h->devices[2]);
+        ck_assert_ptr_eq(find(h, "5"), &h->devices[2]);
         ck_assert_int_eq(h->devices[0].uverbs.status, ECT_NODE_MISSING);
         ck_assert(!h->has_rdma_cm);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 }
 END_TEST
 
@@ -130,7 +151,7 @@ START_TEST(test_discover_dynamic_major)
         ck_assert_uint_eq(h->devices[32].uverbs.minor, 0);
         ck_assert_uint_eq(h->devices[35].index, 35);
         ck_assert_uint_eq(h->devices[35].uverbs.minor, 3);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 }
 END_TEST
 
@@ -155,7 +176,7 @@ START_TEST(test_discover_mixed_drivers)
         ck_assert_str_eq(h->devices[1].ibdev, "erdma_00163e001234");
         ck_assert_str_eq(h->devices[2].ibdev, "foo_4");
         ck_assert_uint_eq(h->n_filtered, 3);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 
         h = discover("any");
         ck_assert_uint_eq(h->n_devices, 6);
@@ -163,17 +184,17 @@ START_TEST(test_discover_mixed_drivers)
         ck_assert_ptr_null(h->devices[2].pci_addr);
         ck_assert_ptr_null(h->devices[2].driver);
         ck_assert(!h->devices[2].is_erdma);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 
         h = discover("mlx5_core");
         ck_assert_uint_eq(h->n_devices, 2);
         ck_assert_str_eq(h->devices[0].ibdev, "mlx5_0");
         ck_assert_str_eq(h->devices[1].ibdev, "erdma_5");
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 
         h = discover("erdma,mlx5_core");
         ck_assert_uint_eq(h->n_devices, 5);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 }
 END_TEST
 
@@ -210,13 +231,13 @@ START_TEST(test_discover_auxiliary_parent)
         ck_assert_str_eq(d->driver, "mlx5_core");
         ck_assert(!d->is_erdma);
         ck_assert_str_eq(d->node_type, "CA");
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 
         h = discover(NULL);
         ck_assert_uint_eq(h->n_devices, 1);
         ck_assert_str_eq(h->devices[0].ibdev, "erdma_0");
         ck_assert_uint_eq(h->n_filtered, 1);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 }
 END_TEST
 
@@ -233,7 +254,7 @@ START_TEST(test_discover_wide_pci_domain)
         ck_assert_uint_eq(h->n_devices, 1);
         ck_assert_str_eq(h->devices[0].pci_addr, "10000:e1:00.0");
         ck_assert_uint_eq(h->devices[0].vendor_id, 0x15b3);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 }
 END_TEST
 
@@ -284,7 +305,7 @@ START_TEST(test_discover_broken_attributes)
         ck_assert(has_warning(h, "erdma_3/node_guid: unexpected value"));
         ck_assert(has_warning(h, "erdma_3/ports/1/state: unexpected value"));
         ck_assert(has_warning(h, "erdma_4/node_type: 'node_type' is larger than 4096 bytes"));
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 }
 END_TEST
 
@@ -307,13 +328,13 @@ START_TEST(test_discover_dangling_links)
         ck_assert_ptr_null(h->devices[0].node_type);
         ck_assert(has_warning(h, "uverbs7: dangling link, ignoring device"));
         ck_assert(has_warning(h, "class/infiniband/erdma_1: No such file or directory"));
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 
         h = discover("any");
         ck_assert_uint_eq(h->n_devices, 3);
         ck_assert(has_warning(h, "uverbs0/device: dangling link"));
         ck_assert_ptr_null(h->devices[2].driver);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 }
 END_TEST
 
@@ -326,13 +347,13 @@ START_TEST(test_discover_no_devices)
         h = discover(NULL);
         ck_assert_uint_eq(h->n_devices, 0);
         ck_assert_uint_eq(h->n_warnings, 0);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 
         sh("rm -r %s/sys/class", dir);
         h = discover(NULL);
         ck_assert_uint_eq(h->n_devices, 0);
         ck_assert(!h->has_rdma_cm);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 
         h = NULL;
         ck_assert_int_lt(ect_rdma_discover(&o, &h, &err), 0);
@@ -366,7 +387,7 @@ START_TEST(test_discover_node_cross_check)
         ck_assert(!has_warning(h, "uverbs0"));
         ck_assert_str_eq(h->devices[0].uverbs.host_path,
                          strcat(strcpy((char[600]){0}, devroot), "/infiniband/uverbs0"));
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 }
 END_TEST
 
@@ -384,7 +405,7 @@ START_TEST(test_discover_mad_nodes)
         ck_assert_str_eq(h->devices[0].mad[0].path, "/dev/infiniband/issm0");
         ck_assert_uint_eq(h->devices[0].mad[0].minor, 64);
         ck_assert_str_eq(h->devices[0].mad[1].path, "/dev/infiniband/umad0");
-        ect_host_free(h);
+        ect_rdma_host_free(h);
 }
 END_TEST
 
@@ -413,7 +434,116 @@ START_TEST(test_discover_nodes_only)
         ck_assert_uint_eq(d->n_ports, 0);
         ck_assert(h->has_rdma_cm);
         ck_assert_uint_eq(h->rdma_cm.minor, 241);
-        ect_host_free(h);
+        ect_rdma_host_free(h);
+}
+END_TEST
+
+/* want(): only the wanted devices are read past their ibdev; the
+ * others are neither devices nor filtered. nodes_only: an "erdma"-bound
+ * function's PCI IDs are not read, another driver's are. */
+static bool want_erdma_2_or_index_0(const char *ibdev, unsigned index, const void *ctx)
+{
+        ck_assert_ptr_eq(ctx, dir);
+        return strcmp(ibdev, "erdma_2") == 0 || index == 0;
+}
+
+START_TEST(test_discover_want)
+{
+        struct ect_discover_opts o = {.sysfs_root = sysfs, .dev_root = devroot, .nodes_only = true,
+                                      .want = want_erdma_2_or_index_0};
+        struct ect_error *err = NULL;
+        struct ect_host *h = NULL;
+
+        o.want_ctx = dir;
+        sh("for n in 0 1 2 3; do fakehost_add_device %s $n erdma_$n mknod=0; done; "
+           "fakehost_add_device %s 4 mlx5_0 driver=mlx5_core vendor=0x15b3 device=0x101b mknod=0; "
+           "echo garbage >%s/sys/class/infiniband_verbs/uverbs1/dev",
+           dir, dir, dir);
+        ck_assert_int_eq(ect_rdma_discover(&o, &h, &err), 0);
+        ck_assert_uint_eq(h->n_devices, 2);
+        ck_assert_str_eq(h->devices[0].ibdev, "erdma_0");
+        ck_assert_str_eq(h->devices[1].ibdev, "erdma_2");
+        ck_assert_uint_eq(h->n_filtered, 0);
+        ck_assert(!has_warning(h, "uverbs1/dev")); /* not read */
+        ck_assert(h->devices[1].is_erdma);
+        ck_assert_str_eq(h->devices[1].driver, "erdma");
+        ck_assert_uint_eq(h->devices[1].vendor_id, 0); /* the driver decided */
+        ect_rdma_host_free(h);
+
+        o.want = NULL;
+        h = NULL;
+        ck_assert_int_eq(ect_rdma_discover(&o, &h, &err), 0);
+        ck_assert_uint_eq(h->n_devices, 3); /* erdma_1 has no major:minor */
+        ck_assert_uint_eq(h->n_filtered, 1);
+        ck_assert(has_warning(h, "uverbs1/dev"));
+        ect_rdma_host_free(h);
+
+        o.drivers = "any";
+        h = NULL;
+        ck_assert_int_eq(ect_rdma_discover(&o, &h, &err), 0);
+        ck_assert_uint_eq(h->n_devices, 4);
+        ck_assert_str_eq(h->devices[3].ibdev, "mlx5_0");
+        ck_assert_uint_eq(h->devices[3].vendor_id, 0x15b3);
+        ck_assert_uint_eq(h->devices[3].device_id, 0x101b);
+        ect_rdma_host_free(h);
+}
+END_TEST
+
+/* Discovery of what the request can name, then the selection: the same
+ * devices as from a full discovery, and an unknown name's error lists the
+ * whole host. */
+static const char *sel_discover(const char *annotations, char *out, size_t n)
+{
+        struct ect_discover_opts o = {.sysfs_root = sysfs, .dev_root = devroot, .nodes_only = true};
+        cleanup_config struct ect_config *cfg = ect_config_new_default();
+        cleanup_json struct ect_json *a = NULL;
+        cleanup_host struct ect_host *h = NULL;
+        cleanup_selection struct ect_selection *sel = NULL;
+        struct ect_error *err = NULL;
+
+        ck_assert_int_eq(ect_json_parse(annotations, strlen(annotations), &a, &err), 0);
+        if (ect_select_discover(&o, cfg, a, NULL, &h, &sel, &err) < 0) {
+                snprintf(out, n, "ERR:%s", err->msg);
+                ect_error_free(&err);
+                return out;
+        }
+        snprintf(out, n, "%zu:", h->n_devices);
+        for (size_t i = 0; i < sel->n_devices; i++)
+                snprintf(out + strlen(out), n - strlen(out), "%s%s", i ? "," : "",
+                         sel->devices[i]->ibdev);
+        return out;
+}
+
+START_TEST(test_select_discover)
+{
+        char out[1024];
+
+        sh("for n in 0 1 2 3; do fakehost_add_device %s $n erdma_$n mknod=0; done", dir);
+#define A(v) "{\"" ECT_SELECT_ANNOTATION "\": \"" v "\"}"
+        ck_assert_str_eq(sel_discover(A("erdma_2"), out, sizeof out), "1:erdma_2");
+        ck_assert_str_eq(sel_discover(A("3, aliyun.com/erdma=erdma_1"), out, sizeof out),
+                         "2:erdma_1,erdma_3");
+        ck_assert_str_eq(sel_discover(A("all"), out, sizeof out),
+                         "4:erdma_0,erdma_1,erdma_2,erdma_3");
+        ck_assert_str_eq(sel_discover(A("none"), out, sizeof out), "0:");
+        ck_assert_str_eq(sel_discover("{}", out, sizeof out), "4:");
+        ck_assert_str_eq(sel_discover(A("erdma_1,erdma_9"), out, sizeof out),
+                         "ERR:annotation " ECT_SELECT_ANNOTATION ": unknown eRDMA device "
+                         "'erdma_9' (this host has: erdma_0 (index 0), erdma_1 (index 1), "
+                         "erdma_2 (index 2), erdma_3 (index 3))");
+#undef A
+}
+END_TEST
+
+START_TEST(test_select_may_name)
+{
+        ck_assert(ect_select_may_name("erdma_0", "erdma_0", 5));
+        ck_assert(ect_select_may_name(" 5 ,x", "erdma_0", 5));
+        ck_assert(ect_select_may_name("aliyun.com/erdma=erdma_0", "erdma_0", 5));
+        ck_assert(ect_select_may_name("aliyun.com/erdma=all", "erdma_0", 5));
+        ck_assert(ect_select_may_name("all", "erdma_0", 5));
+        ck_assert(!ect_select_may_name("erdma_01,05,none,", "erdma_0", 5));
+        ck_assert(!ect_select_may_name("", "erdma_0", 5));
 }
 END_TEST
 
@@ -492,10 +622,13 @@ int main(void)
         tcase_add_test(tc, test_discover_node_cross_check);
         tcase_add_test(tc, test_discover_mad_nodes);
         tcase_add_test(tc, test_discover_nodes_only);
+        tcase_add_test(tc, test_discover_want);
+        tcase_add_test(tc, test_select_discover);
         suite_add_tcase(s, tc);
         tc = tcase_create("parsers");
         tcase_add_test(tc, test_guid_from_mac);
         tcase_add_test(tc, test_sysfs_parsers);
+        tcase_add_test(tc, test_select_may_name);
         suite_add_tcase(s, tc);
         return run_suite(s);
 }

@@ -9,6 +9,7 @@
  * seccomp filter), and its expectations are the kernel's numbers for the
  * architecture of the build, written out: a filter made for another
  * architecture fails it. */
+#include "filter.h"
 #include "hook.h"
 #include "sandbox.h"
 #include "testutil.h"
@@ -43,6 +44,32 @@ START_TEST(test_sandbox_enter_filters)
         close(fd);
         errno = 0;
         ck_assert_int_eq(socket(AF_UNIX, SOCK_STREAM, 0), -1);
+        ck_assert_int_eq(errno, EPERM);
+        errno = 0;
+        ck_assert_int_eq(execve(argv[0], argv, NULL), -1);
+        ck_assert_int_eq(errno, EPERM);
+}
+END_TEST
+
+/* The hook's own sandbox, with its filter built at build time: loaded as
+ * it is, with the same effect. */
+START_TEST(test_sandbox_enter_prebuilt)
+{
+        struct ect_error *err = NULL;
+        char *const argv[] = {(char *)"/bin/true", NULL};
+        int fd;
+
+        ck_assert_ptr_nonnull(ect_hook_sandbox.filter);
+        ck_assert_int_eq(ect_sandbox_enter(&ect_hook_sandbox, &err), 0);
+        ck_assert_ptr_null(err);
+        fd = openat(AT_FDCWD, "/", O_PATH | O_CLOEXEC);
+        ck_assert_int_ge(fd, 0);
+        close(fd);
+        errno = 0;
+        ck_assert_int_eq(socket(AF_UNIX, SOCK_STREAM, 0), -1);
+        ck_assert_int_eq(errno, EPERM);
+        errno = 0;
+        ck_assert_int_eq(syscall(SYS_getuid), -1);
         ck_assert_int_eq(errno, EPERM);
         errno = 0;
         ck_assert_int_eq(execve(argv[0], argv, NULL), -1);
@@ -315,6 +342,30 @@ START_TEST(test_sandbox_filter_hook)
 }
 END_TEST
 
+/* The filter built at build time (hook/gen-filter.c, for the target
+ * architecture) is instruction for instruction the one libseccomp builds
+ * at run time, here, from the same list. */
+START_TEST(test_sandbox_filter_hook_prebuilt)
+{
+        static const char *const names[] = {ECT_HOOK_SANDBOX_CALLS};
+        static struct filter built, runtime;
+        long calls[sizeof names / sizeof *names];
+        struct ect_sandbox sb = {.syscalls = calls, .n_syscalls = sizeof names / sizeof *names};
+
+        for (size_t i = 0; i < sb.n_syscalls; i++) {
+                calls[i] = seccomp_syscall_resolve_name(names[i]);
+                ck_assert_msg(calls[i] >= 0, "'%s' has no number here", names[i]);
+        }
+        export_filter(&ect_hook_sandbox, &built);
+        export_filter(&sb, &runtime);
+        ck_assert_uint_eq(built.n, runtime.n);
+        ck_assert_uint_eq(built.n, ect_hook_filter.n);
+        for (size_t i = 0; i < built.n; i++)
+                ck_assert_msg(memcmp(&built.insn[i], &runtime.insn[i], sizeof *built.insn) == 0,
+                              "instruction %zu differs", i);
+}
+END_TEST
+
 #else
 START_TEST(test_sandbox_filter_no_table)
 {
@@ -337,6 +388,7 @@ int main(void)
         } else {
                 tcase_add_test(tc, test_sandbox_enter_filters);
                 tcase_add_test(tc, test_sandbox_enter_caps);
+                tcase_add_test(tc, test_sandbox_enter_prebuilt);
 #if defined(__x86_64__)
                 tcase_add_test_raise_signal(tc, test_sandbox_enter_x32_killed, SIGSYS);
 #endif
@@ -345,6 +397,7 @@ int main(void)
 #ifdef HAVE_TARGET
         tcase_add_test(ft, test_sandbox_filter_base);
         tcase_add_test(ft, test_sandbox_filter_hook);
+        tcase_add_test(ft, test_sandbox_filter_hook_prebuilt);
 #else
         tcase_add_test(ft, test_sandbox_filter_no_table);
 #endif

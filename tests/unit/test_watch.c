@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* lib/watch.c: the debounce window on a fake clock, the content compare, and
  * the inotify watcher on a temporary dev root (infiniband/ coming and going). */
+#include "debounce.h"
+#include "fileio.h"
 #include "testutil.h"
 #include "watch.h"
 

@@ -227,7 +227,7 @@ START_TEST(test_ect_yaml_emit_cdi_specs)
                         ck_assert_int_eq(ect_cdi_build(h, &o, &j, NULL, &err), 0);
                         round_trip(j);
                         ect_json_free(j);
-                        ect_host_free(h);
+                        ect_rdma_host_free(h);
                 }
         }
 }

@@ -43,6 +43,7 @@ for p in "$root$provdir"/*.so; do
 done
 # rping ends its threads with pthread_exit, which loads libgcc_s at run time.
 libs="$libs $(in_root ldconfig -p | awk '/libgcc_s.so.1 / { print $NF; exit }')"
+# shellcheck disable=SC2086 # $libs is a list of paths without blanks: one per word
 for l in $(printf '%s\n' $libs | sort -u); do
 	[ -e "$root$l" ] && copy "$l"
 done

@@ -73,7 +73,7 @@ boot_guest() { # NAME
 		;;
 	trixie)
 		root=$("$vm/trixie-root.sh" "$cache")
-		kver=$(ls "$root/usr/lib/modules" | sort -V | tail -n 1)
+		kver=$(find "$root/usr/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)
 		kernel=$root/boot/vmlinuz-$kver
 		modules=-
 		base=$root
@@ -97,4 +97,5 @@ boot_guest() { # NAME
 
 case " $guests " in *" trixie "*) build_deb ;; esac
 for g in $guests; do boot_guest "$g"; done
+# shellcheck disable=SC2086 # $guests is a list of guest names: one per word
 "$vm/report.sh" "$out" $guests

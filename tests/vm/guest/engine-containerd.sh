@@ -11,6 +11,7 @@
 # (CDI lives in containerd's CRI plugin).
 set -uo pipefail
 ENGINE=containerd
+# shellcheck source=tests/vm/guest/lib.sh
 . /ect/tests/vm/guest/lib.sh
 ids=()
 cleanup() {

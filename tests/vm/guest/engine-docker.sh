@@ -6,6 +6,7 @@
 # the kernel enforces it, and RDMA traffic between two containers.
 set -uo pipefail
 ENGINE=docker
+# shellcheck source=tests/vm/guest/lib.sh
 . /ect/tests/vm/guest/lib.sh
 IMAGE=ect/rdma:test
 ctr_ids=()
@@ -44,7 +45,7 @@ drun() {
 
 # --- the runtime shim (daemon.json "runtimes") ------------------------------
 WAY=shim
-out=$(drun --runtime erdma -e ERDMA_VISIBLE_DEVICES=$DEV0 -- "$(full_cmd)")
+out=$(drun --runtime erdma -e "ERDMA_VISIBLE_DEVICES=$DEV0" -- "$(full_cmd)")
 full_rows "$out"
 
 # --- CDI (Docker 25+) -----------------------------------------------------

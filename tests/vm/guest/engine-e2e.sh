@@ -11,6 +11,7 @@
 # which the trixie root does not carry; the trixie engines are covered by the
 # other engine-*.sh scripts.
 set -uo pipefail
+# shellcheck source=tests/vm/guest/lib.sh
 . /ect/tests/vm/guest/lib.sh
 ENGINE=e2e
 SCRIPTS="runtime-docker runtime-containerd"

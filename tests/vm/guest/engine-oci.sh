@@ -5,6 +5,7 @@
 # systemd cgroup driver; and the same bundle with the devices but without the
 # hook, left at the default memlock.
 set -uo pipefail
+# shellcheck source=tests/vm/guest/lib.sh
 . /ect/tests/vm/guest/lib.sh
 B=/var/tmp/ect-bundles
 mkdir -p "$B"

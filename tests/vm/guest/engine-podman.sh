@@ -6,6 +6,7 @@
 # enforces it, and RDMA traffic between two containers through the hook.
 set -uo pipefail
 ENGINE=podman
+# shellcheck source=tests/vm/guest/lib.sh
 . /ect/tests/vm/guest/lib.sh
 IMAGE=localhost/ect/rdma:test
 ctr_ids=()

@@ -9,6 +9,7 @@
 # `systemctl set-property --runtime SCOPE CPUWeight=50`.
 set -uo pipefail
 ENGINE=systemd
+# shellcheck source=tests/vm/guest/lib.sh
 . /ect/tests/vm/guest/lib.sh
 # On trixie only (systemd 257, Docker 26, Podman 5: the hosts users run): on
 # bookworm the same run (16 points, all passed when measured) takes four

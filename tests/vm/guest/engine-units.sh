@@ -8,6 +8,7 @@
 # every device and purges the package at the end.
 set -uo pipefail
 ENGINE=systemd
+# shellcheck source=tests/vm/guest/lib.sh
 . /ect/tests/vm/guest/lib.sh
 SPEC=/var/run/cdi/erdma.yaml
 if [ "$GUEST" = bookworm ]; then
@@ -85,7 +86,7 @@ else
 	row "the devices were made before it (ect-rxe.service, ordered ahead)" fail "ect-rxe.service: $(systemctl status ect-rxe.service --no-pager 2>&1 | head -5)"
 fi
 if spec_has rxe0 && spec_has rxe1; then row "the spec has rxe0 and rxe1 (drivers: any from the host config)" pass
-else row "the spec has rxe0 and rxe1 (drivers: any from the host config)" fail "$(cat "$SPEC" 2>&1 | head -c 600)"; fi
+else row "the spec has rxe0 and rxe1 (drivers: any from the host config)" fail "$(head -c 600 "$SPEC" 2>&1)"; fi
 en=$(systemctl is-enabled erdma-cdi-generate.service 2>&1) wen=$(systemctl is-enabled erdma-cdi-watch.service 2>&1)
 if [ "$en" = enabled ] && [ "$wen" = disabled ]; then
 	row "postinst: the oneshot enabled, the watch unit installed but not enabled" pass

@@ -139,11 +139,11 @@ default_cmd() { printf '%s' "$(probe_cmd --mr-size 64M) >/tmp/p.json; echo memlo
 # bounded by tmo), srv_kill ID and srv_logs ID. The server listens once it has started: the client is
 # retried until then.
 traffic() {
-	local name=$1 srv=$2 cli=$3 id st=1 out i
+	local name=$1 srv=$2 cli=$3 id st=1 out
 	id=ect-srv-$name-$$
 	srv_start "$id" "$srv"
 	sleep 2
-	for i in 1 2 3 4 5; do
+	for _ in 1 2 3 4 5; do
 		out=$(cli_run "$cli")
 		st=$?
 		[ $st = 0 ] && break

@@ -107,5 +107,5 @@ step "done"
 # The guest's journal, for whoever reads a failure: every unit, timestamps
 # from boot.
 journalctl -b -o short-monotonic --no-pager >"$RESULTS/journal.txt" 2>&1
-echo done >"$RESULTS/done"
+echo "done" >"$RESULTS/done"
 sync

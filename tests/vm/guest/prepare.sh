@@ -42,6 +42,7 @@ done
 # starts without systemd), the host configuration selects soft-RoCE, and
 # ect-rxe.service makes the devices at boot, ahead of the oneshot. The boot
 # goes through multi-user.target, as a host's does.
+# shellcheck source=/dev/null # the guest root's os-release
 . "$r/etc/os-release"
 if [ "$VERSION_CODENAME" = trixie ]; then
 	mount -t proc proc "$r/proc"
