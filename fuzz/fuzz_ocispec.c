@@ -35,10 +35,12 @@ static char *emit(const struct ect_oci_doc *d, size_t *len)
 
 static bool has_node(const struct ect_oci_doc *d, const struct ect_edit_node *n)
 {
-        const struct ect_json *devs = ect_json_get(ect_json_get(d->root, "linux"), "devices");
+        /* Keys as runc reads them ("pAth" is "path"): as the edit does. */
+        const struct ect_json *devs =
+                ect_json_get_go(ect_json_get_go(d->root, "linux"), "devices");
 
         for (size_t i = 0; devs && i < devs->n; i++) {
-                const char *p = ect_json_str(ect_json_get(devs->v[i], "path"));
+                const char *p = ect_json_str(ect_json_get_go(devs->v[i], "path"));
                 if (p && strcmp(p, n->path) == 0)
                         return true;
         }
