@@ -15,13 +15,15 @@
 
 int ect_cli_help(const struct ect_cli *cli)
 {
-        fputs(cli->usage, stdout);
+        if (cli->usage)
+                fputs(cli->usage, stdout);
         return EXIT_SUCCESS;
 }
 
 int ect_cli_usage(const struct ect_cli *cli)
 {
-        fputs(cli->usage, stderr);
+        if (cli->usage)
+                fputs(cli->usage, stderr);
         return ECT_CLI_EXIT_USAGE;
 }
 

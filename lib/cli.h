@@ -9,8 +9,10 @@
 enum { ECT_CLI_EXIT_USAGE = 2 };
 
 struct ect_cli {
-        const char *name;  /* "erdma-cdi": the --version line and each usage error start with it */
-        const char *usage; /* the --help text, "Usage: ..." up to its last newline */
+        const char *name; /* "erdma-cdi": the --version line and each usage error start with it */
+        /* the --help text, "Usage: ..." up to its last newline; NULL for a
+         * program whose --help is another's (the runtime shim: runc's) */
+        const char *usage;
 };
 
 /* --help: the usage on stdout. Returns EXIT_SUCCESS. */

@@ -98,6 +98,30 @@ START_TEST(test_version_makefile)
 }
 END_TEST
 
+/* The runtime shim has no usage of its own: --help is runc's. */
+static const struct ect_cli shim = {.name = "erdma-container-runtime"};
+static int call_shim_version(const void *arg)
+{
+        (void)arg;
+        return ect_cli_version(&shim);
+}
+static int call_shim_help(const void *arg)
+{
+        (void)arg;
+        return ect_cli_help(&shim);
+}
+
+START_TEST(test_version_without_usage)
+{
+        struct captured c;
+        ck_assert_int_eq(capture(call_shim_version, NULL, &c), EXIT_SUCCESS);
+        ck_assert_str_eq(c.out, "erdma-container-runtime " ECT_VERSION "\n");
+        ck_assert_int_eq(capture(call_shim_help, NULL, &c), EXIT_SUCCESS);
+        ck_assert_str_eq(c.out, "");
+        ck_assert_str_eq(c.err, "");
+}
+END_TEST
+
 START_TEST(test_usage_error_format)
 {
         struct captured c;
@@ -153,6 +177,7 @@ static Suite *cli_suite(void)
         suite_add_tcase(s, tc);
         tc = tcase_create("ect_cli_version");
         tcase_add_test(tc, test_version_makefile);
+        tcase_add_test(tc, test_version_without_usage);
         suite_add_tcase(s, tc);
         tc = tcase_create("ect_cli_usage_error");
         tcase_add_test(tc, test_usage_error_format);
