@@ -159,58 +159,81 @@ static int private_abi(int rootfd, const char *path)
         return best;
 }
 
-void probe_check_image(struct probe *p)
+/* What the image holds of an RDMA stack, found without loading any of it. */
+struct image_stack {
+        char *libverbs;       /* "usr/lib64/libibverbs.so.1" (under the root), NULL none */
+        char *libverbs_real;  /* its symlink's target, NULL when not a link */
+        char *provider;       /* "/usr/lib64/libibverbs/liberdma-rdmav34.so", NULL none */
+        int provider_abi;     /* the N of liberdma-rdmavN, -1 without a provider */
+        bool has_driver_file; /* /etc/libibverbs.d/erdma.driver */
+};
+
+static void image_stack_clear(struct image_stack *s)
 {
-        cleanup_close int rootfd = open(p->image, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (rootfd < 0) {
-                cleanup_free char *et = probe_errtext(errno);
-                probe_add_check(p, "image", ECT_PROBE_SKIP,
-                                xasprintf("cannot open '%s': %s", p->image, et), NULL);
+        free(s->libverbs);
+        free(s->libverbs_real);
+        free(s->provider);
+}
+
+/* dir/libibverbs.so.1, a regular file (through its symlink). */
+static void find_libverbs(int rootfd, const char *dir, struct image_stack *s)
+{
+        cleanup_free char *lp = xasprintf("%s/libibverbs.so.1", dir);
+        struct stat st;
+        if (fstatat(rootfd, lp, &st, 0) < 0 || !S_ISREG(st.st_mode))
+                return;
+        char tgt[256];
+        ssize_t k = readlinkat(rootfd, lp, tgt, sizeof tgt - 1);
+        if (k > 0) {
+                tgt[k] = '\0';
+                s->libverbs_real = xstrdup(tgt);
+        }
+        s->libverbs = steal_ptr(&lp);
+}
+
+/* The first liberdma-rdmavN.so in dir/libibverbs. */
+static void find_provider(int rootfd, const char *dir, struct image_stack *s)
+{
+        cleanup_free char *pdir = xasprintf("%s/libibverbs", dir);
+        int dfd = openat(rootfd, pdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return;
+        cleanup_dir DIR *d = fdopendir(dfd);
+        if (!d) {
+                (void)close(dfd);
                 return;
         }
-        cleanup_free char *libverbs = NULL;
-        cleanup_free char *libverbs_real = NULL;
-        cleanup_free char *provider = NULL;
-        int provider_abi = -1;
-        for (size_t i = 0; i < sizeof LIBDIRS / sizeof *LIBDIRS; i++) {
-                cleanup_free char *lp = xasprintf("%s/libibverbs.so.1", LIBDIRS[i]);
-                struct stat st;
-                if (!libverbs && fstatat(rootfd, lp, &st, 0) == 0 && S_ISREG(st.st_mode)) {
-                        libverbs = steal_ptr(&lp);
-                        char tgt[256];
-                        cleanup_free char *lnk = xstrdup(libverbs);
-                        ssize_t k = readlinkat(rootfd, lnk, tgt, sizeof tgt - 1);
-                        if (k > 0) {
-                                tgt[k] = '\0';
-                                libverbs_real = xstrdup(tgt);
-                        }
-                }
-                cleanup_free char *pdir = xasprintf("%s/libibverbs", LIBDIRS[i]);
-                int dfd = openat(rootfd, pdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (dfd < 0)
-                        continue;
-                cleanup_dir DIR *d = fdopendir(dfd);
-                if (!d) {
-                        (void)close(dfd);
-                        continue;
-                }
-                struct dirent *e;
-                while (!provider && (e = readdir(d))) {
-                        int v, n = 0;
-                        if (sscanf(e->d_name, "liberdma-rdmav%d.so%n", &v, &n) == 1 &&
-                            e->d_name[n] == '\0') {
-                                provider = xasprintf("/%s/%s", pdir, e->d_name);
-                                provider_abi = v;
-                        }
+        struct dirent *e;
+        while (!s->provider && (e = readdir(d))) {
+                int v, n = 0;
+                if (sscanf(e->d_name, "liberdma-rdmav%d.so%n", &v, &n) == 1 &&
+                    e->d_name[n] == '\0') {
+                        s->provider = xasprintf("/%s/%s", pdir, e->d_name);
+                        s->provider_abi = v;
                 }
         }
-        struct stat st;
-        bool has_driver_file =
-            fstatat(rootfd, "etc/libibverbs.d/erdma.driver", &st, 0) == 0 && S_ISREG(st.st_mode);
+}
 
+/* The first of each in LIBDIRS order, and the driver file. */
+static void find_stack(int rootfd, struct image_stack *s)
+{
+        for (size_t i = 0; i < sizeof LIBDIRS / sizeof *LIBDIRS; i++) {
+                if (!s->libverbs)
+                        find_libverbs(rootfd, LIBDIRS[i], s);
+                find_provider(rootfd, LIBDIRS[i], s);
+        }
+        struct stat st;
+        s->has_driver_file =
+            fstatat(rootfd, "etc/libibverbs.d/erdma.driver", &st, 0) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The image check from what find_stack found: libibverbs, its provider ABI,
+ * and an eRDMA provider built for it. */
+static void judge_stack(struct probe *p, int rootfd, const struct image_stack *s)
+{
         char *detail = NULL, *hint = NULL;
         enum ect_probe_status status = ECT_PROBE_PASS;
-        if (!libverbs) {
+        if (!s->libverbs) {
                 detail = xstrdup("the image has no libibverbs: its own applications cannot use "
                                  "RDMA (this probe does not need it: its verbs stack is built "
                                  "in)");
@@ -220,33 +243,48 @@ void probe_check_image(struct probe *p)
                 probe_add_check(p, "image", ECT_PROBE_WARN, detail, hint);
                 return;
         }
-        int lib_abi = private_abi(rootfd, libverbs);
-        probe_strapp(&detail, "/%s%s%s%s", libverbs, libverbs_real ? " -> " : "",
-                     libverbs_real ? libverbs_real : "",
+        int lib_abi = private_abi(rootfd, s->libverbs);
+        probe_strapp(&detail, "/%s%s%s%s", s->libverbs, s->libverbs_real ? " -> " : "",
+                     s->libverbs_real ? s->libverbs_real : "",
                      lib_abi >= 0 ? "" : " (provider ABI unknown)");
         if (lib_abi >= 0)
                 probe_strapp(&detail, "libibverbs takes providers of ABI %d", lib_abi);
-        if (!provider || !has_driver_file) {
+        if (!s->provider || !s->has_driver_file) {
                 status = ECT_PROBE_WARN;
                 probe_strapp(&detail, "no eRDMA provider: %s%s%s",
-                             provider ? "" : "no liberdma-rdmav*.so",
-                             !provider && !has_driver_file ? ", " : "",
-                             has_driver_file ? "" : "no /etc/libibverbs.d/erdma.driver");
+                             s->provider ? "" : "no liberdma-rdmav*.so",
+                             !s->provider && !s->has_driver_file ? ", " : "",
+                             s->has_driver_file ? "" : "no /etc/libibverbs.d/erdma.driver");
                 hint = xstrdup("install the eRDMA provider in the image (Debian/Ubuntu: "
                                "ibverbs-providers; Alpine/RHEL: rdma-core; or Alibaba Cloud's "
                                "erdma package)");
         } else {
-                probe_strapp(&detail, "%s (ABI %d), /etc/libibverbs.d/erdma.driver", provider,
-                             provider_abi);
-                if (lib_abi >= 0 && lib_abi != provider_abi) {
+                probe_strapp(&detail, "%s (ABI %d), /etc/libibverbs.d/erdma.driver", s->provider,
+                             s->provider_abi);
+                if (lib_abi >= 0 && lib_abi != s->provider_abi) {
                         status = ECT_PROBE_WARN;
                         probe_strapp(&detail,
                                      "provider ABI %d does not match libibverbs' %d: "
                                      "libibverbs will not load it",
-                                     provider_abi, lib_abi);
+                                     s->provider_abi, lib_abi);
                         hint = xstrdup("install libibverbs and the providers from the same "
                                        "rdma-core release");
                 }
         }
         probe_add_check(p, "image", status, detail, hint);
+}
+
+void probe_check_image(struct probe *p)
+{
+        cleanup_close int rootfd = open(p->image, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0) {
+                cleanup_free char *et = probe_errtext(errno);
+                probe_add_check(p, "image", ECT_PROBE_SKIP,
+                                xasprintf("cannot open '%s': %s", p->image, et), NULL);
+                return;
+        }
+        struct image_stack s = {.provider_abi = -1};
+        find_stack(rootfd, &s);
+        judge_stack(p, rootfd, &s);
+        image_stack_clear(&s);
 }
