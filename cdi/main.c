@@ -3,6 +3,7 @@
  * Parses the command line, calls lib/ (discovery, spec, serialisers) and
  * reports each failure once. Exit: 0 ok, 1 failure, 2 usage error. */
 #include "cdi.h"
+#include "cli.h"
 #include "cleanup.h"
 #include "config.h"
 #include "fileio.h"
@@ -21,8 +22,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
-enum { EXIT_USAGE = 2 };
 enum format { FORMAT_AUTO, FORMAT_JSON, FORMAT_YAML };
 
 static const char usage_text[] =
@@ -62,6 +61,8 @@ static const char usage_text[] =
     "\n"
     "A generated spec usually lives in /var/run/cdi/erdma.yaml; see erdma-cdi(1).\n";
 
+static const struct ect_cli cli = {.name = "erdma-cdi", .usage = usage_text};
+
 struct args {
         bool list, json, watch, remove_if_none;
         enum format format, resolved_format;
@@ -72,14 +73,6 @@ struct args {
         const char *config_path;
         struct ect_config *config; /* the host configuration; owns drivers when taken */
 };
-
-static int usage_error(const char *fmt, const char *arg)
-{
-        fprintf(stderr, "erdma-cdi: ");
-        fprintf(stderr, fmt, arg);
-        fprintf(stderr, "\nTry 'erdma-cdi --help'.\n");
-        return EXIT_USAGE;
-}
 
 /* An absolute path for a root given on the command line: it ends up in
  * hostPath, which the engine reads from another working directory. */
@@ -130,22 +123,17 @@ static int parse_args(int argc, char **argv, struct args *a)
             {"version", no_argument, NULL, OPT_VERSION},
             {NULL, 0, NULL, 0},
         };
-        int c, n;
+        int c, n, early;
 
         if (argc < 2)
-                return usage_error("%s", "missing command: list or generate");
-        if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-                fputs(usage_text, stdout);
-                return EXIT_SUCCESS;
-        }
-        if (strcmp(argv[1], "--version") == 0) {
-                printf("erdma-cdi %s\n", ECT_VERSION);
-                return EXIT_SUCCESS;
-        }
+                return ect_cli_usage_error(&cli, "missing command: list or generate");
+        if ((early = ect_cli_early(&cli, argc, argv)) >= 0)
+                return early;
         if (strcmp(argv[1], "list") == 0)
                 a->list = true;
         else if (strcmp(argv[1], "generate") != 0)
-                return usage_error("unknown command '%s' (list or generate)", argv[1]);
+                return ect_cli_usage_error(&cli, "unknown command '%s' (list or generate)",
+                                           argv[1]);
 
         opterr = 0;
         optind = 2;
@@ -153,37 +141,40 @@ static int parse_args(int argc, char **argv, struct args *a)
                 switch (c) {
                 case OPT_JSON:
                         if (!a->list)
-                                return usage_error("%s", "--json belongs to 'list'");
+                                return ect_cli_usage_error(&cli, "--json belongs to 'list'");
                         a->json = true;
                         break;
                 case 'o':
                         if (a->list)
-                                return usage_error("%s", "--output belongs to 'generate'");
+                                return ect_cli_usage_error(&cli, "--output belongs to 'generate'");
                         a->output = optarg;
                         break;
                 case OPT_WATCH:
                         if (a->list)
-                                return usage_error("%s", "--watch belongs to 'generate'");
+                                return ect_cli_usage_error(&cli, "--watch belongs to 'generate'");
                         a->watch = true;
                         break;
                 case OPT_REMOVE:
                         if (a->list)
-                                return usage_error("%s", "--remove-if-none belongs to 'generate'");
+                                return ect_cli_usage_error(
+                                    &cli, "--remove-if-none belongs to 'generate'");
                         a->remove_if_none = true;
                         break;
                 case 'f':
                         if (a->list)
-                                return usage_error("%s", "--format belongs to 'generate'");
+                                return ect_cli_usage_error(&cli, "--format belongs to 'generate'");
                         if (strcmp(optarg, "json") == 0)
                                 a->format = FORMAT_JSON;
                         else if (strcmp(optarg, "yaml") == 0)
                                 a->format = FORMAT_YAML;
                         else
-                                return usage_error("unknown format '%s' (json or yaml)", optarg);
+                                return ect_cli_usage_error(
+                                    &cli, "unknown format '%s' (json or yaml)", optarg);
                         break;
                 case OPT_VENDOR:
                         if (!ect_cdi_valid_vendor(optarg))
-                                return usage_error(
+                                return ect_cli_usage_error(
+                                    &cli,
                                     "invalid CDI vendor '%s': letters, digits, '_', '-' and "
                                     "'.', starting with a letter, ending with a letter or "
                                     "digit",
@@ -192,7 +183,8 @@ static int parse_args(int argc, char **argv, struct args *a)
                         break;
                 case OPT_CLASS:
                         if (!ect_cdi_valid_class(optarg))
-                                return usage_error(
+                                return ect_cli_usage_error(
+                                    &cli,
                                     "invalid CDI class '%s': letters, digits, '_', '-' and "
                                     "'.', starting with a letter, ending with a letter or "
                                     "digit, at most 63 characters",
@@ -202,16 +194,19 @@ static int parse_args(int argc, char **argv, struct args *a)
                 case OPT_STRATEGY:
                         n = ect_cdi_parse_naming(optarg);
                         if (n < 0)
-                                return usage_error(
+                                return ect_cli_usage_error(
+                                    &cli,
                                     "unknown device name strategy '%s' (ibdev, index or both)",
                                     optarg);
                         a->cdi.naming = (enum ect_cdi_naming)n;
                         break;
                 case OPT_DRIVER:
                         if (*optarg && !ect_rdma_valid_drivers(optarg))
-                                return usage_error("invalid driver list '%s': expected 'any' or "
-                                                   "driver names separated by commas",
-                                                   optarg);
+                                return ect_cli_usage_error(
+                                    &cli,
+                                    "invalid driver list '%s': expected 'any' or "
+                                    "driver names separated by commas",
+                                    optarg);
                         a->drivers = optarg;
                         break;
                 case OPT_SYSFS:
@@ -229,23 +224,24 @@ static int parse_args(int argc, char **argv, struct args *a)
                         ect_log_set_level(ECT_LOG_DEBUG);
                         break;
                 case 'h':
-                        fputs(usage_text, stdout);
-                        return EXIT_SUCCESS;
+                        return ect_cli_help(&cli);
                 case OPT_VERSION:
-                        printf("erdma-cdi %s\n", ECT_VERSION);
-                        return EXIT_SUCCESS;
+                        return ect_cli_version(&cli);
                 case ':':
-                        return usage_error("option '%s' needs a value", argv[optind - 1]);
+                        return ect_cli_usage_error(&cli, "option '%s' needs a value",
+                                                   argv[optind - 1]);
                 default:
-                        return usage_error("unknown option '%s'", argv[optind - 1]);
+                        return ect_cli_usage_error(&cli, "unknown option '%s'", argv[optind - 1]);
                 }
         }
         if (optind < argc)
-                return usage_error("unexpected argument '%s'", argv[optind]);
+                return ect_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
         if (a->watch && (!a->output || strcmp(a->output, "-") == 0))
-                return usage_error("%s", "--watch needs --output FILE (the spec it keeps fresh)");
+                return ect_cli_usage_error(&cli,
+                                           "--watch needs --output FILE (the spec it keeps fresh)");
         if (a->remove_if_none && (!a->output || strcmp(a->output, "-") == 0))
-                return usage_error("%s", "--remove-if-none needs --output FILE (the spec to remove)");
+                return ect_cli_usage_error(
+                    &cli, "--remove-if-none needs --output FILE (the spec to remove)");
         return -1;
 }
 
@@ -310,8 +306,8 @@ static char *no_device_text(const struct args *a, const struct ect_host *h)
 {
         return xasprintf("no RDMA device matches: looked at %s/class/infiniband_verbs with "
                          "driver filter %s; %zu RDMA device(s) seen, %zu left out by the filter",
-                         h->sysfs_root ? h->sysfs_root : ECT_SYSFS_ROOT,
-                         filter_text(a->drivers), h->n_devices + h->n_filtered, h->n_filtered);
+                         h->sysfs_root ? h->sysfs_root : ECT_SYSFS_ROOT, filter_text(a->drivers),
+                         h->n_devices + h->n_filtered, h->n_filtered);
 }
 
 static int cmd_list(const struct args *a)

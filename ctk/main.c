@@ -4,6 +4,7 @@
  * see (check). Parses the command line, calls lib/ctk_*.c, reports each
  * failure once. Exit: 0 ok, 1 failure (check: a problem), 2 usage error. */
 #include "cdi.h"
+#include "cli.h"
 #include "ctk_check.h"
 #include "ctk_runtime.h"
 #include "log.h"
@@ -17,7 +18,7 @@
 #define ECT_BINDIR "/usr/local/bin"
 #endif
 
-enum { EXIT_USAGE = 2, MAX_DIRS = 16 };
+enum { MAX_DIRS = 16 };
 
 static const char usage_text[] =
     "Usage: erdma-ctk runtime configure --engine ENGINE [OPTIONS]\n"
@@ -55,13 +56,7 @@ static const char usage_text[] =
     "\n"
     "See erdma-ctk(1).\n";
 
-static int usage_error(const char *fmt, const char *arg)
-{
-        fprintf(stderr, "erdma-ctk: ");
-        fprintf(stderr, fmt, arg);
-        fprintf(stderr, "\nTry 'erdma-ctk --help'.\n");
-        return EXIT_USAGE;
-}
+static const struct ect_cli cli = {.name = "erdma-ctk", .usage = usage_text};
 
 enum {
         OPT_ENGINE = 256,
@@ -129,55 +124,58 @@ int main(int argc, char **argv)
         const char *dirs[MAX_DIRS];
         bool check = false, configure = false;
         struct ect_error *err = NULL;
-        int c, first;
+        int c, first, early;
 
         ect_log_init("erdma-ctk", ECT_LOG_WARN);
         if (argc < 2)
-                return usage_error("%s", "missing command: runtime or check");
-        if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-                fputs(usage_text, stdout);
-                return EXIT_SUCCESS;
-        }
-        if (strcmp(argv[1], "--version") == 0) {
-                printf("erdma-ctk %s\n", ECT_VERSION);
-                return EXIT_SUCCESS;
-        }
+                return ect_cli_usage_error(&cli, "missing command: runtime or check");
+        if ((early = ect_cli_early(&cli, argc, argv)) >= 0)
+                return early;
         if (strcmp(argv[1], "check") == 0) {
                 check = true;
                 first = 2;
         } else if (strcmp(argv[1], "runtime") == 0) {
                 if (argc < 3)
-                        return usage_error("%s", "missing: runtime configure or unconfigure");
+                        return ect_cli_usage_error(&cli,
+                                                   "missing: runtime configure or unconfigure");
                 if (strcmp(argv[2], "configure") == 0)
                         configure = true;
                 else if (strcmp(argv[2], "unconfigure") != 0)
-                        return usage_error("unknown command 'runtime %s' (configure or "
-                                           "unconfigure)",
-                                           argv[2]);
+                        return ect_cli_usage_error(&cli,
+                                                   "unknown command 'runtime %s' (configure or "
+                                                   "unconfigure)",
+                                                   argv[2]);
                 first = 3;
         } else {
-                return usage_error("unknown command '%s' (runtime or check)", argv[1]);
+                return ect_cli_usage_error(&cli, "unknown command '%s' (runtime or check)",
+                                           argv[1]);
         }
 
         opterr = 0;
         optind = first;
         while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
                 if (check && runtime_only(c))
-                        return usage_error("'%s' belongs to 'runtime'", argv[optind - 1]);
+                        return ect_cli_usage_error(&cli, "'%s' belongs to 'runtime'",
+                                                   argv[optind - 1]);
                 if (!check && (c == OPT_SPEC_DIR || c == OPT_ENGINE_VERSION))
-                        return usage_error("'%s' belongs to 'check'", argv[optind - 1]);
+                        return ect_cli_usage_error(&cli, "'%s' belongs to 'check'",
+                                                   argv[optind - 1]);
                 if (!configure && !check &&
                     (c == OPT_DEFAULT || c == OPT_CDI || c == OPT_MEMLOCK ||
                      c == OPT_CONFIG_VERSION || c == OPT_PATH))
-                        return usage_error("'%s' belongs to 'runtime configure' (unconfigure "
-                                           "removes whatever configure added)",
-                                           argv[optind - 1]);
+                        return ect_cli_usage_error(
+                            &cli,
+                            "'%s' belongs to 'runtime configure' (unconfigure "
+                            "removes whatever configure added)",
+                            argv[optind - 1]);
                 switch (c) {
                 case OPT_ENGINE:
                         if (ect_engine_parse(optarg) < 0)
-                                return usage_error("unknown engine '%s' (docker, containerd, "
-                                                   "crio or podman)",
-                                                   optarg);
+                                return ect_cli_usage_error(
+                                    &cli,
+                                    "unknown engine '%s' (docker, containerd, "
+                                    "crio or podman)",
+                                    optarg);
                         a.engine = (enum ect_engine)ect_engine_parse(optarg);
                         break;
                 case OPT_CONFIG:
@@ -188,21 +186,26 @@ int main(int argc, char **argv)
                         break;
                 case OPT_ROOT:
                         if (optarg[0] != '/')
-                                return usage_error("--root '%s': an absolute path, please", optarg);
+                                return ect_cli_usage_error(
+                                    &cli, "--root '%s': an absolute path, please", optarg);
                         a.root = co.root = optarg;
                         break;
                 case OPT_NAME:
                         if (!valid_name(optarg))
-                                return usage_error("invalid runtime name '%s': letters, digits, "
-                                                   "'-', '_' and '.'",
-                                                   optarg);
+                                return ect_cli_usage_error(
+                                    &cli,
+                                    "invalid runtime name '%s': letters, digits, "
+                                    "'-', '_' and '.'",
+                                    optarg);
                         a.runtime_name = optarg;
                         break;
                 case OPT_PATH:
                         if (optarg[0] != '/')
-                                return usage_error("--runtime-path '%s': an absolute path, "
-                                                   "please (engines do not search PATH alike)",
-                                                   optarg);
+                                return ect_cli_usage_error(
+                                    &cli,
+                                    "--runtime-path '%s': an absolute path, "
+                                    "please (engines do not search PATH alike)",
+                                    optarg);
                         a.runtime_path = optarg;
                         break;
                 case OPT_DEFAULT:
@@ -216,9 +219,11 @@ int main(int argc, char **argv)
                         break;
                 case OPT_CONFIG_VERSION:
                         if (strcmp(optarg, "2") != 0 && strcmp(optarg, "3") != 0)
-                                return usage_error("--config-version '%s': 2 (containerd 1.x) "
-                                                   "or 3 (2.x)",
-                                                   optarg);
+                                return ect_cli_usage_error(
+                                    &cli,
+                                    "--config-version '%s': 2 (containerd 1.x) "
+                                    "or 3 (2.x)",
+                                    optarg);
                         a.config_version = optarg[0] - '0';
                         break;
                 case OPT_DRY_RUN:
@@ -229,7 +234,7 @@ int main(int argc, char **argv)
                         break;
                 case OPT_SPEC_DIR:
                         if (co.n_spec_dirs == MAX_DIRS)
-                                return usage_error("%s", "too many --spec-dir");
+                                return ect_cli_usage_error(&cli, "too many --spec-dir");
                         dirs[co.n_spec_dirs++] = optarg;
                         co.spec_dirs = dirs;
                         break;
@@ -238,13 +243,16 @@ int main(int argc, char **argv)
                         struct ect_version v;
                         int e;
                         if (!eq)
-                                return usage_error("--engine-version '%s': ENGINE=VERSION", optarg);
+                                return ect_cli_usage_error(
+                                    &cli, "--engine-version '%s': ENGINE=VERSION", optarg);
                         *eq = '\0';
                         e = ect_engine_parse(optarg);
                         if (e < 0 || !ect_version_parse(eq + 1, &v))
-                                return usage_error("--engine-version '%s': ENGINE=VERSION, e.g. "
-                                                   "podman=4.3.1",
-                                                   optarg);
+                                return ect_cli_usage_error(
+                                    &cli,
+                                    "--engine-version '%s': ENGINE=VERSION, e.g. "
+                                    "podman=4.3.1",
+                                    optarg);
                         co.engines_given = true;
                         co.has[e] = true;
                         co.v[e] = v;
@@ -252,16 +260,16 @@ int main(int argc, char **argv)
                 }
                 case OPT_HELP:
                 case 'h':
-                        fputs(usage_text, stdout);
-                        return EXIT_SUCCESS;
+                        return ect_cli_help(&cli);
                 case ':':
-                        return usage_error("option '%s' needs a value", argv[optind - 1]);
+                        return ect_cli_usage_error(&cli, "option '%s' needs a value",
+                                                   argv[optind - 1]);
                 default:
-                        return usage_error("unknown option '%s'", argv[optind - 1]);
+                        return ect_cli_usage_error(&cli, "unknown option '%s'", argv[optind - 1]);
                 }
         }
         if (optind < argc)
-                return usage_error("unexpected argument '%s'", argv[optind]);
+                return ect_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
 
         if (check) {
                 bool ok = false;
@@ -273,7 +281,8 @@ int main(int argc, char **argv)
                 return ok ? EXIT_SUCCESS : EXIT_FAILURE;
         }
         if (a.engine == ECT_ENGINE_N)
-                return usage_error("%s", "--engine is needed (docker, containerd, crio or podman)");
+                return ect_cli_usage_error(
+                    &cli, "--engine is needed (docker, containerd, crio or podman)");
         {
                 char *notes = NULL;
                 int r = ect_ctk_runtime(&a, configure, &notes, &err);

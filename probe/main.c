@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* erdma-probe: run inside a container; reports whether RDMA verbs contexts
  * open there, and the cause and fix of each failure. Thin: the checks live
- * in probe/probe.c. */
+ * in the other probe/ files, ect_probe_run (probe/probe.c) runs them. */
 #include "cleanup.h"
+#include "cli.h"
 #include "json.h"
 #include "log.h"
 #include "probe.h"
@@ -13,30 +14,38 @@
 #include <string.h>
 #include <unistd.h>
 
-static void usage(FILE *f)
-{
-        fputs("Usage: erdma-probe [OPTION]...\n"
-              "Checks, from inside a container, that eRDMA verbs contexts open: device nodes,\n"
-              "access, sysfs, verbs (PD, MR, CQ, RC QP), rdma_cm, memlock, network namespace\n"
-              "and the image's own RDMA stack. Names the cause and the fix of each failure.\n"
-              "\n"
-              "  --json             print the report as JSON on stdout\n"
-              "  --device NAME      check one device only (erdma_0, uverbs0 or 0)\n"
-              "  --mr-size SIZE     bytes to register (K/M/G suffixes; default 16M)\n"
-              "  --sysfs-root DIR   read sysfs there (tests; default $SYSFS_PATH or /sys)\n"
-              "  --dev-root DIR     look for infiniband/ nodes there (tests; default /dev)\n"
-              "  --image-root DIR   inspect that image's RDMA stack (default /)\n"
-              "  --debug            debug logging on stderr\n"
-              "  -h, --help         show this help\n"
-              "  --version          show the version\n"
-              "\n"
-              "Exit status: 0 nothing failed, 1 a check failed, 2 usage error.\n",
-              f);
-}
+static const char usage_text[] =
+    "Usage: erdma-probe [OPTION]...\n"
+    "Checks, from inside a container, that eRDMA verbs contexts open: device nodes,\n"
+    "access, sysfs, verbs (PD, MR, CQ, RC QP), rdma_cm, memlock, network namespace\n"
+    "and the image's own RDMA stack. Names the cause and the fix of each failure.\n"
+    "\n"
+    "  --json             print the report as JSON on stdout\n"
+    "  --device NAME      check one device only (erdma_0, uverbs0 or 0)\n"
+    "  --mr-size SIZE     bytes to register (K/M/G suffixes; default 16M)\n"
+    "  --sysfs-root DIR   read sysfs there (tests; default $SYSFS_PATH or /sys)\n"
+    "  --dev-root DIR     look for infiniband/ nodes there (tests; default /dev)\n"
+    "  --image-root DIR   inspect that image's RDMA stack (default /)\n"
+    "  --debug            debug logging on stderr\n"
+    "  -h, --help         show this help\n"
+    "  --version          show the version\n"
+    "\n"
+    "Exit status: 0 nothing failed, 1 a check failed, 2 usage error.\n";
+
+static const struct ect_cli cli = {.name = "erdma-probe", .usage = usage_text};
 
 int main(int argc, char **argv)
 {
-        enum { OPT_JSON = 256, OPT_DEVICE, OPT_MR, OPT_SYSFS, OPT_DEV, OPT_IMAGE, OPT_DEBUG, OPT_VERSION };
+        enum {
+                OPT_JSON = 256,
+                OPT_DEVICE,
+                OPT_MR,
+                OPT_SYSFS,
+                OPT_DEV,
+                OPT_IMAGE,
+                OPT_DEBUG,
+                OPT_VERSION
+        };
         static const struct option longopts[] = {
             {"json", no_argument, NULL, OPT_JSON},
             {"device", required_argument, NULL, OPT_DEVICE},
@@ -67,7 +76,7 @@ int main(int argc, char **argv)
                         if (ect_probe_parse_size(optarg, &opts.mr_size, &err) < 0) {
                                 log_error("--mr-size: %s", err->msg);
                                 ect_error_free(&err);
-                                return 2;
+                                return ECT_CLI_EXIT_USAGE;
                         }
                         break;
                 }
@@ -84,24 +93,20 @@ int main(int argc, char **argv)
                         ect_log_set_level(ECT_LOG_DEBUG);
                         break;
                 case 'h':
-                        usage(stdout);
-                        return 0;
+                        return ect_cli_help(&cli);
                 case OPT_VERSION:
-                        printf("erdma-probe %s\n", ECT_VERSION);
-                        return 0;
+                        return ect_cli_version(&cli);
                 default:
-                        usage(stderr);
-                        return 2;
+                        return ect_cli_usage(&cli);
                 }
         }
         if (optind < argc) {
                 log_error("unexpected argument '%s'", argv[optind]);
-                usage(stderr);
-                return 2;
+                return ect_cli_usage(&cli);
         }
         if (opts.device && !*opts.device) {
                 log_error("--device: empty name");
-                return 2;
+                return ECT_CLI_EXIT_USAGE;
         }
         /* libibverbs and librdmacm read sysfs under $SYSFS_PATH: keep them
          * on the tree the probe reads. */

@@ -7,7 +7,8 @@
 # dynamically and libibverbs loads providers the usual way.
 PROGRAMS += $(BUILD)/erdma-probe
 
-PROBE_OBJS := $(BUILD)/probe/probe.o
+PROBE_OBJS := $(addprefix $(BUILD)/probe/,probe.o collect.o check_devices.o check_verbs.o \
+                                          verbs_one.o check_env.o report.o)
 PROBE_VERBS_OBJ := $(BUILD)/probe/verbs.o
 
 # DYNAMIC=1 links it dynamically without a sanitizer too: valgrind

@@ -34,8 +34,9 @@ static struct fake {
         uint64_t caps;
         struct ect_probe_iface ifs[2];
         size_t n_ifs;
-        int live;      /* objects handed out and not yet destroyed */
-        size_t mr_len; /* length of the last registration */
+        int live;       /* objects handed out and not yet destroyed */
+        void *made[16]; /* those objects, in the order of their making */
+        size_t mr_len;  /* length of the last registration */
 } F;
 
 static void fake_reset(void)
@@ -50,14 +51,18 @@ static void fake_reset(void)
         F.n_ifs = 2;
 }
 
+/* Objects are released last made first, as libibverbs needs (a PD with an
+ * MR or a QP on it is busy): each release must be the newest live object. */
 static void *obj(size_t n)
 {
-        F.live++;
-        return xcalloc(1, n);
+        ck_assert_int_lt(F.live, (int)(sizeof F.made / sizeof *F.made));
+        return F.made[F.live++] = xcalloc(1, n);
 }
 static int unobj(void *p)
 {
         ck_assert_ptr_nonnull(p);
+        ck_assert_int_gt(F.live, 0);
+        ck_assert_msg(F.made[F.live - 1] == p, "released out of order");
         F.live--;
         free(p);
         return 0;
