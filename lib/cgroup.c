@@ -56,7 +56,6 @@ static bool list_has(const char *list, size_t n, const char *word)
         return false;
 }
 
-/* pid's path in the hierarchy: "N:devices,x:/path" (v1) or "0::/path". */
 /* An absolute path without "." or ".." components: what the kernel writes
  * in mountinfo and /proc/PID/cgroup. We open the result on the host as
  * root, so anything else is refused rather than resolved. */
@@ -74,6 +73,7 @@ static bool clean_abs(const char *p)
         return true;
 }
 
+/* pid's path in the hierarchy: "N:devices,x:/path" (v1) or "0::/path". */
 static int cgroup_path(const char *proc_cgroup, const char *controller, char **ret,
                        struct ect_error **err)
 {
@@ -106,6 +106,97 @@ next:
         return 0;
 }
 
+/* A field of a mountinfo line: mountinfo separates fields with single
+ * spaces (the kernel escapes any in a value), but runs of spaces are
+ * taken as one, as strtok() would. */
+struct span {
+        const char *p;
+        size_t n;
+};
+
+/* Splits s[0..n) at spaces into at most max fields; returns how many. The
+ * fields point into s: no line is copied, mountinfo can be long. */
+static size_t split(const char *s, size_t n, struct span *out, size_t max)
+{
+        size_t k = 0, i = 0;
+
+        while (k < max) {
+                while (i < n && s[i] == ' ')
+                        i++;
+                if (i == n)
+                        break;
+                out[k].p = s + i;
+                while (i < n && s[i] != ' ')
+                        i++;
+                out[k].n = (size_t)(s + i - out[k].p);
+                k++;
+        }
+        return k;
+}
+
+static bool span_is(const struct span *f, const char *word)
+{
+        return f->n == strlen(word) && memcmp(f->p, word, f->n) == 0;
+}
+
+/* Whether mountinfo line [line, line + len) mounts the hierarchy asked
+ * for (a v1 controller, or v2 when controller is NULL); *root and *mnt
+ * then are its fields 4 and 5. Fields: "ID PARENT MAJ:MIN ROOT MNT OPTS
+ * [TAGS...] - FSTYPE SOURCE SUPEROPTS". */
+static bool mounts_hierarchy(const char *line, size_t len, const char *controller,
+                             struct span *root, struct span *mnt)
+{
+        const char *sep = memmem(line, len, " - ", 3);
+        struct span f[6], g[3];
+        size_t nf, ng;
+
+        if (!sep)
+                return false;
+        nf = split(line, (size_t)(sep - line), f, 6);
+        ng = split(sep + 3, len - (size_t)(sep + 3 - line), g, 3);
+        if (nf < 5 || ng < 1)
+                return false;
+        if (controller) {
+                if (!span_is(&g[0], "cgroup") || ng < 3 ||
+                    !list_has(g[2].p, g[2].n, controller))
+                        return false;
+        } else if (!span_is(&g[0], "cgroup2")) {
+                return false;
+        }
+        *root = f[3];
+        *mnt = f[4];
+        return true;
+}
+
+/* pid's directory under one mount of its hierarchy: 1 with *ret set, 0
+ * when the mount holds another subtree (a bind), < 0 on a path that is
+ * not clean. */
+static int dir_under_mount(const char *path, const struct span *root_f, const struct span *mnt_f,
+                           char **ret, struct ect_error **err)
+{
+        cleanup_free char *root = unescape(root_f->p, root_f->n);
+        cleanup_free char *mnt = unescape(mnt_f->p, mnt_f->n);
+        size_t rl = strlen(root);
+        const char *rest;
+
+        if (strcmp(root, "/") == 0)
+                rest = path;
+        else if (strncmp(path, root, rl) == 0 && (path[rl] == '\0' || path[rl] == '/'))
+                rest = path + rl;
+        else
+                return 0; /* a bind of another subtree */
+        if (rest[0] && !clean_abs(rest))
+                return ect_error_set(err, EINVAL, "cgroup path '%s'", path);
+        if (!clean_abs(mnt))
+                return ect_error_set(err, EINVAL, "cgroup mount point '%s'", mnt);
+        *ret = xasprintf("%s%s", strcmp(mnt, "/") == 0 ? "" : mnt, rest[0] ? rest : "");
+        if ((*ret)[0] == '\0') {
+                free(*ret);
+                *ret = xstrdup("/");
+        }
+        return 1;
+}
+
 int ect_cgroup_find_dir(const char *proc_cgroup, const char *mountinfo, const char *controller,
                         char **ret, struct ect_error **err)
 {
@@ -124,57 +215,16 @@ int ect_cgroup_find_dir(const char *proc_cgroup, const char *mountinfo, const ch
         while (line && *line) {
                 const char *end = strchr(line, '\n');
                 size_t len = end ? (size_t)(end - line) : strlen(line);
-                cleanup_free char *copy = xstrndup(line, len);
-                char *f[6] = {0}, *sep, *fstype, *super, *sp = NULL, *tok;
-                int i = 0;
+                struct span root, mnt;
+                const char *cur = line;
 
                 line = end ? end + 1 : NULL;
-                sep = strstr(copy, " - ");
-                if (!sep)
+                if (!mounts_hierarchy(cur, len, controller, &root, &mnt))
                         continue;
-                *sep = '\0';
-                for (tok = strtok_r(copy, " ", &sp); tok && i < 6; tok = strtok_r(NULL, " ", &sp))
-                        f[i++] = tok;
-                if (i < 5)
-                        continue;
-                fstype = strtok_r(sep + 3, " ", &sp);
-                (void)strtok_r(NULL, " ", &sp); /* source */
-                super = strtok_r(NULL, " ", &sp);
-                if (!fstype)
-                        continue;
-                if (controller) {
-                        if (strcmp(fstype, "cgroup") != 0 || !super ||
-                            !list_has(super, strlen(super), controller))
-                                continue;
-                } else if (strcmp(fstype, "cgroup2") != 0) {
-                        continue;
-                }
                 mounted = true;
-                {
-                        cleanup_free char *root = unescape(f[3], strlen(f[3]));
-                        cleanup_free char *mnt = unescape(f[4], strlen(f[4]));
-                        size_t rl = strlen(root);
-                        const char *rest;
-
-                        if (strcmp(root, "/") == 0)
-                                rest = path;
-                        else if (strncmp(path, root, rl) == 0 &&
-                                 (path[rl] == '\0' || path[rl] == '/'))
-                                rest = path + rl;
-                        else
-                                continue; /* a bind of another subtree */
-                        if (rest[0] && !clean_abs(rest))
-                                return ect_error_set(err, EINVAL, "cgroup path '%s'", path);
-                        if (!clean_abs(mnt))
-                                return ect_error_set(err, EINVAL, "cgroup mount point '%s'", mnt);
-                        *ret = xasprintf("%s%s", strcmp(mnt, "/") == 0 ? "" : mnt,
-                                         rest[0] ? rest : "");
-                        if ((*ret)[0] == '\0') {
-                                free(*ret);
-                                *ret = xstrdup("/");
-                        }
-                        return 0;
-                }
+                r = dir_under_mount(path, &root, &mnt, ret, err);
+                if (r != 0)
+                        return r < 0 ? r : 0;
         }
         /* The hierarchy is mounted here, but only subtrees that do not
          * hold the process: its rules cannot be written, and "nothing to
