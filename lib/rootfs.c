@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -188,6 +189,29 @@ static char *mount_point(uint64_t id)
                         return xstrdup(mp);
         }
         return NULL;
+}
+
+/* One unsigned field as scanf's %u reads it (strtoul: leading white
+ * space skipped, a sign accepted); NULL when there is no number. */
+static const char *field_u(const char *p, unsigned long *ret)
+{
+        char *end;
+
+        *ret = strtoul(p, &end, 10);
+        return end == p ? NULL : end;
+}
+
+bool ect_rootfs_mountinfo_dev(const char *line, unsigned *ret_major, unsigned *ret_minor)
+{
+        unsigned long id, parent, maj, min;
+        const char *p = line;
+
+        if (!(p = field_u(p, &id)) || !(p = field_u(p, &parent)) || !(p = field_u(p, &maj)) ||
+            *p != ':' || !field_u(p + 1, &min))
+                return false;
+        *ret_major = (unsigned)maj;
+        *ret_minor = (unsigned)min;
+        return true;
 }
 
 int ect_rootfs_check_mount(int fd, const struct ect_rootfs_mounts *m, const char *path,
