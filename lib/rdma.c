@@ -263,19 +263,21 @@ static void device_clear(struct ect_device *d)
 }
 
 /* A directory read with getdents64() into a buffer of its own: a DIR
- * stream would add a 32 KiB allocation and fdopendir()'s fstat and two
- * fcntl calls for each directory, on every container start, where these
+ * stream would add fdopendir()'s fstat and two fcntl calls and a 32 KiB
+ * buffer for each directory, on every container start, where these
  * directories hold a few entries. */
+#define DIRBUF_SIZE 8192
 struct dirbuf {
         int fd;
         size_t pos, len;
-        char buf[8192] __attribute__((aligned(8)));
+        char *buf; /* DIRBUF_SIZE bytes, 8-aligned (malloc) */
 };
 
 static void dirbuf_closep(struct dirbuf *d)
 {
         if (d->fd >= 0)
                 (void)close(d->fd);
+        free(d->buf);
 }
 #define cleanup_dirbuf __attribute__((cleanup(dirbuf_closep)))
 
@@ -283,8 +285,11 @@ static void dirbuf_closep(struct dirbuf *d)
 static bool dirbuf_open(struct dirbuf *d, int dirfd, const char *path)
 {
         d->fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (d->fd < 0)
+                return false;
         d->pos = d->len = 0;
-        return d->fd >= 0;
+        d->buf = xmalloc(DIRBUF_SIZE);
+        return true;
 }
 
 /* The next entry, NULL at the end or on an error; like readdir(), skips
@@ -295,7 +300,7 @@ static const struct dirent64 *dirbuf_next(struct dirbuf *d)
 
         do {
                 if (d->pos >= d->len) {
-                        ssize_t n = getdents64(d->fd, d->buf, sizeof d->buf);
+                        ssize_t n = getdents64(d->fd, d->buf, DIRBUF_SIZE);
                         if (n <= 0)
                                 return NULL;
                         d->len = (size_t)n;
@@ -309,7 +314,7 @@ static const struct dirent64 *dirbuf_next(struct dirbuf *d)
 
 static void read_ports(struct ctx *c, struct ect_device *d, int ibfd, const char *ibpath)
 {
-        cleanup_dirbuf struct dirbuf dir = {.fd = -1};
+        cleanup_dirbuf struct dirbuf dir = {.fd = -1, .buf = NULL};
         const struct dirent64 *e;
         size_t cap = 0;
 
@@ -573,7 +578,7 @@ static bool read_uverbs(struct ctx *c, const char *name, unsigned index, struct 
 
 static void read_net(struct ctx *c)
 {
-        cleanup_dirbuf struct dirbuf dir = {.fd = -1};
+        cleanup_dirbuf struct dirbuf dir = {.fd = -1, .buf = NULL};
         const struct dirent64 *e;
         size_t cap_g = 0, cap_n = 0;
 
@@ -625,7 +630,7 @@ static void read_rdma_cm(struct ctx *c)
 
 static void read_mad(struct ctx *c)
 {
-        cleanup_dirbuf struct dirbuf dir = {.fd = -1};
+        cleanup_dirbuf struct dirbuf dir = {.fd = -1, .buf = NULL};
         const struct dirent64 *e;
 
         if (!dirbuf_open(&dir, c->sysfd, "class/infiniband_mad"))
@@ -707,7 +712,7 @@ int ect_rdma_discover(const struct ect_discover_opts *opts, struct ect_host **re
         const char *sysroot = opts && opts->sysfs_root ? opts->sysfs_root : ECT_SYSFS_ROOT;
         const char *devroot = opts && opts->dev_root ? opts->dev_root : ECT_DEV_ROOT;
         struct ctx c = {.sysfd = -1, .devfd = -1};
-        cleanup_dirbuf struct dirbuf dir = {.fd = -1};
+        cleanup_dirbuf struct dirbuf dir = {.fd = -1, .buf = NULL};
         struct ect_host *h;
         const struct dirent64 *e;
         int r = 0;
