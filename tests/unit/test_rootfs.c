@@ -491,6 +491,9 @@ START_TEST(test_mountinfo_dev)
                 "1 2 :4 / /",
                 "x 2 3:4",
                 "1  2   4294967295:7 / /",
+                "1 2 99999999999999999999:1 / /",
+                "1 -2 +3:4",
+                "1\t2 \n3: 4",
                 "",
         };
         for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
