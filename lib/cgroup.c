@@ -371,11 +371,25 @@ static int get_insns(int progfd, struct bpf_insn **ret, size_t *ret_n, struct ec
         return 0;
 }
 
+/* The cause in a verifier log: its last line before the statistics line
+ * ("processed N insns ..."); NULL in an empty log. Cuts log into lines. */
+static const char *verifier_cause(char *log)
+{
+        char *line, *sp = NULL;
+        const char *cause = NULL;
+
+        for (line = strtok_r(log, "\n", &sp); line; line = strtok_r(NULL, "\n", &sp))
+                if (strncmp(line, "processed ", 10) != 0 && line[0] != '\0')
+                        cause = line;
+        return cause;
+}
+
 static int load(const struct bpf_insn *insns, size_t n, struct ect_error **err)
 {
         union bpf_attr attr = {0};
         cleanup_free char *log = NULL;
-        int fd;
+        const char *cause;
+        int fd, code;
 
         attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
         attr.insns = ptr(insns);
@@ -402,18 +416,10 @@ static int load(const struct bpf_insn *insns, size_t n, struct ect_error **err)
         fd = bpf(BPF_PROG_LOAD, &attr);
         if (fd >= 0)
                 return fd;
-        {
-                /* The cause is the last line before the statistics line
-                 * ("processed N insns ..."). */
-                char *line, *sp = NULL, *cause = NULL;
-                int code = errno;
-                log_debug("verifier log:\n%s", log);
-                for (line = strtok_r(log, "\n", &sp); line; line = strtok_r(NULL, "\n", &sp))
-                        if (strncmp(line, "processed ", 10) != 0 && line[0] != '\0')
-                                cause = line;
-                return ect_error_set(err, code, "BPF_PROG_LOAD (verifier: %s)",
-                                     cause ? cause : "no log");
-        }
+        code = errno;
+        log_debug("verifier log:\n%s", log);
+        cause = verifier_cause(log);
+        return ect_error_set(err, code, "BPF_PROG_LOAD (verifier: %s)", cause ? cause : "no log");
 }
 
 /* The device programs attached to the cgroup directory cgfd. */
