@@ -252,7 +252,7 @@ static int host_superblocks(dev_t **ret, size_t *ret_n, struct ect_error **err)
                 return -1;
         for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 unsigned maj, min;
-                if (sscanf(line, "%*u %*u %u:%u", &maj, &min) != 2)
+                if (!ect_rootfs_mountinfo_dev(line, &maj, &min))
                         continue;
                 if (n == cap)
                         xgrow((void **)&devs, &cap, n + 1, sizeof *devs);

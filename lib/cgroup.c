@@ -56,7 +56,6 @@ static bool list_has(const char *list, size_t n, const char *word)
         return false;
 }
 
-/* pid's path in the hierarchy: "N:devices,x:/path" (v1) or "0::/path". */
 /* An absolute path without "." or ".." components: what the kernel writes
  * in mountinfo and /proc/PID/cgroup. We open the result on the host as
  * root, so anything else is refused rather than resolved. */
@@ -74,6 +73,7 @@ static bool clean_abs(const char *p)
         return true;
 }
 
+/* pid's path in the hierarchy: "N:devices,x:/path" (v1) or "0::/path". */
 static int cgroup_path(const char *proc_cgroup, const char *controller, char **ret,
                        struct ect_error **err)
 {
@@ -106,6 +106,113 @@ next:
         return 0;
 }
 
+/* A field of a mountinfo line: mountinfo separates fields with single
+ * spaces (the kernel escapes any in a value), but runs of spaces are
+ * taken as one, as strtok() would. */
+struct span {
+        const char *p;
+        size_t n;
+};
+
+/* Splits s[0..n) at spaces into at most max fields; returns how many. The
+ * fields point into s: no line is copied, mountinfo can be long. */
+static size_t split(const char *s, size_t n, struct span *out, size_t max)
+{
+        size_t k = 0, i = 0;
+
+        while (k < max) {
+                while (i < n && s[i] == ' ')
+                        i++;
+                if (i == n)
+                        break;
+                out[k].p = s + i;
+                while (i < n && s[i] != ' ')
+                        i++;
+                out[k].n = (size_t)(s + i - out[k].p);
+                k++;
+        }
+        return k;
+}
+
+static bool span_is(const struct span *f, const char *word)
+{
+        return f->n == strlen(word) && memcmp(f->p, word, f->n) == 0;
+}
+
+/* The first " - " of a line (the end of the optional fields), by its '-':
+ * memchr is far cheaper than memmem on every line of mountinfo. */
+static const char *find_sep(const char *line, size_t len)
+{
+        const char *p = line, *end = line + len;
+
+        while ((p = memchr(p, '-', (size_t)(end - p))) != NULL) {
+                if (p > line && p[-1] == ' ' && p + 1 < end && p[1] == ' ')
+                        return p - 1;
+                p++;
+        }
+        return NULL;
+}
+
+/* Whether mountinfo line [line, line + len) mounts the hierarchy asked
+ * for (a v1 controller, or v2 when controller is NULL); *root and *mnt
+ * then are its fields 4 and 5. Fields: "ID PARENT MAJ:MIN ROOT MNT OPTS
+ * [TAGS...] - FSTYPE SOURCE SUPEROPTS". The file system type is looked at
+ * first: most lines are not cgroups. */
+static bool mounts_hierarchy(const char *line, size_t len, const char *controller,
+                             struct span *root, struct span *mnt)
+{
+        const char *sep = find_sep(line, len);
+        struct span f[6], g[3];
+        size_t ng;
+
+        if (!sep)
+                return false;
+        ng = split(sep + 3, len - (size_t)(sep + 3 - line), g, 3);
+        if (ng < 1)
+                return false;
+        if (controller) {
+                if (!span_is(&g[0], "cgroup") || ng < 3 ||
+                    !list_has(g[2].p, g[2].n, controller))
+                        return false;
+        } else if (!span_is(&g[0], "cgroup2")) {
+                return false;
+        }
+        if (split(line, (size_t)(sep - line), f, 6) < 5)
+                return false;
+        *root = f[3];
+        *mnt = f[4];
+        return true;
+}
+
+/* pid's directory under one mount of its hierarchy: 1 with *ret set, 0
+ * when the mount holds another subtree (a bind), < 0 on a path that is
+ * not clean. */
+static int dir_under_mount(const char *path, const struct span *root_f, const struct span *mnt_f,
+                           char **ret, struct ect_error **err)
+{
+        cleanup_free char *root = unescape(root_f->p, root_f->n);
+        cleanup_free char *mnt = unescape(mnt_f->p, mnt_f->n);
+        size_t rl = strlen(root);
+        const char *rest;
+
+        if (strcmp(root, "/") == 0)
+                rest = path;
+        else if (strncmp(path, root, rl) == 0 && (path[rl] == '\0' || path[rl] == '/'))
+                rest = path + rl;
+        else
+                return 0; /* a bind of another subtree */
+        if (rest[0] && !clean_abs(rest))
+                return ect_error_set(err, EINVAL, "cgroup path '%s'", path);
+        if (!clean_abs(mnt))
+                return ect_error_set(err, EINVAL, "cgroup mount point '%s'", mnt);
+        *ret = xasprintf("%s%s", strcmp(mnt, "/") == 0 ? "" : mnt, rest[0] ? rest : "");
+        if ((*ret)[0] == '\0') {
+                free(*ret);
+                *ret = xstrdup("/");
+        }
+        return 1;
+}
+
 int ect_cgroup_find_dir(const char *proc_cgroup, const char *mountinfo, const char *controller,
                         char **ret, struct ect_error **err)
 {
@@ -124,57 +231,16 @@ int ect_cgroup_find_dir(const char *proc_cgroup, const char *mountinfo, const ch
         while (line && *line) {
                 const char *end = strchr(line, '\n');
                 size_t len = end ? (size_t)(end - line) : strlen(line);
-                cleanup_free char *copy = xstrndup(line, len);
-                char *f[6] = {0}, *sep, *fstype, *super, *sp = NULL, *tok;
-                int i = 0;
+                struct span root, mnt;
+                const char *cur = line;
 
                 line = end ? end + 1 : NULL;
-                sep = strstr(copy, " - ");
-                if (!sep)
+                if (!mounts_hierarchy(cur, len, controller, &root, &mnt))
                         continue;
-                *sep = '\0';
-                for (tok = strtok_r(copy, " ", &sp); tok && i < 6; tok = strtok_r(NULL, " ", &sp))
-                        f[i++] = tok;
-                if (i < 5)
-                        continue;
-                fstype = strtok_r(sep + 3, " ", &sp);
-                (void)strtok_r(NULL, " ", &sp); /* source */
-                super = strtok_r(NULL, " ", &sp);
-                if (!fstype)
-                        continue;
-                if (controller) {
-                        if (strcmp(fstype, "cgroup") != 0 || !super ||
-                            !list_has(super, strlen(super), controller))
-                                continue;
-                } else if (strcmp(fstype, "cgroup2") != 0) {
-                        continue;
-                }
                 mounted = true;
-                {
-                        cleanup_free char *root = unescape(f[3], strlen(f[3]));
-                        cleanup_free char *mnt = unescape(f[4], strlen(f[4]));
-                        size_t rl = strlen(root);
-                        const char *rest;
-
-                        if (strcmp(root, "/") == 0)
-                                rest = path;
-                        else if (strncmp(path, root, rl) == 0 &&
-                                 (path[rl] == '\0' || path[rl] == '/'))
-                                rest = path + rl;
-                        else
-                                continue; /* a bind of another subtree */
-                        if (rest[0] && !clean_abs(rest))
-                                return ect_error_set(err, EINVAL, "cgroup path '%s'", path);
-                        if (!clean_abs(mnt))
-                                return ect_error_set(err, EINVAL, "cgroup mount point '%s'", mnt);
-                        *ret = xasprintf("%s%s", strcmp(mnt, "/") == 0 ? "" : mnt,
-                                         rest[0] ? rest : "");
-                        if ((*ret)[0] == '\0') {
-                                free(*ret);
-                                *ret = xstrdup("/");
-                        }
-                        return 0;
-                }
+                r = dir_under_mount(path, &root, &mnt, ret, err);
+                if (r != 0)
+                        return r < 0 ? r : 0;
         }
         /* The hierarchy is mounted here, but only subtrees that do not
          * hold the process: its rules cannot be written, and "nothing to
@@ -305,11 +371,25 @@ static int get_insns(int progfd, struct bpf_insn **ret, size_t *ret_n, struct ec
         return 0;
 }
 
+/* The cause in a verifier log: its last line before the statistics line
+ * ("processed N insns ..."); NULL in an empty log. Cuts log into lines. */
+static const char *verifier_cause(char *log)
+{
+        char *line, *sp = NULL;
+        const char *cause = NULL;
+
+        for (line = strtok_r(log, "\n", &sp); line; line = strtok_r(NULL, "\n", &sp))
+                if (strncmp(line, "processed ", 10) != 0 && line[0] != '\0')
+                        cause = line;
+        return cause;
+}
+
 static int load(const struct bpf_insn *insns, size_t n, struct ect_error **err)
 {
         union bpf_attr attr = {0};
         cleanup_free char *log = NULL;
-        int fd;
+        const char *cause;
+        int fd, code;
 
         attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
         attr.insns = ptr(insns);
@@ -336,18 +416,10 @@ static int load(const struct bpf_insn *insns, size_t n, struct ect_error **err)
         fd = bpf(BPF_PROG_LOAD, &attr);
         if (fd >= 0)
                 return fd;
-        {
-                /* The cause is the last line before the statistics line
-                 * ("processed N insns ..."). */
-                char *line, *sp = NULL, *cause = NULL;
-                int code = errno;
-                log_debug("verifier log:\n%s", log);
-                for (line = strtok_r(log, "\n", &sp); line; line = strtok_r(NULL, "\n", &sp))
-                        if (strncmp(line, "processed ", 10) != 0 && line[0] != '\0')
-                                cause = line;
-                return ect_error_set(err, code, "BPF_PROG_LOAD (verifier: %s)",
-                                     cause ? cause : "no log");
-        }
+        code = errno;
+        log_debug("verifier log:\n%s", log);
+        cause = verifier_cause(log);
+        return ect_error_set(err, code, "BPF_PROG_LOAD (verifier: %s)", cause ? cause : "no log");
 }
 
 /* The device programs attached to the cgroup directory cgfd. */

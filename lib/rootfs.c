@@ -7,8 +7,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -188,6 +190,44 @@ static char *mount_point(uint64_t id)
                         return xstrdup(mp);
         }
         return NULL;
+}
+
+/* One unsigned field as scanf's %u reads it (strtoul: leading white
+ * space skipped, a sign accepted, ULONG_MAX on overflow); NULL when there
+ * is no number. Plain digits, what the kernel writes, are read here: glibc's
+ * strtoul costs about 140 instructions a field, on every line of the
+ * host's mountinfo; anything else goes to strtoul itself. */
+static const char *field_u(const char *p, unsigned long *ret)
+{
+        const char *q = p;
+        unsigned long v = 0;
+        char *end;
+
+        while (*q == ' ' || (*q >= '\t' && *q <= '\r'))
+                q++;
+        if (*q >= '0' && *q <= '9') {
+                for (; *q >= '0' && *q <= '9'; q++) {
+                        unsigned d = (unsigned)(*q - '0');
+                        v = v > (ULONG_MAX - d) / 10 ? ULONG_MAX : v * 10 + d;
+                }
+                *ret = v;
+                return q;
+        }
+        *ret = strtoul(p, &end, 10);
+        return end == p ? NULL : end;
+}
+
+bool ect_rootfs_mountinfo_dev(const char *line, unsigned *ret_major, unsigned *ret_minor)
+{
+        unsigned long id, parent, maj, min;
+        const char *p = line;
+
+        if (!(p = field_u(p, &id)) || !(p = field_u(p, &parent)) || !(p = field_u(p, &maj)) ||
+            *p != ':' || !field_u(p + 1, &min))
+                return false;
+        *ret_major = (unsigned)maj;
+        *ret_minor = (unsigned)min;
+        return true;
 }
 
 int ect_rootfs_check_mount(int fd, const struct ect_rootfs_mounts *m, const char *path,

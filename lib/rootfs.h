@@ -56,6 +56,13 @@ int ect_rootfs_mounts_add(struct ect_rootfs_mounts *m, int fd, struct ect_error 
 int ect_rootfs_check_mount(int fd, const struct ect_rootfs_mounts *m, const char *path,
                            struct ect_error **err);
 
+/* The superblock field ("MAJ:MIN", the third) of a /proc/self/mountinfo
+ * line, read as sscanf(line, "%*u %*u %u:%u") reads it, without scanf's
+ * cost: the host's mountinfo has a line per mount, hundreds on a busy
+ * node, and the hook reads it on every container start. false when the
+ * line does not start that way. */
+bool ect_rootfs_mountinfo_dev(const char *line, unsigned *ret_major, unsigned *ret_minor);
+
 /* Makes sure the directory path exists inside the root, creating missing
  * components one at a time (mkdirat on the parent fd, then reopen with
  * O_NOFOLLOW) with mode (subject to the umask). Existing components may be

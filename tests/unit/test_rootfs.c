@@ -479,6 +479,35 @@ START_TEST(test_open_how_layout)
 }
 END_TEST
 
+/* The superblock field of a mountinfo line, read as sscanf("%*u %*u
+ * %u:%u") reads it (the parser the hook used before). */
+START_TEST(test_mountinfo_dev)
+{
+        static const char *lines[] = {
+                "26 1 254:0 / / rw,relatime - ext4 /dev/vda rw",
+                "23 26 0:6 / /dev rw - devtmpfs devtmpfs rw",
+                "1 2 3",
+                "1 2 3:",
+                "1 2 :4 / /",
+                "x 2 3:4",
+                "1  2   4294967295:7 / /",
+                "1 2 99999999999999999999:1 / /",
+                "1 -2 +3:4",
+                "1\t2 \n3: 4",
+                "",
+        };
+        for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+                unsigned a = 0, b = 0, c = 0, d = 0;
+                bool want = sscanf(lines[i], "%*u %*u %u:%u", &a, &b) == 2;
+                ck_assert_int_eq(ect_rootfs_mountinfo_dev(lines[i], &c, &d), want);
+                if (want) {
+                        ck_assert_uint_eq(a, c);
+                        ck_assert_uint_eq(b, d);
+                }
+        }
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("rootfs");
@@ -496,6 +525,7 @@ int main(void)
                 modes = 2;
         }
         tcase_add_test(open_tc, test_open_how_layout);
+        tcase_add_test(mounts_tc, test_mountinfo_dev);
         tcase_add_checked_fixture(open_tc, setup, teardown);
         tcase_add_loop_test(open_tc, test_open_plain, 0, modes);
         tcase_add_loop_test(open_tc, test_open_dev_to_etc, 0, modes);
@@ -515,10 +545,10 @@ int main(void)
                 suite_add_tcase(s, mknod_tc);
                 tcase_add_checked_fixture(mounts_tc, setup, teardown);
                 tcase_add_loop_test(mounts_tc, test_mkdir_p_mounts, 0, modes);
-                suite_add_tcase(s, mounts_tc);
         } else {
                 skip_test("rootfs: ect_rootfs_mknod", "needs root");
                 skip_test("rootfs: mounts", "needs root");
         }
+        suite_add_tcase(s, mounts_tc);
         return run_suite(s);
 }
