@@ -27,10 +27,10 @@ void ect_plan_free(struct ect_plan *p)
 static void __attribute__((format(printf, 3, 4)))
 add_warning(struct ect_plan *p, enum ect_log_level level, const char *fmt, ...)
 {
-        size_t cap = p->n_warnings;
         va_list ap;
 
-        xgrow((void **)&p->warnings, &cap, p->n_warnings + 1, sizeof *p->warnings);
+        /* A few at most (one per broken attribute of a requested device). */
+        p->warnings = xrealloc(p->warnings, (p->n_warnings + 1) * sizeof *p->warnings);
         va_start(ap, fmt);
         p->warnings[p->n_warnings].text = xvasprintf(fmt, ap);
         va_end(ap);
