@@ -84,6 +84,8 @@ static int raise_memlock(pid_t pid, const struct ect_plan *plan, struct ect_erro
                 nl.rlim_max = w;
         if (prlimit(pid, RLIMIT_MEMLOCK, &nl, NULL) < 0) {
                 int e = errno;
+                /* With CAP_SYS_RESOURCE held, EPERM is another refusal (a
+                 * process we may not touch): said as it is. */
                 if (e == EPERM && nl.rlim_max != cur.rlim_max &&
                     ect_plan_memlock_check(plan, cur.rlim_max, err) < 0)
                         return -1;
