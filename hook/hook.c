@@ -9,6 +9,7 @@
 #include "log.h"
 #include "state.h"
 #include "ocispec.h"
+#include "plan.h"
 #include "rdma.h"
 #include "rootfs.h"
 #include "sandbox.h"
@@ -17,7 +18,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
 #include <sched.h>
@@ -61,54 +61,37 @@ static const char *node_owner(const struct ect_edit_node *n)
         return n->ibdev ? n->ibdev : "rdma_cm";
 }
 
-static const char *memlock_text(uint64_t v, char *buf, size_t n)
+/* Raises the container's RLIMIT_MEMLOCK to the plan's, never lowers it.
+ * Above the hard limit without CAP_SYS_RESOURCE this is an error (the
+ * plan's one check and message): a warning would be lost (runc and Podman
+ * show a hook's stderr only on failure) and the container would then fail
+ * at its first large memory registration. */
+static int raise_memlock(pid_t pid, const struct ect_plan *plan, struct ect_error **err)
 {
-        if (v == ECT_MEMLOCK_UNLIMITED || v == RLIM_INFINITY)
-                return "unlimited";
-        snprintf(buf, n, "%" PRIu64, v);
-        return buf;
-}
-
-/* Raises the container's RLIMIT_MEMLOCK to want, never lowers it. Above
- * the hard limit without CAP_SYS_RESOURCE this is an error: a warning
- * would be lost (runc and Podman show a hook's stderr only on failure) and
- * the container would then fail at its first large memory registration. */
-static int raise_memlock(pid_t pid, uint64_t want, const struct ect_oci_doc *doc,
-                         struct ect_error **err)
-{
-        struct rlimit cur, nl;
+        uint64_t want = plan->memlock.want;
         rlim_t w = want == ECT_MEMLOCK_UNLIMITED ? RLIM_INFINITY : (rlim_t)want;
-        char b1[32], b2[32];
-        uint64_t cfg_soft, cfg_hard;
+        struct rlimit cur, nl;
+        char b[24];
 
         if (prlimit(pid, RLIMIT_MEMLOCK, NULL, &cur) < 0)
                 return ect_error_set(err, errno, "memlock: read RLIMIT_MEMLOCK of process %d",
                                      (int)pid);
-        if (ect_oci_memlock(doc, &cfg_soft, &cfg_hard) && cfg_soft != RLIM_INFINITY &&
-            cfg_soft < w)
-                log_warn("memlock: config.json sets RLIMIT_MEMLOCK to %s, which runc applies "
-                         "again after this hook; use erdma-container-runtime to raise it",
-                         memlock_text(cfg_soft, b1, sizeof b1));
-        if (cur.rlim_cur != RLIM_INFINITY && (w == RLIM_INFINITY || cur.rlim_cur < w)) {
-                nl.rlim_cur = w;
-                nl.rlim_max = cur.rlim_max;
-                if (cur.rlim_max != RLIM_INFINITY && (w == RLIM_INFINITY || cur.rlim_max < w))
-                        nl.rlim_max = w;
-                if (prlimit(pid, RLIMIT_MEMLOCK, &nl, NULL) < 0) {
-                        if (errno == EPERM && nl.rlim_max != cur.rlim_max)
-                                return ect_error_set(
-                                        err, EPERM,
-                                        "memlock: %s is above the container's hard limit %s and "
-                                        "raising it needs CAP_SYS_RESOURCE; set \"memlock\" in the "
-                                        "host config to at most %s",
-                                        memlock_text(want, b1, sizeof b1),
-                                        memlock_text(cur.rlim_max, b2, sizeof b2), b2);
-                        return ect_error_set(err, errno, "memlock: prlimit of process %d",
-                                             (int)pid);
-                }
-                log_debug("memlock of %d raised to %s", (int)pid,
-                          memlock_text(w, b1, sizeof b1));
+        if (cur.rlim_cur == RLIM_INFINITY || (w != RLIM_INFINITY && cur.rlim_cur >= w))
+                return 0;
+        nl.rlim_cur = w;
+        nl.rlim_max = cur.rlim_max;
+        if (cur.rlim_max != RLIM_INFINITY && (w == RLIM_INFINITY || cur.rlim_max < w))
+                nl.rlim_max = w;
+        if (prlimit(pid, RLIMIT_MEMLOCK, &nl, NULL) < 0) {
+                int e = errno;
+                /* With CAP_SYS_RESOURCE held, EPERM is another refusal (a
+                 * process we may not touch): said as it is. */
+                if (e == EPERM && nl.rlim_max != cur.rlim_max &&
+                    ect_plan_memlock_check(plan, cur.rlim_max, err) < 0)
+                        return -1;
+                return ect_error_set(err, e, "memlock: prlimit of process %d", (int)pid);
         }
+        log_debug("memlock of %d raised to %s", (int)pid, ect_plan_limit_text(want, b, sizeof b));
         return 0;
 }
 
@@ -352,114 +335,62 @@ static int make_nodes(int rootfd, const struct ect_edits *e, const int *trees,
         return 0;
 }
 
-int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
+/* Pins the container's process: a pidfd, and its /proc directory opened
+ * while the pidfd shows it alive (a /proc/PID fd stays bound to that
+ * process), so that a reused pid cannot redirect us. */
+static int pin_process(pid_t pid, int *ret_pidfd, int *ret_procfd, struct ect_error **err)
 {
-        cleanup_state struct ect_state *st = NULL;
-        cleanup_config struct ect_config *cfg = NULL;
-        cleanup_oci struct ect_oci_doc *doc = NULL;
-        cleanup_host struct ect_host *host = NULL;
-        cleanup_selection struct ect_selection *sel = NULL;
-        cleanup_edits struct ect_edits *edits = NULL;
-        cleanup_free char *rootfs = NULL;
-        cleanup_free struct ect_cgroup_dev *devs = NULL;
-        cleanup_free int *trees = NULL;
-        cleanup_free dev_t *host_sbs = NULL;
-        size_t n_host_sbs = 0;
-        struct ect_rootfs_mounts mounts = {.n = 0};
-        cleanup_close int pidfd = -1, procfd = -1, rootfd = -1, devfd = -1;
+        cleanup_close int pidfd = -1, procfd = -1;
         char procpath[32];
-        const struct ect_json *annotations, *env;
-        enum ect_select_source src;
-        const char *value = NULL;
-        struct stat host_st;
-        bool userns;
-        unsigned ns_uid = 0, ns_gid = 0;
-        struct ect_discover_opts dopts = {0};
-        int r;
 
-        if (ect_state_read(o->state_fd, &st, err) < 0)
-                return -1;
-        if (ect_config_load(o->config_path, &cfg, err) < 0)
-                return -1;
-        if (ect_oci_load(st->bundle, &doc, err) < 0)
-                return -1;
-
-        /* The selection comes from config.json (what the runtime reads);
-         * Podman's state repeats the annotations: use them when the config
-         * has none. Nothing else is read from the container's env. */
-        annotations = ect_oci_annotations(doc);
-        if (!annotations)
-                annotations = st->annotations;
-        env = ect_oci_env(doc);
-        if (ect_select_request(cfg, annotations, env, &src, &value, err) < 0)
-                return -1;
-        if (!value) {
-                log_debug("no eRDMA request: nothing to do");
-                return 0;
-        }
-
-        dopts.sysfs_root = cfg->sysfs_root;
-        dopts.dev_root = cfg->dev_root;
-        dopts.drivers = cfg->drivers;
-        dopts.nodes_only = true; /* no ports, GUIDs, netdevs: not needed here */
-        if (ect_select_discover(&dopts, cfg, annotations, env, &host, &sel, err) < 0)
-                return -1;
-        if (ect_edits_compute(host, cfg, sel, &edits, err) < 0)
-                return -1;
-        if (!edits) {
-                log_debug("the request (%s) selects no device", ect_select_source_name(src));
-                return 0;
-        }
-        if (check_host_nodes(edits, err) < 0)
-                return -1;
-        if (edits->n_capabilities > 0)
-                log_warn("capabilities in the host config are not applied by erdma-hook (a hook "
-                         "cannot change them); use erdma-container-runtime, ignoring: %s ...",
-                         edits->capabilities[0]);
-        if (ect_oci_rootfs_path(doc->root, st->bundle, &rootfs, err) < 0)
-                return -1;
-
-        /* Pin the process: a pidfd, and its /proc directory opened while
-         * the pidfd shows it alive (a /proc/PID fd stays bound to that
-         * process), so that a reused pid cannot redirect us. */
-        pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+        pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
         if (pidfd < 0 && errno == ESRCH)
                 return ect_error_set(err, ESRCH, "container process %d does not exist (exited?)",
-                                     (int)st->pid);
-        snprintf(procpath, sizeof procpath, "/proc/%d", (int)st->pid);
+                                     (int)pid);
+        snprintf(procpath, sizeof procpath, "/proc/%d", (int)pid);
         procfd = open(procpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (procfd < 0)
                 return ect_error_set(err, errno == ENOENT ? ESRCH : errno,
-                                     "container process %d does not exist (exited?)",
-                                     (int)st->pid);
+                                     "container process %d does not exist (exited?)", (int)pid);
         if (!alive(pidfd))
-                return ect_error_set(err, ESRCH, "container process %d exited", (int)st->pid);
-        if (refuse_own_mntns(procfd, st->pid, err) < 0)
+                return ect_error_set(err, ESRCH, "container process %d exited", (int)pid);
+        if (refuse_own_mntns(procfd, pid, err) < 0)
                 return -1;
+        *ret_pidfd = steal_fd(&pidfd);
+        *ret_procfd = steal_fd(&procfd);
+        return 0;
+}
 
-        /* Host side: memlock, device cgroup, host nodes for bind mounts. */
-        if (raise_memlock(st->pid, edits->memlock, doc, err) < 0)
+/* Host side: memlock and the device cgroup. */
+static int apply_host_side(int pidfd, int procfd, pid_t pid, const struct ect_plan *plan,
+                           struct ect_error **err)
+{
+        const struct ect_edits *e = plan->edits;
+        cleanup_free struct ect_cgroup_dev *devs = NULL;
+
+        if (raise_memlock(pid, plan, err) < 0)
                 return -1;
-        devs = xcalloc(edits->n_nodes, sizeof *devs);
-        for (size_t i = 0; i < edits->n_nodes; i++) {
-                devs[i].major = edits->nodes[i].major;
-                devs[i].minor = edits->nodes[i].minor;
+        devs = xcalloc(e->n_nodes, sizeof *devs);
+        for (size_t i = 0; i < e->n_nodes; i++) {
+                devs[i].major = e->nodes[i].major;
+                devs[i].minor = e->nodes[i].minor;
         }
-        if (ect_cgroup_allow(procfd, st->pid, devs, edits->n_nodes, NULL, err) < 0)
+        if (ect_cgroup_allow(procfd, pid, devs, e->n_nodes, NULL, err) < 0)
                 return -1;
         /* prlimit() above took the pid number: make sure it was still ours. */
         if (!alive(pidfd))
-                return ect_error_set(err, ESRCH, "container process %d exited", (int)st->pid);
+                return ect_error_set(err, ESRCH, "container process %d exited", (int)pid);
+        return 0;
+}
 
-        /* In a user namespace a node we make would sit on a nodev /dev:
-         * bind-mount the host's node instead, as runc does. */
-        userns = !same_ns(procfd, "user");
-        if (userns && (root_id(procfd, "uid_map", &ns_uid, err) < 0 ||
-                       root_id(procfd, "gid_map", &ns_gid, err) < 0))
-                return ect_error_wrap(err, "user namespace of %d", (int)st->pid);
-        trees = xcalloc(edits->n_nodes, sizeof *trees);
-        for (size_t i = 0; i < edits->n_nodes; i++) {
-                const struct ect_edit_node *n = &edits->nodes[i];
+/* In a user namespace a node we make would sit on a nodev /dev: the
+ * host's nodes, opened as trees to bind-mount instead, as runc does.
+ * trees[i] stays -1 outside one. */
+static int open_host_trees(const struct ect_edits *e, bool userns, int *trees,
+                           struct ect_error **err)
+{
+        for (size_t i = 0; i < e->n_nodes; i++) {
+                const struct ect_edit_node *n = &e->nodes[i];
                 trees[i] = -1;
                 if (!userns)
                         continue;
@@ -472,6 +403,50 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
                 if (trees[i] < 0)
                         return ect_error_set(err, errno, "device '%s': open_tree '%s'",
                                              node_owner(n), n->host_path);
+        }
+        return 0;
+}
+
+static void close_trees(int *trees, size_t n)
+{
+        for (size_t i = 0; trees && i < n; i++)
+                ect_closep(&trees[i]);
+}
+
+/* The plan, applied to the live container of st. */
+static int apply_plan(const struct ect_state *st, const struct ect_oci_doc *doc,
+                      const struct ect_plan *plan, struct ect_error **err)
+{
+        const struct ect_edits *edits = plan->edits;
+        cleanup_free char *rootfs = NULL;
+        cleanup_free int *trees = NULL;
+        cleanup_free dev_t *host_sbs = NULL;
+        size_t n_host_sbs = 0;
+        struct ect_rootfs_mounts mounts = {.n = 0};
+        cleanup_close int pidfd = -1, procfd = -1, rootfd = -1, devfd = -1;
+        struct stat host_st;
+        bool userns;
+        unsigned ns_uid = 0, ns_gid = 0;
+        int r;
+
+        if (check_host_nodes(edits, err) < 0)
+                return -1;
+        if (ect_oci_rootfs_path(doc->root, st->bundle, &rootfs, err) < 0)
+                return -1;
+        if (pin_process(st->pid, &pidfd, &procfd, err) < 0)
+                return -1;
+        if (apply_host_side(pidfd, procfd, st->pid, plan, err) < 0)
+                return -1;
+
+        userns = !same_ns(procfd, "user");
+        if (userns && (root_id(procfd, "uid_map", &ns_uid, err) < 0 ||
+                       root_id(procfd, "gid_map", &ns_gid, err) < 0))
+                return ect_error_wrap(err, "user namespace of %d", (int)st->pid);
+        trees = xcalloc(edits->n_nodes, sizeof *trees);
+        r = open_host_trees(edits, userns, trees, err);
+        if (r < 0) {
+                close_trees(trees, edits->n_nodes);
+                return r;
         }
 
         /* The host's view of the rootfs is what the namespace's must match:
@@ -506,7 +481,43 @@ int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
         if (ect_sandbox_enter(&ect_hook_sandbox, err) < 0)
                 return -1;
         r = make_nodes(rootfd, edits, trees, &mounts, err);
-        for (size_t i = 0; i < edits->n_nodes; i++)
-                ect_closep(&trees[i]);
+        close_trees(trees, edits->n_nodes);
         return r < 0 ? r : 0;
+}
+
+static void log_warnings(const struct ect_plan *plan)
+{
+        for (size_t i = 0; i < plan->n_warnings; i++)
+                ect_log_write(plan->warnings[i].level, __FILE__, __LINE__, "%s",
+                              plan->warnings[i].text);
+}
+
+int ect_hook_run(const struct ect_hook_opts *o, struct ect_error **err)
+{
+        cleanup_state struct ect_state *st = NULL;
+        cleanup_config struct ect_config *cfg = NULL;
+        cleanup_oci struct ect_oci_doc *doc = NULL;
+        cleanup_plan struct ect_plan *plan = NULL;
+
+        if (ect_state_read(o->state_fd, &st, err) < 0)
+                return -1;
+        if (ect_config_load(o->config_path, &cfg, err) < 0)
+                return -1;
+        if (ect_oci_load(st->bundle, &doc, err) < 0)
+                return -1;
+        /* The selection comes from config.json (what the runtime reads),
+         * or the state's annotations when it has none (lib/plan.h). */
+        if (ect_plan_make(cfg, doc, st, &plan, err) < 0)
+                return -1;
+        log_warnings(plan);
+        if (plan->source == ECT_SELECT_NONE) {
+                log_debug("no eRDMA request: nothing to do");
+                return 0;
+        }
+        if (!plan->edits) {
+                log_debug("the request (%s) selects no device",
+                          ect_select_source_name(plan->source));
+                return 0;
+        }
+        return apply_plan(st, doc, plan, err);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* erdma-hook's flow: OCI state in, devices applied to the container being
- * created (nodes in its /dev, device cgroup, RLIMIT_MEMLOCK). */
+/* erdma-hook's flow: OCI state in, the container plan (lib/plan.h)
+ * applied to the container being created (nodes in its /dev, device
+ * cgroup, RLIMIT_MEMLOCK). */
 #pragma once
 #include "error.h"
 #include "sandbox.h"

@@ -24,6 +24,23 @@ struct cap_data {
         uint32_t effective, permitted, inheritable;
 };
 
+/* This process's capability sets: the one capget of the tree. */
+static int get_caps(struct cap_data cur[2])
+{
+        struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+
+        return (int)syscall(SYS_capget, &hdr, cur);
+}
+
+bool ect_sandbox_has_cap(int cap)
+{
+        struct cap_data cur[2];
+
+        if (cap < 0 || cap > 63 || get_caps(cur) < 0)
+                return false;
+        return cur[cap / 32].effective & (1u << (cap % 32));
+}
+
 static int drop_caps(const struct ect_sandbox *sb, struct ect_error **err)
 {
         struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
@@ -46,7 +63,7 @@ static int drop_caps(const struct ect_sandbox *sb, struct ect_error **err)
                 /* Keeping a capability we do not have: capset fails with
                  * EPERM. Retry with what we actually hold. */
                 struct cap_data cur[2];
-                if (errno != EPERM || syscall(SYS_capget, &hdr, cur) < 0)
+                if (errno != EPERM || get_caps(cur) < 0)
                         return ect_error_set(err, errno, "capset");
                 for (int i = 0; i < 2; i++) {
                         data[i].permitted &= cur[i].permitted;

@@ -7,6 +7,7 @@
 #include "error.h"
 
 #include <linux/filter.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* A seccomp filter built ahead of time (hook/gen-filter.c: libseccomp at
@@ -31,6 +32,10 @@ struct ect_sandbox {
  * the caller can still report what failed); a call of another ABI (x32,
  * a 32-bit compat call) kills the process. Returns 0 or < 0. */
 int ect_sandbox_enter(const struct ect_sandbox *sb, struct ect_error **err);
+
+/* Whether this process holds capability cap (CAP_*) in its effective set;
+ * false when it cannot tell. */
+bool ect_sandbox_has_cap(int cap);
 
 /* Writes to fd the classic BPF program that ect_sandbox_enter() would load
  * (struct sock_filter array, this build's architecture; sb->filter when

@@ -169,6 +169,35 @@ static bool is_blank(char c)
         return c == ' ' || c == '\t';
 }
 
+static bool is_all_blank(const char *p, const char *end)
+{
+        while (p < end && is_blank(*p))
+                p++;
+        return p == end;
+}
+
+/* A CDI name, kind=name, of our kind only: moves *is past "kind=". An
+ * item without '=' is left as it is. */
+static int strip_cdi_kind(const char *value, const char **is, const char *ie,
+                          struct ect_error **err)
+{
+        const char *eq = memchr(*is, '=', (size_t)(ie - *is));
+        size_t klen;
+
+        if (!eq)
+                return 0;
+        klen = (size_t)(eq - *is);
+        if (klen != strlen(ECT_CDI_KIND) || memcmp(*is, ECT_CDI_KIND, klen) != 0)
+                return ect_error_set(err, EINVAL,
+                                     "'%.*s' is not an eRDMA CDI device name (expected %s=NAME)",
+                                     (int)(ie - *is), *is, ECT_CDI_KIND);
+        if (eq + 1 == ie)
+                return ect_error_set(err, EINVAL, "CDI device name without a name in '%s'",
+                                     value);
+        *is = eq + 1;
+        return 0;
+}
+
 int ect_select_parse(const struct ect_host *host, const char *value, bool all_needs_devices,
                      struct ect_selection **ret, struct ect_error **err)
 {
@@ -191,14 +220,9 @@ int ect_select_parse(const struct ect_host *host, const char *value, bool all_ne
         sel->devices = xcalloc(host->n_devices + 1, sizeof *sel->devices);
 
         /* The empty value (only blanks) means nothing, like "none". */
-        {
-                const char *q = value;
-                while (q < end && is_blank(*q))
-                        q++;
-                if (q == end) {
-                        *ret = sel;
-                        return 0;
-                }
+        if (is_all_blank(value, end)) {
+                *ret = sel;
+                return 0;
         }
 
         while (p <= end && r >= 0) {
@@ -223,30 +247,10 @@ int ect_select_parse(const struct ect_host *host, const char *value, bool all_ne
                                           n_items);
                         break;
                 }
-                /* CDI name: kind=name, only our kind. */
-                {
-                        const char *eq = memchr(is, '=', n);
-                        if (eq) {
-                                size_t klen = (size_t)(eq - is);
-                                if (klen != strlen(ECT_CDI_KIND) ||
-                                    memcmp(is, ECT_CDI_KIND, klen) != 0) {
-                                        r = ect_error_set(err, EINVAL,
-                                                          "'%.*s' is not an eRDMA CDI device "
-                                                          "name (expected %s=NAME)",
-                                                          (int)n, is, ECT_CDI_KIND);
-                                        break;
-                                }
-                                is = eq + 1;
-                                n = (size_t)(ie - is);
-                                if (n == 0) {
-                                        r = ect_error_set(err, EINVAL,
-                                                          "CDI device name without a name in "
-                                                          "'%s'",
-                                                          value);
-                                        break;
-                                }
-                        }
-                }
+                r = strip_cdi_kind(value, &is, ie, err);
+                if (r < 0)
+                        break;
+                n = (size_t)(ie - is);
                 if ((n == 3 && memcmp(is, "all", 3) == 0) ||
                     (n == 4 && memcmp(is, "none", 4) == 0)) {
                         if (n == 3)
@@ -367,15 +371,16 @@ int ect_select_discover(const struct ect_discover_opts *opts, const struct ect_c
                 o.want_ctx = value;
         }
         if (ect_rdma_discover(&o, &host, err) < 0)
-                return -1;
+                return ect_error_wrap(err, "host discovery");
         if (ect_select(host, cfg, annotations, env, &sel, err) < 0) {
                 if (!o.want)
                         return -1;
                 /* The message names the host's devices: all of them. */
                 ect_error_free(err);
                 ect_rdma_host_free(steal_ptr(&host));
-                if (ect_rdma_discover(opts, &host, err) < 0 ||
-                    ect_select(host, cfg, annotations, env, &sel, err) < 0)
+                if (ect_rdma_discover(opts, &host, err) < 0)
+                        return ect_error_wrap(err, "host discovery");
+                if (ect_select(host, cfg, annotations, env, &sel, err) < 0)
                         return -1;
         }
         *ret_host = steal_ptr(&host);

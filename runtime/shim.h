@@ -6,7 +6,8 @@
 #include "runcargs.h"
 
 /* Edits <bundle>/config.json for create/run/restore when the container asks
- * for eRDMA. On failure the file is unchanged. */
+ * for eRDMA: the container plan (lib/plan.h), written into the file. On
+ * failure the file is unchanged. */
 int ect_shim_edit_bundle(const struct ect_config *cfg, const struct ect_runc_args *args,
                          struct ect_error **err);
 /* Executing the configured low-level runtime with argv[1..] unchanged

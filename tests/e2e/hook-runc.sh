@@ -256,4 +256,18 @@ for i in $(seq 1 20); do
 done
 check_eq "20 containers at once: each got exactly its own devices" 0 "$fails"
 
+# What discovery finds wrong with a requested device is logged (info), as
+# the shim logs it (lib/plan.h). The pid of a host process (this script)
+# stops the hook after the plan, before it touches anything.
+b=$T/disc
+hook_bundle "$b"
+bundle_annotate "$b" erdma_1
+mv "$HOST/dev/infiniband/uverbs1" "$T/uverbs1.saved"
+st=0
+out=$(printf '{"ociVersion":"1.0.2","id":"disc","status":"creating","pid":%s,"bundle":"%s"}' "$$" "$b" |
+	ERDMA_LOG_LEVEL=info "$HOOK" --config "$HCFG" prestart 2>&1) || st=$?
+mv "$T/uverbs1.saved" "$HOST/dev/infiniband/uverbs1"
+check "discovery problem: a host process's pid is refused" test "$st" -ne 0
+check_contains "discovery problem of a requested device: logged at info" "$out" "discovery: $HOST/dev/infiniband/uverbs1: missing"
+
 done_testing

@@ -142,6 +142,17 @@ spec '["ERDMA_VISIBLE_DEVICES=erdma_9"]'
 rm -f "$T/log.txt"
 shim --log "$T/log.txt" create --bundle "$T/b" c14 2>/dev/null || true
 check_contains "--log without --log-format json: a text line" "$(cat "$T/log.txt")" "erdma-container-runtime: error: container 'c14': ERDMA_VISIBLE_DEVICES: unknown eRDMA device 'erdma_9'"
+# 5b. what discovery finds wrong with a requested device is logged (info),
+# as the hook logs it (lib/plan.h)
+printf '{"sysfs-root":"%s","dev-root":"%s","memlock":8388608,"runtime":"%s","log-level":"info"}\n' \
+	"$T/host/sys" "$T/host/dev" "$T/fake-runc" >"$T/erdma.json"
+mv "$T/host/dev/infiniband/uverbs1" "$T/uverbs1.saved"
+spec '["ERDMA_VISIBLE_DEVICES=erdma_1"]'
+rm -f "$T/log.txt"
+shim --log "$T/log.txt" create --bundle "$T/b" c14b 2>/dev/null || true
+mv "$T/uverbs1.saved" "$T/host/dev/infiniband/uverbs1"
+check_contains "discovery problem of a requested device: logged at info" "$(cat "$T/log.txt")" "discovery: $T/host/dev/infiniband/uverbs1: missing"
+conf
 # 6. the host config's drivers key: which RDMA devices may be given out.
 # An mlx5 function and a soft-RoCE device (virtual: no PCI parent, no driver)
 # beside the two eRDMA ones.

@@ -140,6 +140,23 @@ START_TEST(test_select_bad)
 }
 END_TEST
 
+/* The CDI form's kind and the blank-only value, at their edges. */
+START_TEST(test_select_cdi_items)
+{
+        ck_assert_str_eq(val(" \t "), ANN);
+        ck_assert_str_eq(val(" aliyun.com/erdma=1 "), ANN "erdma_1");
+        ck_assert_str_eq(val("aliyun.com/erdma= "),
+                         "ERR:annotation com.aliyun.erdma.devices: CDI device name without a "
+                         "name in 'aliyun.com/erdma= '");
+        ck_assert_str_eq(val("0, aliyun.com/erdmax=0"),
+                         "ERR:annotation com.aliyun.erdma.devices: 'aliyun.com/erdmax=0' is not "
+                         "an eRDMA CDI device name (expected aliyun.com/erdma=NAME)");
+        ck_assert_ptr_nonnull(strstr(val("=0"), "'=0' is not an eRDMA CDI device name"));
+        /* only the first '=' separates the kind */
+        ck_assert_ptr_nonnull(strstr(val("aliyun.com/erdma==0"), "unknown eRDMA device '=0'"));
+}
+END_TEST
+
 START_TEST(test_select_precedence)
 {
         cleanup_config struct ect_config *cfg = ect_config_new_default();
@@ -287,6 +304,7 @@ int main(void)
         tcase_add_checked_fixture(tc, setup, NULL);
         tcase_add_test(tc, test_select_forms);
         tcase_add_test(tc, test_select_bad);
+        tcase_add_test(tc, test_select_cdi_items);
         tcase_add_test(tc, test_select_precedence);
         tcase_add_test(tc, test_select_empty_host);
         tcase_add_test(tc, test_select_bad_types);
