@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* erdma-hook: OCI prestart/createRuntime hook that gives the container
  * being created its selected eRDMA devices. */
+#include "cli.h"
 #include "error.h"
 #include "hook.h"
 #include "log.h"
@@ -11,13 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
-static void usage(FILE *f)
-{
-        fprintf(f, "Usage: erdma-hook [--config FILE] [--debug] prestart|createRuntime\n"
-                   "       erdma-hook --help | --version\n"
-                   "  OCI hook: reads the container state on stdin and injects the eRDMA\n"
-                   "  devices it selects (see erdma-hook(1)).\n");
-}
+static const char usage_text[] =
+    "Usage: erdma-hook [--config FILE] [--debug] prestart|createRuntime\n"
+    "       erdma-hook --help | --version\n"
+    "  OCI hook: reads the container state on stdin and injects the eRDMA\n"
+    "  devices it selects (see erdma-hook(1)).\n";
+
+static const struct ect_cli cli = {.name = "erdma-hook", .usage = usage_text};
 
 int main(int argc, char **argv)
 {
@@ -43,20 +44,15 @@ int main(int argc, char **argv)
                         ect_log_set_level(ECT_LOG_DEBUG);
                         break;
                 case 'h':
-                        usage(stdout);
-                        return EXIT_SUCCESS;
+                        return ect_cli_help(&cli);
                 case 'V':
-                        printf("erdma-hook %s\n", ECT_VERSION);
-                        return EXIT_SUCCESS;
+                        return ect_cli_version(&cli);
                 default:
-                        usage(stderr);
-                        return 2;
+                        return ect_cli_usage(&cli);
                 }
         }
-        if (optind != argc - 1) {
-                usage(stderr);
-                return 2;
-        }
+        if (optind != argc - 1)
+                return ect_cli_usage(&cli);
         stage = argv[optind];
         /* createContainer and startContainer run inside the container's
          * namespaces (after pivot_root), where the host's nodes, sysfs

@@ -4,6 +4,7 @@
  * with the arguments unchanged. Every other subcommand passes straight
  * through. See man/erdma-container-runtime.1. */
 #include "cleanup.h"
+#include "cli.h"
 #include "config.h"
 #include "log.h"
 #include "runcargs.h"
@@ -14,6 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+/* No usage of its own: every argument, --help included, is runc's. */
+static const struct ect_cli cli = {.name = "erdma-container-runtime"};
 
 /* Errors must reach the user the way the engine reads them: Docker and
  * containerd show the last error line of the --log file, in --log-format. */
@@ -65,8 +69,7 @@ int main(int argc, char *argv[])
          * first, on a line of its own, then the call passes through. */
         if (argc == 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-version") == 0 ||
                           strcmp(argv[1], "-v") == 0)) {
-                printf("erdma-container-runtime %s\n", ECT_VERSION);
-                (void)fflush(stdout);
+                (void)ect_cli_version(&cli);
         }
         ect_runc_args_parse(argc, argv, &args);
         builds = ect_runc_args_builds_container(&args);
