@@ -101,7 +101,7 @@ FUZZ_TARGETS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
 REPLAY_TESTS := $(FUZZ_SRCS:fuzz/fuzz_%.c=$(BUILD)/tests/replay_%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all check check-spdx shellcheck check-unit check-e2e check-asan check-valgrind check-cross check-vm clean-vm demo bench fuzz fuzz-targets install uninstall clean format
+.PHONY: all check check-spdx shellcheck check-format check-unit check-e2e check-asan check-valgrind check-cross check-vm clean-vm demo bench fuzz fuzz-targets install uninstall clean format
 all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c
@@ -116,11 +116,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBECT)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBECT) $(LIBS) $(UNIT_LIBS)
 
-# make check: everything CI runs. The license lines, shellcheck, unit tests and end-to-end tests on the normal
+# make check: everything CI runs. The license lines, shellcheck, the format, unit tests and end-to-end tests on the normal
 # build, then the whole suite again under ASan+UBSan, then each program's
 # main invocations under valgrind (about 10 s), then the arm64 build
 # (check-cross).
-check: check-spdx shellcheck check-unit check-e2e check-asan check-valgrind check-cross
+check: check-spdx shellcheck check-format check-unit check-e2e check-asan check-valgrind check-cross
 
 # Every tracked source file carries the SPDX license line (tests/check-spdx.sh
 # --fix adds it).
@@ -268,8 +268,28 @@ ifneq ($(HOST_CONFIG),)
 	fi
 endif
 
+# Every C file of the tree (generated ones live under $(BUILD)), in one
+# list: make format rewrites them with .clang-format, make check-format
+# fails naming each one that differs (CI's clang-format is Debian 12's, 14;
+# another version may format some lines differently).
+FORMAT_SRCS  := $(sort $(wildcard $(addsuffix /*.[ch],lib hook runtime cdi ctk probe fuzz bench tests/unit tests/lib)))
+CLANG_FORMAT ?= clang-format
+
 format:
-	clang-format -i lib/*.[ch] */*.c tests/unit/*.c
+	$(CLANG_FORMAT) -i $(FORMAT_SRCS)
+
+check-format:
+	@if ! command -v $(CLANG_FORMAT) >/dev/null; then \
+		echo "SKIP check-format: no $(CLANG_FORMAT) (./setup.sh installs clang-format)"; \
+		[ "$${CI:-}" != true ]; exit; \
+	fi; \
+	out=$$($(CLANG_FORMAT) --dry-run --Werror --ferror-limit=1 $(FORMAT_SRCS) 2>&1) && \
+		{ echo "check-format: $(words $(FORMAT_SRCS)) files, no difference"; exit 0; }; \
+	bad=$$(printf '%s\n' "$$out" | sed -n 's/^\(.*\):[0-9]*:[0-9]*: error: code should be clang-formatted.*/\1/p'); \
+	if [ -z "$$bad" ]; then printf '%s\n' "$$out" >&2; exit 1; fi; \
+	printf '%s\n' "$$bad" | sed 's/^/  /' >&2; \
+	echo "check-format: $$(printf '%s\n' "$$bad" | wc -l) of $(words $(FORMAT_SRCS)) files differ from $(CLANG_FORMAT) ($$($(CLANG_FORMAT) --version)); make format rewrites them" >&2; \
+	exit 1
 
 clean:
 	rm -rf build build-asan build-fuzz build-valgrind build-vm $(addprefix build-,$(CROSS_ARCHES))

@@ -10,10 +10,11 @@ BUILD_PKGS="gcc make pkg-config libc6-dev libyajl-dev libyaml-dev libseccomp-dev
 libibverbs-dev librdmacm-dev ibverbs-providers libnl-3-dev libnl-route-3-dev libdbus-1-dev check"
 # test: real engines (../shared/TESTBED.md), a static busybox for rootfs,
 # the CDI schema validator, man page lint, eBPF inspection; make bench: hyperfine,
-# time, linux-perf (CPU time), valgrind; make shellcheck: shellcheck
+# time, linux-perf (CPU time), valgrind; make shellcheck: shellcheck; make
+# check-format: clang-format (Debian 12's is 14, what .clang-format is for)
 TEST_PKGS="runc crun podman docker.io containerd busybox-static python3-jsonschema python3-yaml
 mandoc bpftool iproute2 util-linux procps hyperfine time valgrind clang libclang-rt-14-dev jq file strace
-linux-perf shellcheck"
+linux-perf shellcheck clang-format"
 # packaging tests (tests/e2e/package.sh, install.sh): the .deb and its lint,
 # rpmbuild for the spec, systemd-analyze for the units
 PKG_PKGS="debhelper dpkg-dev lintian rpm systemd git"

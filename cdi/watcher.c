@@ -42,6 +42,16 @@ int cdi_remove_spec(const char *output, const char *summary)
         return 0;
 }
 
+/* A regeneration after the first failed: the old spec stays, and the next
+ * change tries again. Frees *err. */
+static void warn_spec_kept(const struct cdi_watch *w, struct ect_error **err)
+{
+        cleanup_free char *text = ect_error_text(*err);
+
+        log_warn("%s; %s is left as it was, retrying on the next change", text, w->output);
+        ect_error_free(err);
+}
+
 /* One regeneration. A failure is fatal (< 0) only on the first run: a watcher
  * that cannot make its first spec is misconfigured and should say so to its
  * supervisor; later, the host may be in the middle of a change, so the old
@@ -76,12 +86,7 @@ static int regenerate(const struct cdi_watch *w, bool first)
                 ect_error_free(&err);
                 return -1;
         }
-        {
-                cleanup_free char *text = ect_error_text(err);
-                log_warn("%s; %s is left as it was, retrying on the next change", text,
-                         w->output);
-        }
-        ect_error_free(&err);
+        warn_spec_kept(w, &err);
         return 0;
 }
 
@@ -96,9 +101,43 @@ static void make_output_dir(const char *output)
         if (mkdir(dir, 0755) == 0) {
                 (void)chmod(dir, 0755); /* whatever the umask */
                 log_info("created %s", dir);
-        }
-        else if (errno != EEXIST)
+        } else if (errno != EEXIST)
                 log_debug("mkdir '%s': %s", dir, strerror(errno));
+}
+
+/* One signal from sfd: SIGHUP asks for a regeneration (through the
+ * debounce, like a device event); SIGTERM, SIGINT end the loop (true). */
+static bool read_signal(int sfd, const struct cdi_watch *w, struct ect_debounce *db)
+{
+        struct signalfd_siginfo si;
+        ssize_t k = read(sfd, &si, sizeof si);
+
+        if (k != (ssize_t)sizeof si)
+                return false;
+        if (si.ssi_signo == SIGHUP) {
+                log_info("SIGHUP: regenerating %s", w->output);
+                ect_debounce_event(db, ect_watch_now_ms());
+                return false;
+        }
+        log_info("%s: stopping", strsignal((int)si.ssi_signo));
+        return true;
+}
+
+/* The pending inotify events: a device change opens the debounce window.
+ * < 0 (logged) when the watch itself failed. */
+static int read_changes(struct ect_watch *iw, struct ect_debounce *db)
+{
+        struct ect_error *err = NULL;
+        int r = ect_watch_read(iw, &err);
+
+        if (r < 0) {
+                log_error_err(err);
+                ect_error_free(&err);
+                return -1;
+        }
+        if (r > 0)
+                ect_debounce_event(db, ect_watch_now_ms());
+        return 0;
 }
 
 int cdi_watch_run(const struct cdi_watch *w)
@@ -152,29 +191,12 @@ int cdi_watch_run(const struct cdi_watch *w)
                         log_error("poll: %m");
                         goto out;
                 }
-                if (p[1].revents & POLLIN) {
-                        struct signalfd_siginfo si;
-                        ssize_t k = read(sfd, &si, sizeof si);
-
-                        if (k == (ssize_t)sizeof si && si.ssi_signo == SIGHUP) {
-                                log_info("SIGHUP: regenerating %s", w->output);
-                                ect_debounce_event(&db, ect_watch_now_ms());
-                        } else if (k == (ssize_t)sizeof si) {
-                                log_info("%s: stopping", strsignal((int)si.ssi_signo));
-                                status = EXIT_SUCCESS;
-                                goto out;
-                        }
+                if ((p[1].revents & POLLIN) && read_signal(sfd, w, &db)) {
+                        status = EXIT_SUCCESS;
+                        goto out;
                 }
-                if (p[0].revents & POLLIN) {
-                        int r = ect_watch_read(iw, &err);
-                        if (r < 0) {
-                                log_error_err(err);
-                                ect_error_free(&err);
-                                goto out;
-                        }
-                        if (r > 0)
-                                ect_debounce_event(&db, ect_watch_now_ms());
-                }
+                if ((p[0].revents & POLLIN) && read_changes(iw, &db) < 0)
+                        goto out;
                 if (ect_debounce_due(&db, ect_watch_now_ms()))
                         (void)regenerate(w, false);
         }

@@ -62,14 +62,7 @@ int main(int argc, char **argv)
                 return 2;
         }
         if (ect_hook_run(&o, &err) < 0) {
-                /* One line, whatever names the image put in the message:
-                 * the engine shows it to the user as it is. */
-                char *text = ect_error_text(err);
-                for (char *p = text; *p; p++)
-                        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                                *p = '?';
-                log_error("%s", text);
-                free(text);
+                log_error_err(err);
                 ect_error_free(&err);
                 return EXIT_FAILURE;
         }

@@ -325,7 +325,7 @@ int ect_cdi_build(const struct ect_host *h, const struct ect_cdi_opts *o, struct
                 return r;
         devroot = host_dev_root(h, o, err);
         if (!devroot)
-                return -1 - EINVAL;
+                return ect_error_rc(*err);
 
         names = assign_names(h, o ? o->naming : ECT_CDI_NAME_IBDEV, &warnings);
         kind = xasprintf("%s/%s", vendor, class);

@@ -37,7 +37,7 @@ int ect_ctd_config_version(const char *buf, size_t len, int *ret, struct ect_err
         long long n;
 
         if (ect_toml_scan(buf, len, &d, err) < 0)
-                return -1;
+                return ect_error_rc(*err);
         v = ect_toml_find(&d, "", "version");
         if (!v) {
                 *ret = 1;
@@ -113,7 +113,7 @@ static int load_imports(const char *buf, size_t len, struct ect_toml_doc *d,
         *ret_v = NULL;
         *ret_n = 0;
         if (ect_toml_scan(buf, len, d, err) < 0)
-                return -1;
+                return ect_error_rc(*err);
         it = top_imports(d);
         *ret_it = it;
         if (it && ect_toml_string_array(buf, it->val_start, it->val_end, ret_v, ret_n, err) < 0)
@@ -147,7 +147,7 @@ int ect_ctd_imports_cover(const char *buf, size_t len, const char *main_path, co
         size_t n;
 
         if (load_imports(buf, len, &d, &it, &v, &n, err) < 0)
-                return -1;
+                return ect_error_rc(*err);
         *ret = covers(v, n, main_path, dropin);
         ect_toml_strs_free(v, n);
         return 0;
@@ -177,7 +177,7 @@ int ect_ctd_imports_add(const char *buf, size_t len, const char *main_path, cons
 
         *ret = NULL;
         if (load_imports(buf, len, &d, &it, &v, &n, err) < 0)
-                return -1;
+                return ect_error_rc(*err);
         if (covers(v, n, main_path, dropin)) {
                 ect_toml_strs_free(v, n);
                 return 0;
@@ -246,7 +246,7 @@ int ect_ctd_imports_remove(const char *buf, size_t len, const char *dropin, char
 
         *ret = NULL;
         if (load_imports(buf, len, &d, &it, &v, &n, err) < 0)
-                return -1;
+                return ect_error_rc(*err);
         for (k = 0; k < n && strcmp(v[k].val, dropin) != 0; k++)
                 ;
         if (k == n) {
@@ -425,7 +425,7 @@ int ect_ctd_carry(const char *dump, const char *defaults, const struct ect_ctd_o
         if (tbls_load(dump, "containerd config dump", &a, err) < 0 ||
             tbls_load(defaults, "containerd config default", &b, err) < 0) {
                 free(out);
-                return -1;
+                return ect_error_rc(*err);
         }
         keep = xcalloc(a.n, sizeof *keep);
         for (size_t k = 0; k < a.n; k++) {
@@ -522,7 +522,7 @@ int ect_ctd_dropin(const struct ect_ctd_opts *o, const char *carry, char **ret,
         if (carry && *carry) {
                 cleanup_tbls struct tbls t = {0};
                 if (tbls_load(carry, "carried CRI settings", &t, err) < 0)
-                        return -1;
+                        return ect_error_rc(*err);
                 for (size_t k = 1; k < t.n; k++) {
                         struct otbl *ot = odoc_table(&d, t.v[k].name);
                         for (size_t j = 0; j < t.v[k].n; j++) {
@@ -632,7 +632,7 @@ int ect_ctd_verify(const char *before, const char *after, int major, const struc
         *problem = NULL;
         if (tbls_load(before, "containerd config dump before", &a, err) < 0 ||
             tbls_load(after, "containerd config dump after", &b, err) < 0)
-                return -1;
+                return ect_error_rc(*err);
         if (!value_is(&b, rt, "runtime_type", "io.containerd.runc.v2", true) ||
             !value_is(&b, rt_opts, "BinaryName", o->runtime_path, true)) {
                 *problem = xasprintf("the handler '%s' with BinaryName '%s' is not in containerd's "

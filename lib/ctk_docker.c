@@ -136,7 +136,7 @@ static int load_record(const char *rec, size_t rec_len, struct ect_json **ret,
         struct ect_json *r = NULL;
 
         if (parse_object(rec, rec_len, "undo record", &r, err) < 0)
-                return -1;
+                return ect_error_rc(*err);
         if (!ect_json_is(ect_json_get(r, "changes"), ECT_JSON_ARRAY)) {
                 ect_json_free(r);
                 return ect_error_set(err, EINVAL, "undo record: no \"changes\" array");
@@ -161,11 +161,11 @@ int ect_docker_configure(const char *old, size_t old_len, const char *rec, size_
         if (empty)
                 root = ect_json_new(ECT_JSON_OBJECT);
         else if (parse_object(old, old_len, "daemon.json", &root, err) < 0)
-                return -1;
+                return ect_error_rc(*err);
         orig = ect_json_dup(root);
         if (rec) {
                 if (load_record(rec, rec_len, &record, err) < 0)
-                        return -1;
+                        return ect_error_rc(*err);
         } else {
                 record = new_record(!old);
         }
@@ -173,7 +173,7 @@ int ect_docker_configure(const char *old, size_t old_len, const char *rec, size_
 
         runtimes = object_member(changes, root, "runtimes", err);
         if (!runtimes)
-                return -1;
+                return ect_error_rc(*err);
         /* A registration of the same binary stays as it is (its
          * runtimeArgs, if any, are someone's choice). */
         cur = ect_json_get(runtimes, o->runtime_name);
@@ -193,7 +193,7 @@ int ect_docker_configure(const char *old, size_t old_len, const char *rec, size_
         if (o->cdi) {
                 struct ect_json *features = object_member(changes, root, "features", err);
                 if (!features)
-                        return -1;
+                        return ect_error_rc(*err);
                 if (!ect_json_is(ect_json_get(features, "cdi"), ECT_JSON_TRUE))
                         set_recorded(changes, features, "features", "cdi",
                                      ect_json_new_bool(true));
@@ -202,11 +202,11 @@ int ect_docker_configure(const char *old, size_t old_len, const char *rec, size_
                 return 0;
         indent = ect_docker_indent(old, old ? old_len : 0);
         if (ect_json_emit_indent(root, indent, ret, NULL, err) < 0)
-                return -1;
+                return ect_error_rc(*err);
         if (ect_json_emit(record, true, ret_rec, NULL, err) < 0) {
                 free(*ret);
                 *ret = NULL;
-                return -1;
+                return ect_error_rc(*err);
         }
         return 0;
 }
@@ -264,7 +264,7 @@ int ect_docker_unconfigure(const char *old, size_t old_len, const char *rec, siz
                 return 0;
         if (parse_object(old, old_len, "daemon.json", &root, err) < 0 ||
             load_record(rec, rec_len, &record, err) < 0)
-                return -1;
+                return ect_error_rc(*err);
         orig = ect_json_dup(root);
         changes = ect_json_get(record, "changes");
         for (size_t k = changes->n; k-- > 0;) {

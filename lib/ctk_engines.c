@@ -72,7 +72,7 @@ int ect_engine_version(enum ect_engine e, struct ect_version *ret, struct ect_er
         if (!ect_spawn_found(argv[0]))
                 return ect_error_set(err, ENOENT, "%s is not installed", argv[0]);
         if (ect_spawn(argv, 0, &r, err) < 0)
-                return -1;
+                return ect_error_rc(*err);
         ok = r.status == 0 && ect_version_parse(r.out, ret);
         ect_spawn_result_clear(&r);
         if (!ok)

@@ -47,7 +47,7 @@ int ect_ctk_file_read(const char *path, struct ect_ctk_file *ret, struct ect_err
         if (fstat(fd, &ret->st) < 0)
                 return ect_error_set(err, errno, "stat '%s'", path);
         if (ect_read_fd(fd, path, MAX_CONFIG, &ret->text, &ret->len, err) < 0)
-                return -1;
+                return ect_error_rc(*err);
         ret->path = xstrdup(path);
         return 0;
 }
@@ -122,9 +122,9 @@ int ect_ctk_plan_diff(const struct ect_ctk_plan *p, struct ect_error **err)
                 const char *lb = c->text ? c->old.path : "/dev/null";
 
                 if (c->old.text && (a = memfile(c->old.text, c->old.len, err)) < 0)
-                        return -1;
+                        return ect_error_rc(*err);
                 if (c->text && (b = memfile(c->text, c->len, err)) < 0)
-                        return -1;
+                        return ect_error_rc(*err);
                 pa = a >= 0 ? xasprintf("/proc/self/fd/%d", a) : xstrdup("/dev/null");
                 pb = b >= 0 ? xasprintf("/proc/self/fd/%d", b) : xstrdup("/dev/null");
                 {
@@ -167,7 +167,7 @@ static int put(const char *path, const char *text, size_t len, const struct ect_
                                                    like->st.st_uid, like->st.st_gid,
                                                    ECT_WRITE_SYNC_DIR, err);
         if (mkdir_parents(path, err) < 0)
-                return -1;
+                return ect_error_rc(*err);
         return ect_write_file_atomic_owned(path, text, len, mode, (uid_t)-1, (gid_t)-1,
                                            ECT_WRITE_SYNC_DIR, err);
 }
@@ -237,7 +237,7 @@ int ect_ctk_plan_apply(struct ect_ctk_plan *p, struct ect_error **err)
                                 ect_error_wrap(err, "undoing the earlier steps failed too (%s)", e->msg);
                                 ect_error_free(&e);
                         }
-                        return -1;
+                        return ect_error_rc(*err);
                 }
                 p->v[k].done = true;
         }

@@ -61,7 +61,7 @@ static bool ours(const struct ect_ctk_file *f)
 static int read_own(const char *path, struct ect_ctk_file *f, struct ect_error **err)
 {
         if (ect_ctk_file_read(path, f, err) < 0)
-                return -1;
+                return ect_error_rc(*err);
         if (f->text && !ours(f)) {
                 ect_ctk_file_clear(f);
                 return ect_error_set(err, EEXIST,
@@ -79,7 +79,7 @@ static int plan_remove_backup(struct ctx *c, const char *path, struct ect_error 
         struct ect_ctk_file f;
 
         if (ect_ctk_file_read(bak, &f, err) < 0)
-                return -1;
+                return ect_error_rc(*err);
         ect_ctk_plan_add(&c->plan, &f, NULL, 0, false);
         return 0;
 }
@@ -90,7 +90,7 @@ static int plan_remove_own(struct ctx *c, const char *path, struct ect_error **e
         struct ect_ctk_file f;
 
         if (ect_ctk_file_read(path, &f, err) < 0)
-                return -1;
+                return ect_error_rc(*err);
         if (f.text && !ours(&f)) {
                 note(c, "%s: not written by erdma-ctk, kept", path);
                 ect_ctk_file_clear(&f);
@@ -155,7 +155,7 @@ static int memlock(struct ctx *c, bool configure, struct ect_error **err)
         if (!a->memlock_dropin)
                 return 0;
         if (read_own(path, &f, err) < 0)
-                return -1;
+                return ect_error_rc(*err);
         ect_ctk_plan_add(&c->plan, &f, memlock_dropin(), 0644, false);
         note(c, "%s: LimitMEMLOCK=infinity for %s", path, unit_of(a->engine));
         return 0;
@@ -263,7 +263,7 @@ static int run_containerd(char **argv, char **ret, struct ect_error **err)
         struct ect_spawn_result r;
 
         if (ect_spawn(argv, 0, &r, err) < 0)
-                return -1;
+                return ect_error_rc(*err);
         if (r.status != 0) {
                 cleanup_free char *msg = xstrdup(r.errout && *r.errout ? r.errout : "no message");
                 msg[strcspn(msg, "\n")] = '\0';
@@ -308,7 +308,7 @@ static int dump_without_ours(struct ctd *d, const struct ect_ctk_file *main, cha
         if (!main->text || ect_ctd_is_new_main(main->text, d->drop_ref))
                 return dump_default(ret, err);
         if (ect_ctd_imports_remove(main->text, main->len, d->drop_ref, &without, err) < 0)
-                return -1;
+                return ect_error_rc(*err);
         if (!without)
                 return dump(d->main_path, ret, err);
         dir = xstrdup(d->main_path);
@@ -340,7 +340,7 @@ static int names_cri(const struct ect_ctk_file *main, bool *ret, struct ect_erro
         if (!main->text)
                 return 0;
         if (ect_toml_scan(main->text, main->len, &doc, err) < 0)
-                return -1;
+                return ect_error_rc(*err);
         for (size_t k = 0; k < doc.n && !*ret; k++) {
                 cleanup_free char *full = *doc.items[k].table
                                               ? xasprintf("%s.%s", doc.items[k].table, doc.items[k].key)
@@ -504,7 +504,7 @@ static int containerd_check(struct ctx *c, struct ctd *d, struct ect_error **err
                 cleanup_free char *after = NULL, *problem = NULL;
                 if (dump(d->main_path, &after, err) < 0 ||
                     ect_ctd_verify(d->before, after, d->v.major, &d->o, &problem, err) < 0)
-                        return -1;
+                        return ect_error_rc(*err);
                 if (!problem) {
                         note(c, "checked: containerd config dump shows handler \"%s\" with "
                                 "BinaryName %s, every other setting as before",
@@ -535,7 +535,7 @@ static int containerd_unconfigure(struct ctx *c, struct ctd *d, struct ect_error
         cleanup_free char *text = NULL;
 
         if (ect_ctk_file_read(d->main_path, &main, err) < 0)
-                return -1;
+                return ect_error_rc(*err);
         if (main.text && ect_ctd_is_new_main(main.text, d->drop_ref)) {
                 note(c, "%s: created by configure, removed", d->main_path);
                 ect_ctk_plan_add(&c->plan, &main, NULL, 0, false);
@@ -554,7 +554,7 @@ static int containerd_unconfigure(struct ctx *c, struct ctd *d, struct ect_error
                 ect_ctk_file_clear(&main);
         }
         if (plan_remove_backup(c, d->main_path, err) < 0)
-                return -1;
+                return ect_error_rc(*err);
         return plan_remove_own(c, d->drop_path, err);
 }
 
@@ -646,10 +646,10 @@ static int crio(struct ctx *c, bool configure, struct ect_error **err)
         hooks_report(c);
         if (!configure) {
                 if (plan_remove_own(c, path, err) < 0)
-                        return -1;
+                        return ect_error_rc(*err);
         } else {
                 if (read_own(path, &f, err) < 0)
-                        return -1;
+                        return ect_error_rc(*err);
                 note(c, "%s: runtime handler \"%s\" -> %s", path, a->runtime_name, a->runtime_path);
                 ect_ctk_plan_add(&c->plan, &f, crio_dropin(a), 0644, false);
         }

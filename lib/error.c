@@ -18,7 +18,7 @@ int ect_error_set(struct ect_error **err, int code, const char *fmt, ...)
         va_start(ap, fmt);
         (*err)->msg = xvasprintf(fmt, ap);
         va_end(ap);
-        return -1 - (code > 0 ? code : 0);
+        return ect_error_rc(*err);
 }
 
 int ect_error_wrap(struct ect_error **err, const char *fmt, ...)
@@ -34,7 +34,12 @@ int ect_error_wrap(struct ect_error **err, const char *fmt, ...)
         free(ctx);
         free((*err)->msg);
         (*err)->msg = msg;
-        return -1 - ((*err)->code > 0 ? (*err)->code : 0);
+        return ect_error_rc(*err);
+}
+
+int ect_error_rc(const struct ect_error *err)
+{
+        return -1 - (err && err->code > 0 ? err->code : 0);
 }
 
 void ect_error_free(struct ect_error **err)

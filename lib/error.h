@@ -17,6 +17,10 @@ int ect_error_set(struct ect_error **err, int code, const char *fmt, ...)
  * ect_error_set() did. */
 int ect_error_wrap(struct ect_error **err, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
+/* What ect_error_set() returned for err: -1 - code, always < 0 (-1 for
+ * NULL). A function that passes a callee's failure on unchanged returns this
+ * (or the callee's own return value, which is the same). */
+int ect_error_rc(const struct ect_error *err);
 /* Frees *err and sets it to NULL; NULL-safe. */
 void ect_error_free(struct ect_error **err);
 /* The full text, "msg: strerror(code)" when code != 0; static storage is not

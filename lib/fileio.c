@@ -77,7 +77,7 @@ int ect_read_regular_at(int dirfd, const char *path, const char *what, size_t ma
         if (!S_ISREG(st.st_mode))
                 return ect_error_set(err, EINVAL, "'%s' is not a regular file", what);
         if (read_fd(fd, &st, what, max, ret, ret_len, err) < 0)
-                return -1 - (*err)->code;
+                return ect_error_rc(*err);
         if (ret_mode)
                 *ret_mode = st.st_mode & 07777;
         return 0;

@@ -142,8 +142,20 @@ void ect_log_write(enum ect_log_level level, const char *file, int line, const c
                 to_extra(level, msg);
 }
 
+/* Every program's last error line goes through here. The message may hold
+ * names from the image, the config or the environment; the engine shows the
+ * line to the user as it is, so it stays one line without terminal escapes. */
+static void replace_controls(char *s)
+{
+        for (; *s; s++)
+                if ((unsigned char)*s < 0x20 || *s == 0x7f)
+                        *s = '?';
+}
+
 void log_error_err(const struct ect_error *err)
 {
         cleanup_free char *text = ect_error_text(err);
+
+        replace_controls(text);
         log_error("%s", text);
 }

@@ -31,5 +31,6 @@ void ect_log_write(enum ect_log_level level, const char *file, int line, const c
 #define log_warn(...) ect_log_write(ECT_LOG_WARN, __FILE__, __LINE__, __VA_ARGS__)
 #define log_info(...) ect_log_write(ECT_LOG_INFO, __FILE__, __LINE__, __VA_ARGS__)
 #define log_debug(...) ect_log_write(ECT_LOG_DEBUG, __FILE__, __LINE__, __VA_ARGS__)
-/* Logs the error's full text at error level. */
+/* Logs the error's full text at error level, as one line: control
+ * characters (a newline, an escape) become '?'. */
 void log_error_err(const struct ect_error *err);

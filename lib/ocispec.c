@@ -25,10 +25,14 @@ struct field {
         const struct field *sub; /* an object with these fields */
         bool array;              /* sub applies to each element of an array */
 };
+/* clang-format 14 (Debian 12) reads "F(n) {" as a function definition and
+ * spreads each macro over four lines. */
+/* clang-format off */
 #define F(n) {.name = (n)}
 #define OBJ(n, f) {.name = (n), .sub = (f)}
 #define ARR(n, f) {.name = (n), .sub = (f), .array = true}
 #define END {.name = NULL}
+/* clang-format on */
 static const struct field f_root[] = {F("path"), END};
 static const struct field f_rlimit[] = {F("type"), F("soft"), F("hard"), END};
 static const struct field f_caps[] = {F("bounding"), F("effective"), F("permitted"), END};

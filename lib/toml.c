@@ -293,7 +293,7 @@ static int key(struct lex *l, char **ret)
                         if (starts(l, "\"\"\"") || starts(l, "'''"))
                                 return lex_error(l, s, "multi-line string as a key");
                         if (string(l, &part) < 0)
-                                return -1;
+                                return ect_error_rc(*l->err);
                 } else {
                         while (l->i < l->len && is_bare(l->b[l->i]))
                                 l->i++;
@@ -331,7 +331,7 @@ static int array(struct lex *l, unsigned depth)
                         return 0;
                 }
                 if (value(l, depth + 1) < 0)
-                        return -1;
+                        return ect_error_rc(*l->err);
                 skip_blank(l);
                 if (at(l, 0, ','))
                         l->i++;
@@ -353,14 +353,14 @@ static int inline_table(struct lex *l, unsigned depth)
         for (;;) {
                 cleanup_free char *k = NULL;
                 if (key(l, &k) < 0)
-                        return -1;
+                        return ect_error_rc(*l->err);
                 skip_ws(l);
                 if (!at(l, 0, '='))
                         return lex_error(l, l->i, "expected '='");
                 l->i++;
                 skip_ws(l);
                 if (value(l, depth + 1) < 0)
-                        return -1;
+                        return ect_error_rc(*l->err);
                 skip_blank(l);
                 if (at(l, 0, '}')) {
                         l->i++;
@@ -515,7 +515,7 @@ int ect_toml_scan(const char *buf, size_t len, struct ect_toml_doc *ret, struct 
         return 0;
 fail:
         ect_toml_doc_clear(&d);
-        return -1;
+        return ect_error_rc(*err);
 }
 
 const struct ect_toml_item *ect_toml_find(const struct ect_toml_doc *d, const char *table,
@@ -576,7 +576,7 @@ int ect_toml_string_array(const char *buf, size_t start, size_t end, struct ect_
         return 0;
 fail:
         ect_toml_strs_free(v, n);
-        return -1;
+        return ect_error_rc(*err);
 }
 
 bool ect_toml_int(const char *buf, size_t start, size_t end, long long *ret)
@@ -608,7 +608,7 @@ int ect_toml_string(const char *buf, size_t start, size_t end, char **ret, struc
         if (!at(&l, 0, '"') && !at(&l, 0, '\''))
                 return lex_error(&l, start, "not a string");
         if (string(&l, ret) < 0)
-                return -1;
+                return ect_error_rc(*err);
         if (l.i != end) {
                 free(*ret);
                 *ret = NULL;
