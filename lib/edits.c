@@ -73,5 +73,5 @@ int ect_edits_compute(const struct ect_host *host, const struct ect_config *cfg,
         return 0;
 fail:
         ect_edits_free(e);
-        return -1 - (*err)->code;
+        return ect_error_rc(*err);
 }

@@ -537,7 +537,7 @@ int ect_rootfs_mkdir_p(int rootfd, const char *path, mode_t mode,
                 cur = fd;
         }
         if (ect_rootfs_check_mount(cur, mounts, plen > 0 ? prefix : "/", err) < 0)
-                return -1 - (*err)->code;
+                return ect_error_rc(*err);
         return steal_fd(&cur);
 }
 
