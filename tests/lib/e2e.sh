@@ -32,13 +32,17 @@
 #                              DOCKER_HOST, stopped at exit; removes the
 #                              "docker" cgroups it made
 set -euo pipefail
+# A command that fails where the script did not expect it stops the script:
+# say which one, so that the stop is not silent (tests/run-e2e.sh counts a
+# script that exits non-zero without a "not ok" as a failure).
+trap 'echo "# ${BASH_SOURCE[0]}:$LINENO: stopped (set -e): \"$BASH_COMMAND\" failed"' ERR
 
 E2E_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tap.sh
+# shellcheck source=tests/lib/tap.sh
 . "$E2E_LIB/tap.sh"
-# shellcheck source=fakehost.sh
+# shellcheck source=tests/lib/fakehost.sh
 . "$E2E_LIB/fakehost.sh"
-# shellcheck source=rootfs.sh
+# shellcheck source=tests/lib/rootfs.sh
 . "$E2E_LIB/rootfs.sh"
 
 E2E_CLEANUPS=()
@@ -53,6 +57,7 @@ e2e_cleanup() {
 	# Cleanup must run to the end: a daemon already gone or a file already
 	# removed is not an error here.
 	set +e
+	trap - ERR
 	for ((i = ${#E2E_CLEANUPS[@]} - 1; i >= 0; i--)); do
 		eval "${E2E_CLEANUPS[i]}" >/dev/null 2>&1
 	done
