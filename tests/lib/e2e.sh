@@ -53,7 +53,7 @@ e2e_on_exit() {
 	trap e2e_cleanup EXIT
 }
 e2e_cleanup() {
-	local rc=$? i
+	local i
 	# Cleanup must run to the end: a daemon already gone or a file already
 	# removed is not an error here.
 	set +e
@@ -61,7 +61,7 @@ e2e_cleanup() {
 	for ((i = ${#E2E_CLEANUPS[@]} - 1; i >= 0; i--)); do
 		eval "${E2E_CLEANUPS[i]}" >/dev/null 2>&1
 	done
-	return "$rc"
+	# The script's exit status is the one it had before this trap ran.
 }
 
 # umount_under DIR: lazily unmounts what engines or the test mounted under
