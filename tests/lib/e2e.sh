@@ -46,12 +46,12 @@ E2E_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$E2E_LIB/rootfs.sh"
 
 E2E_CLEANUPS=()
-e2e_on_exit() {
-	E2E_CLEANUPS+=("$1")
-	# One trap for the whole script: a second `trap ... EXIT` elsewhere
-	# would silently replace the stack.
-	trap e2e_cleanup EXIT
-}
+# One trap for the whole script, set here: a second `trap ... EXIT` would
+# silently replace the stack, and one set inside $(...) (e2e_on_exit called
+# there) would run the stack when that subshell ends. A command registered
+# inside $(...) is lost with the subshell: register in the script itself.
+trap e2e_cleanup EXIT
+e2e_on_exit() { E2E_CLEANUPS+=("$1"); }
 e2e_cleanup() {
 	local i
 	# Cleanup must run to the end: a daemon already gone or a file already
