@@ -20,6 +20,7 @@
 #                        `need_bins -h HINT BIN...` the reason adds (HINT)
 #   need_built PROG...   skip_all naming the first program not built
 #   need_root, need_cgroup2
+#   e2e_no_errexit       set +e, for a script not yet converted to -e
 #   stop_pid PIDFILE     stops the daemon whose pid PIDFILE holds (by its pid:
 #                        never by name, other people's engines run here)
 #   containerd_config DIR      DIR/config.toml: a containerd of our own, its
@@ -84,6 +85,13 @@ e2e_tmpdir() {
 e2e_absent() {
 	local p
 	for p in "$@"; do [ -e "$p" ] || e2e_on_exit "rm -rf '$p'"; done
+}
+
+# e2e_no_errexit: strict mode without -e, for a script whose every command
+# has not yet been read for what a failure under -e would do (package.sh).
+e2e_no_errexit() {
+	set +e
+	trap - ERR
 }
 
 need_bins() {
