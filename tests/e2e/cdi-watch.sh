@@ -6,28 +6,25 @@
 # sysfs, turns a burst of 20 new devices into a few rewrites, is never seen
 # half-written by a reader, and SIGTERM/SIGINT end the watcher with status 0
 # and no temporary file.
-set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/tap.sh"
-. "$here/../lib/fakehost.sh"
-. "$here/../lib/rootfs.sh" # ect_bin, ect_shared
+. "$here/../lib/e2e.sh"
 
 need_root # mknod
+need_built erdma-cdi
 CDI=$(ect_bin erdma-cdi)
-[ -x "$CDI" ] || skip_all "erdma-cdi not built ($CDI)"
 PY=/usr/bin/python3 # Debian's, with python3-yaml and python3-jsonschema
 SCHEMA=$(ect_shared)/cdi-schema
 VALIDATE="$here/../lib/cdi_validate.py"
 
-T=$(mktemp -d /tmp/ect-e2e-cdi-watch.XXXXXX)
+e2e_tmpdir ect-e2e-cdi-watch
 pids=()
-cleanup() {
+# The watchers still running at exit (stopped by pid).
+stop_watchers() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$T"
 }
-trap cleanup EXIT
+e2e_on_exit stop_watchers
 
 fakehost_standard "$T/host"
 SYS=$T/host/sys

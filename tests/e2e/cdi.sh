@@ -3,34 +3,27 @@
 # erdma-cdi on fake hosts: list, generate (every strategy, both formats,
 # hostPath on and off) validated against the CDI schema and name rules,
 # atomic --output, then real Podman with the spec in /var/run/cdi.
-set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/tap.sh"
-. "$here/../lib/fakehost.sh"
-. "$here/../lib/rootfs.sh"
+. "$here/../lib/e2e.sh"
 . "$here/../lib/podman.sh"
 
 need_root
+need_built erdma-cdi
 CDI=$(ect_bin erdma-cdi)
-[ -x "$CDI" ] || skip_all "erdma-cdi not built ($CDI)"
 PY=/usr/bin/python3 # Debian's, with python3-jsonschema and python3-yaml
 SCHEMA=$(ect_shared)/cdi-schema
 VALIDATE="$here/../lib/cdi_validate.py"
 
-T=$(mktemp -d /tmp/ect-e2e-cdi.XXXXXX)
+e2e_tmpdir ect-e2e-cdi # what is mounted under it is unmounted at exit
 SPEC="" # our file in /var/run/cdi while it exists
 made_cdi_dir=0
-cleanup() {
+remove_spec() {
 	if [ -n "$SPEC" ]; then
 		rm -f "$SPEC"
 		if [ "$made_cdi_dir" = 1 ]; then rmdir /var/run/cdi 2>/dev/null || true; fi
 	fi
-	if grep -q " $T/" /proc/mounts; then
-		grep " $T/" /proc/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l || true
-	fi
-	rm -rf "$T"
 }
-trap cleanup EXIT
+e2e_on_exit remove_spec
 
 fakehost_standard "$T/host"
 SYS=$T/host/sys

@@ -7,18 +7,13 @@
 # name; one spelling in another case is read as runc reads it; a device
 # path spelled another way is the same path.
 # shellcheck disable=SC2016 # jq programs and container commands: single quotes on purpose
-set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/tests/lib/tap.sh"
-. "$top/tests/lib/fakehost.sh"
-. "$top/tests/lib/rootfs.sh"
+. "$top/tests/lib/e2e.sh"
 . "$top/tests/lib/hook.sh"
 need_root
-command -v runc >/dev/null || skip_all "runc not installed"
-command -v jq >/dev/null || skip_all "jq not installed"
-[ -x "$(ect_bin erdma-hook)" ] || skip_all "erdma-hook not built"
+need_bins runc jq
+need_built erdma-hook erdma-container-runtime
 SHIM=$(ect_bin erdma-container-runtime)
-[ -x "$SHIM" ] || skip_all "erdma-container-runtime not built"
 hook_init
 ours_in() { find "$1" \( -name infiniband -o -name 'uverbs*' -o -name rdma_cm \) -print 2>/dev/null; }
 
@@ -40,7 +35,7 @@ for c in Root PATH; do
 		bundle_jq "$b" --arg h "$h" '.root.path = $h | .root.PATH = "rootfs"'
 		key=root.path
 	fi
-	out=$(runc_run "$b" "ck$$-$c"); st=$?
+	st=0; out=$(runc_run "$b" "ck$$-$c") || st=$?
 	check "hook, '$key' spelled twice: container does not start" test "$st" -ne 0
 	check_contains "hook, '$key' spelled twice: the error names the key" "$out" "key '$key' appears more than once"
 	check_eq "hook, '$key' spelled twice: the host directory gained nothing" "" "$(ours_in "$h")"
@@ -50,7 +45,7 @@ done
 b=$T/hook-ann
 hook_bundle "$b"
 bundle_jq "$b" '.annotations = {"x": "1"} | .Annotations = {"com.aliyun.erdma.devices": "erdma_0"}'
-out=$(runc_run "$b" "ck$$-ann"); st=$?
+st=0; out=$(runc_run "$b" "ck$$-ann") || st=$?
 check "hook, 'annotations' spelled twice: container does not start" test "$st" -ne 0
 check_contains "hook, 'annotations' spelled twice: the error names the key" "$out" "key 'annotations' appears more than once"
 
@@ -59,7 +54,7 @@ b=$T/hook-one
 hook_bundle "$b"
 bundle_cmd "$b" "$SHOW_CMD"
 bundle_jq "$b" '.Root = .root | del(.root) | .ANNOTATIONS = {"com.aliyun.erdma.devices": "erdma_0"}'
-out=$(runc_run "$b" "ck$$-one"); st=$?
+st=0; out=$(runc_run "$b" "ck$$-one") || st=$?
 check_eq "hook, 'Root' and 'ANNOTATIONS' only: runs" 0 "$st"
 check_contains "hook, 'Root' and 'ANNOTATIONS' only: uverbs0 injected" "$out" "/dev/infiniband/uverbs0 character special file e7:c0"
 
@@ -81,7 +76,7 @@ b=$T/shim-path
 shim_bundle "$b"
 bundle_annotate "$b" erdma_0
 bundle_jq "$b" '.linux.devices += [{path: "/dev/infiniband/uverbs0", type: "c", major: 231, minor: 192, PATH: "/dev/elsewhere"}]'
-out=$(shim_run "$b" "ck$$-spath"); st=$?
+st=0; out=$(shim_run "$b" "ck$$-spath") || st=$?
 check "shim, a device path spelled twice: container does not start" test "$st" -ne 0
 check_contains "shim, a device path spelled twice: the error names the key" "$out" "appears more than once"
 check_contains "shim, a device path spelled twice: ... linux.devices[N].path" "$out" "path' appears"
@@ -90,7 +85,7 @@ check_contains "shim, a device path spelled twice: ... linux.devices[N].path" "$
 b=$T/shim-env
 shim_bundle "$b"
 bundle_jq "$b" '.process.Env = ["ERDMA_VISIBLE_DEVICES=all"]'
-out=$(shim_run "$b" "ck$$-senv"); st=$?
+st=0; out=$(shim_run "$b" "ck$$-senv") || st=$?
 check "shim, 'process.env' spelled twice: container does not start" test "$st" -ne 0
 check_contains "shim, 'process.env' spelled twice: the error names the key" "$out" "key 'process.env' appears more than once"
 
@@ -103,7 +98,7 @@ for p in /dev/../dev/infiniband/uverbs0 //dev/infiniband/uverbs0 dev/infiniband/
 	bundle_annotate "$b" erdma_0
 	bundle_jq "$b" --arg p "$p" '.linux.devices += [{path: $p, type: "c", major: 231, minor: 192, fileMode: 438, uid: 0, gid: 0}]'
 	id=ck$$-canon-$(echo "$p" | tr -c 'a-z0-9' '-')
-	out=$(shim_run "$b" "$id"); st=$?
+	st=0; out=$(shim_run "$b" "$id") || st=$?
 	check_eq "shim, uverbs0 listed as '$p': runs" 0 "$st"
 	check_contains "shim, uverbs0 listed as '$p': the container sees uverbs0" "$out" "/dev/infiniband/uverbs0 character special file e7:c0"
 	check_eq "shim, uverbs0 listed as '$p': one linux.devices entry for 231:192" 1 \

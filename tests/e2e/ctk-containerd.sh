@@ -10,38 +10,22 @@
 # - a containerd daemon started on a configured config.toml loads the
 #   handler (its CRI plugin logs its config) and runs a container through
 #   the handler's BinaryName with ctr (ctr has no CRI handler flag).
-set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/tests/lib/tap.sh"
-. "$top/tests/lib/fakehost.sh"
-. "$top/tests/lib/rootfs.sh"
+. "$top/tests/lib/e2e.sh"
 
 need_root
-for t in containerd ctr runc busybox python3; do
-	command -v "$t" >/dev/null || skip_all "$t not installed (setup.sh installs containerd)"
-done
+need_bins -h "setup.sh installs containerd" containerd ctr runc busybox python3
+need_built erdma-container-runtime erdma-ctk
 SHIM=$(ect_bin erdma-container-runtime)
 CTK=$(ect_bin erdma-ctk)
-{ [ -x "$SHIM" ] && [ -x "$CTK" ]; } || skip_all "build erdma-container-runtime and erdma-ctk first (make)"
 case $(containerd --version) in
 *" 1."*) ;;
 *) skip_all "containerd $(containerd --version | awk '{print $3}') is not 1.x (this test is about 1.x)" ;;
 esac
 FIX=$top/tests/fixtures/ctk/containerd
 
-T=$(mktemp -d /tmp/ect-ctk-ctd.XXXXXX)
-had_run_ctd=0; [ -e /run/containerd ] && had_run_ctd=1
-cleanup() {
-	set +e
-	if [ -f "$T/containerd.pid" ]; then
-		kill "$(cat "$T/containerd.pid")" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$(cat "$T/containerd.pid")" 2>/dev/null || break; sleep 0.1; done
-	fi
-	grep -o " ${T}[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
-	rm -rf "$T"
-	[ "$had_run_ctd" = 1 ] || rm -rf /run/containerd
-}
-trap cleanup EXIT
+e2e_tmpdir ect-ctk-ctd
+e2e_absent /run/containerd
 
 # dump_get DUMP TABLE KEY: the raw value of KEY in [TABLE] of a dump.
 dump_get() {
@@ -143,10 +127,8 @@ out=$("$CTK" runtime configure --engine containerd --config "$D/config.toml" \
 	--drop-in "$D/conf.d/99-erdma.toml" --runtime-path "$SHIM" 2>&1) || true
 check_contains "daemon config: configure checked with containerd config dump" "$out" "checked: containerd config dump"
 
-ERDMA_CONFIG=$T/erdma.json prlimit --memlock=65536:8388608 containerd --config "$D/config.toml" --log-level info >"$T/containerd.log" 2>&1 &
-echo $! >"$T/containerd.pid"
-for _ in $(seq 100); do [ -S "$D/containerd.sock" ] && break; sleep 0.1; done
-if ! [ -S "$D/containerd.sock" ]; then
+if ! daemon_start "$D/containerd.sock" "$T/containerd.pid" "$T/containerd.log" \
+	env ERDMA_CONFIG="$T/erdma.json" prlimit --memlock=65536:8388608 containerd --config "$D/config.toml" --log-level info; then
 	not_ok "containerd starts on the configured config.toml"; sed 's/^/# /' "$T/containerd.log" | tail -20; done_testing; exit 1
 fi
 ok "containerd starts on the configured config.toml"

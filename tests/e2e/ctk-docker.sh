@@ -6,44 +6,17 @@
 # `docker run`) with the devices; its other settings are the ones dockerd
 # loaded. unconfigure gives back the same bytes, and dockerd started on
 # them no longer knows the runtime.
-set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/tests/lib/tap.sh"
-. "$top/tests/lib/fakehost.sh"
-. "$top/tests/lib/rootfs.sh"
+. "$top/tests/lib/e2e.sh"
 
 need_root
-for t in dockerd containerd /usr/bin/docker runc busybox python3; do
-	command -v "$t" >/dev/null || skip_all "$t not installed (setup.sh installs docker.io)"
-done
+need_bins -h "setup.sh installs docker.io" dockerd containerd /usr/bin/docker runc busybox python3
+need_built erdma-container-runtime erdma-ctk
 SHIM=$(ect_bin erdma-container-runtime)
 CTK=$(ect_bin erdma-ctk)
-{ [ -x "$SHIM" ] && [ -x "$CTK" ]; } || skip_all "build erdma-container-runtime and erdma-ctk first (make)"
 
-T=$(mktemp -d /tmp/ect-ctk-docker.XXXXXX)
-had_run_docker=0; [ -e /run/docker ] && had_run_docker=1
-had_run_ctd=0; [ -e /run/containerd ] && had_run_ctd=1
-new_cg=()
-for d in /sys/fs/cgroup/*/; do
-	[ -L "${d%/}" ] || [ -e "${d}docker" ] || new_cg+=("${d}docker")
-done
-stop_pid() { # PIDFILE
-	[ -f "$1" ] || return 0
-	kill "$(cat "$1")" 2>/dev/null || true
-	for _ in $(seq 100); do kill -0 "$(cat "$1")" 2>/dev/null || break; sleep 0.1; done
-	rm -f "$1"
-}
-cleanup() {
-	set +e
-	stop_pid "$T/docker.pid"
-	stop_pid "$T/containerd.pid"
-	grep -o " ${T}[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
-	rm -rf "$T"
-	for d in "${new_cg[@]}"; do [ -d "$d" ] && rmdir "$d"; done
-	[ "$had_run_docker" = 1 ] || rm -rf /run/docker
-	[ "$had_run_ctd" = 1 ] || rm -rf /run/containerd
-}
-trap cleanup EXIT
+e2e_tmpdir ect-ctk-docker
+e2e_absent /run/containerd
 
 fakehost_standard "$T/host"
 cat >"$T/erdma.json" <<JSON
@@ -51,20 +24,10 @@ cat >"$T/erdma.json" <<JSON
 JSON
 export ERDMA_CONFIG=$T/erdma.json
 
-mkdir -p "$T/ctd"
-cat >"$T/ctd/config.toml" <<TOML
-version = 2
-root = "$T/ctd/root"
-state = "$T/ctd/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$T/ctd/containerd.sock"
-[ttrpc]
-  address = "$T/ctd/containerd.sock.ttrpc"
-TOML
-prlimit --memlock=65536:8388608 containerd --config "$T/ctd/config.toml" >"$T/containerd.log" 2>&1 &
-echo $! >"$T/containerd.pid"
-for _ in $(seq 100); do [ -S "$T/ctd/containerd.sock" ] && break; sleep 0.1; done
+containerd_config "$T/ctd"
+# A containerd that does not come up shows in dockerd's log below.
+daemon_start "$T/ctd/containerd.sock" "$T/containerd.pid" "$T/containerd.log" \
+	prlimit --memlock=65536:8388608 containerd --config "$T/ctd/config.toml" || true
 
 # A daemon.json as found on hosts (4-space layout, as nvidia-ctk and Go's
 # MarshalIndent write it), with settings the flags below do not also give.
@@ -86,20 +49,7 @@ JSON
 chmod 0600 "$T/daemon.json"
 cp "$T/daemon.json" "$T/original.json"
 
-export DOCKER_HOST=unix://$T/docker.sock
-start_dockerd() {
-	prlimit --memlock=65536:8388608 dockerd --data-root "$T/root" --exec-root "$T/exec" \
-		--pidfile "$T/docker.pid.d" -H "unix://$T/docker.sock" --containerd "$T/ctd/containerd.sock" \
-		--storage-driver vfs --iptables=false --ip6tables=false --bridge=none --ip-masq=false \
-		--exec-opt native.cgroupdriver=cgroupfs --config-file "$T/daemon.json" >>"$T/dockerd.log" 2>&1 &
-	echo $! >"$T/docker.pid"
-	for _ in $(seq 150); do
-		/usr/bin/docker version >/dev/null 2>&1 && return 0
-		kill -0 "$(cat "$T/docker.pid")" 2>/dev/null || return 1
-		sleep 0.2
-	done
-	return 1
-}
+start_dockerd() { dockerd_start "$T" "$T/ctd/containerd.sock" "$T/daemon.json" "$T/dockerd.log"; }
 
 out=$("$CTK" runtime configure --engine docker --config "$T/daemon.json" --runtime-path "$SHIM" --set-as-default 2>&1)
 check_contains "configure: says what it added" "$out" "runtime \"erdma\" -> $SHIM, default-runtime"

@@ -6,17 +6,14 @@
 # nothing, --dry-run that writes nothing, files that do not parse left
 # untouched, CRI-O and systemd drop-ins, and `check` against spec
 # directories with the engine versions of the issue's table.
-set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/tests/lib/tap.sh"
-. "$top/tests/lib/rootfs.sh"
+. "$top/tests/lib/e2e.sh"
 
+need_built erdma-ctk
 CTK=$(ect_bin erdma-ctk)
-[ -x "$CTK" ] || skip_all "build erdma-ctk first (make)"
 FIX=$top/tests/fixtures/ctk
 SHIM=/usr/bin/erdma-container-runtime
-T=$(mktemp -d /tmp/ect-ctk-files.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+e2e_tmpdir ect-ctk-files
 
 tree() { (cd "$1" && find . -type f -printf '%p %m %s\n' | sort); }
 

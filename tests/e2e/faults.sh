@@ -13,24 +13,16 @@
 #    temporary file is left.
 #  - ten concurrent `erdma-cdi generate --output` on one path while a reader
 #    reads it in a loop: every read is a complete, valid spec.
-set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/tests/lib/tap.sh"
-. "$top/tests/lib/fakehost.sh"
-. "$top/tests/lib/rootfs.sh"
+. "$top/tests/lib/e2e.sh"
 
 need_root
+need_built erdma-container-runtime erdma-cdi
 SHIM=$(ect_bin erdma-container-runtime)
 CDI=$(ect_bin erdma-cdi)
-{ [ -x "$SHIM" ] && [ -x "$CDI" ]; } || skip_all "build the programs first (make)"
-command -v cc >/dev/null || skip_all "no C compiler for the fault library"
-T=$(mktemp -d /tmp/ect-faults.XXXXXX)
+need_bins -h "the C compiler for the fault library" cc
+e2e_tmpdir ect-faults # the small tmpfs under it is unmounted at exit
 SMALL=$T/small
-cleanup() {
-	mountpoint -q "$SMALL" 2>/dev/null && umount "$SMALL"
-	rm -rf "$T"
-}
-trap cleanup EXIT
 
 cc -shared -fPIC -O1 -o "$T/fault.so" "$top/tests/lib/faultinject.c" -ldl
 # A sanitizer build wants its runtime first; the preloaded library is fine.

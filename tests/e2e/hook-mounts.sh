@@ -9,16 +9,12 @@
 # the error names the path and the mount. With openat2 and with the
 # component walk, with and without a user namespace.
 # shellcheck disable=SC2016 # jq programs and container commands: single quotes on purpose
-set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/tests/lib/tap.sh"
-. "$top/tests/lib/fakehost.sh"
-. "$top/tests/lib/rootfs.sh"
+. "$top/tests/lib/e2e.sh"
 . "$top/tests/lib/hook.sh"
 need_root
-command -v runc >/dev/null || skip_all "runc not installed"
-command -v jq >/dev/null || skip_all "jq not installed"
-[ -x "$(ect_bin erdma-hook)" ] || skip_all "erdma-hook not built"
+need_bins runc jq
+need_built erdma-hook
 hook_init
 
 # What the hook could have left in a host directory: our names, as nodes,
@@ -92,7 +88,7 @@ for m in "${modes[@]}"; do
 	mkdir -p "$h"
 	vol_bundle "ok-$m" "$m"
 	bind_at "$T/ok-$m" "$h" /data
-	out=$(runc_run "$T/ok-$m" "hm$$-ok-$m"); st=$?
+	st=0; out=$(runc_run "$T/ok-$m" "hm$$-ok-$m") || st=$?
 	check_eq "a volume elsewhere ($m): runs" 0 "$st"
 	check_contains "a volume elsewhere ($m): uverbs0 on the engine's /dev" "$out" "/dev/infiniband/uverbs0 character special file e7:c0"
 	check_eq "a volume elsewhere ($m): the volume gained nothing" "" "$(ls -A "$h")"
@@ -103,7 +99,7 @@ for m in "${modes[@]}"; do
 	vol_bundle "ib-$m" "$m" nodev
 	bind_at "$T/ib-$m" "$h" /data
 	ln -s /data "$T/ib-$m/rootfs/dev/infiniband"
-	out=$(runc_run "$T/ib-$m" "hm$$-ib-$m"); st=$?
+	st=0; out=$(runc_run "$T/ib-$m" "hm$$-ib-$m") || st=$?
 	refused "/dev/infiniband -> a volume ($m)" "$out" "$st" "$h" /dev/infiniband
 
 	# The image's /dev -> /data, a volume (no /dev tmpfs): runc itself
@@ -114,7 +110,7 @@ for m in "${modes[@]}"; do
 	bind_at "$T/dev-$m" "$h" /data
 	rm -rf "$T/dev-$m/rootfs/dev"
 	ln -s data "$T/dev-$m/rootfs/dev"
-	out=$(runc_run "$T/dev-$m" "hm$$-dev-$m"); st=$?
+	st=0; out=$(runc_run "$T/dev-$m" "hm$$-dev-$m") || st=$?
 	refused "/dev -> a volume ($m)" "$out" "$st" "$h" /dev
 
 	# A volume at /dev itself, replacing the engine's tmpfs (an image's
@@ -124,7 +120,7 @@ for m in "${modes[@]}"; do
 	vol_bundle "voldev-$m" "$m"
 	bundle_jq "$T/voldev-$m" '.mounts |= map(select(.destination != "/dev"))'
 	bind_at "$T/voldev-$m" "$h" /dev
-	out=$(runc_run "$T/voldev-$m" "hm$$-voldev-$m"); st=$?
+	st=0; out=$(runc_run "$T/voldev-$m" "hm$$-voldev-$m") || st=$?
 	refused "a volume at /dev ($m)" "$out" "$st" "$h" /dev
 
 	# A volume at /dev/infiniband on the engine's /dev tmpfs.
@@ -132,7 +128,7 @@ for m in "${modes[@]}"; do
 	mkdir -p "$h"
 	vol_bundle "volib-$m" "$m"
 	bind_at "$T/volib-$m" "$h" /dev/infiniband
-	out=$(runc_run "$T/volib-$m" "hm$$-volib-$m"); st=$?
+	st=0; out=$(runc_run "$T/volib-$m" "hm$$-volib-$m") || st=$?
 	refused "a volume at /dev/infiniband ($m)" "$out" "$st" "$h" /dev/infiniband
 done
 
@@ -145,7 +141,7 @@ if mount -t tmpfs -o size=1m ect-hm "$h"; then
 	vol_bundle tmpfs openat2
 	bundle_jq "$T/tmpfs" '.mounts |= map(select(.destination != "/dev"))'
 	bind_at "$T/tmpfs" "$h" /dev
-	out=$(runc_run "$T/tmpfs" "hm$$-tmpfs"); st=$?
+	st=0; out=$(runc_run "$T/tmpfs" "hm$$-tmpfs") || st=$?
 	refused "a host tmpfs at /dev" "$out" "$st" "$h" /dev
 else
 	ok_skip "a host tmpfs at /dev" "cannot mount a tmpfs"
@@ -165,7 +161,7 @@ for m in "${modes[@]}"; do
 		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
 		| .mounts |= map(select(.destination != "/sys"))'
 	bind_at "$b" "$h" /dev/infiniband
-	out=$(runc_run "$b" "hm$$-userns-$m"); st=$?
+	st=0; out=$(runc_run "$b" "hm$$-userns-$m") || st=$?
 	refused "user namespace, a volume at /dev/infiniband ($m)" "$out" "$st" "$h" /dev/infiniband
 done
 

@@ -5,17 +5,13 @@
 # devices that CDI already injected (the hook meets EEXIST with the same
 # device and leaves it alone).
 # shellcheck disable=SC2016 # jq programs and container commands: single quotes on purpose
-set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/tests/lib/tap.sh"
-. "$top/tests/lib/fakehost.sh"
-. "$top/tests/lib/rootfs.sh"
+. "$top/tests/lib/e2e.sh"
 . "$top/tests/lib/podman.sh"
 . "$top/tests/lib/hook.sh"
 need_root
-command -v podman >/dev/null || skip_all "podman not installed"
-command -v runc >/dev/null || skip_all "runc not installed"
-[ -x "$(ect_bin erdma-hook)" ] || skip_all "erdma-hook not built"
+need_bins podman runc
+need_built erdma-hook
 hook_init
 
 P=$T/podman
@@ -29,7 +25,7 @@ check_contains "example hooks.d file was adapted" "$(cat "$P/hooks.d/erdma-hook.
 
 prun() { prlimit --memlock=65536:8388608 podman run --rm "$@" </dev/null 2>&1; }
 
-out=$(prun --annotation com.aliyun.erdma.devices=erdma_0 localhost/ect-busybox:test sh -c "$SHOW_CMD"); st=$?
+st=0; out=$(prun --annotation com.aliyun.erdma.devices=erdma_0 localhost/ect-busybox:test sh -c "$SHOW_CMD") || st=$?
 check_eq "podman --annotation erdma_0: runs" 0 "$st"
 check_contains "podman: uverbs0 is c 231:192" "$out" "/dev/infiniband/uverbs0 character special file e7:c0"
 check_contains "podman: rdma_cm is c 10:241" "$out" "/dev/infiniband/rdma_cm character special file a:f1"
@@ -38,11 +34,11 @@ check_contains "podman: uverbs0 ENXIO" "$out" "uverbs0': No such device or addre
 check_contains "podman: rdma_cm ENODEV" "$out" "rdma_cm': No such device"
 check_contains "podman: memlock raised" "$out" "memlock 8192"
 
-out=$(prun localhost/ect-busybox:test sh -c 'ls /dev/infiniband 2>&1; true'); st=$?
+st=0; out=$(prun localhost/ect-busybox:test sh -c 'ls /dev/infiniband 2>&1; true') || st=$?
 check_eq "podman without the annotation: runs" 0 "$st"
 check_contains "podman without the annotation: nothing injected" "$out" "No such file or directory"
 
-out=$(prun --annotation com.aliyun.erdma.devices=erdma_9 localhost/ect-busybox:test true); st=$?
+st=0; out=$(prun --annotation com.aliyun.erdma.devices=erdma_9 localhost/ect-busybox:test true) || st=$?
 check "podman, unknown device: does not start" test "$st" -ne 0
 check_contains "podman, unknown device: the hook's message reaches the user" "$out" "erdma_9"
 
@@ -54,20 +50,21 @@ ours_in() { find "$1" \( -name infiniband -o -name 'uverbs*' -o -name rdma_cm \)
 for dest in /dev/infiniband /dev; do
 	h=$T/pvol$(echo "$dest" | tr / -)
 	mkdir -p "$h"
-	out=$(prun --annotation com.aliyun.erdma.devices=erdma_0 -v "$h:$dest" localhost/ect-busybox:test sh -c "$SHOW_CMD"); st=$?
+	st=0; out=$(prun --annotation com.aliyun.erdma.devices=erdma_0 -v "$h:$dest" localhost/ect-busybox:test sh -c "$SHOW_CMD") || st=$?
 	check "podman, a volume at $dest: does not start" test "$st" -ne 0
 	check_contains "podman, a volume at $dest: the hook's message names the mount" "$out" "'$dest' is on mount"
 	check_eq "podman, a volume at $dest: the host directory gained nothing" "" "$(ours_in "$h")"
 done
 if podman import -q --change 'VOLUME=/dev' "$P/image.tar" localhost/ect-busybox-voldev:test >/dev/null 2>&1; then
+	st=0
 	out=$(prlimit --memlock=65536:8388608 podman run --name "ect-voldev-$$" --annotation com.aliyun.erdma.devices=erdma_0 \
-		localhost/ect-busybox-voldev:test sh -c "$SHOW_CMD" </dev/null 2>&1); st=$?
-	vol=$(podman inspect "ect-voldev-$$" --format '{{range .Mounts}}{{if eq .Destination "/dev"}}{{.Source}}{{end}}{{end}}' 2>/dev/null)
+		localhost/ect-busybox-voldev:test sh -c "$SHOW_CMD" </dev/null 2>&1) || st=$?
+	vol=$(podman inspect "ect-voldev-$$" --format '{{range .Mounts}}{{if eq .Destination "/dev"}}{{.Source}}{{end}}{{end}}' 2>/dev/null) || true
 	check "podman, image VOLUME /dev: does not start" test "$st" -ne 0
 	check_contains "podman, image VOLUME /dev: the hook's message names the mount" "$out" "'/dev' is on mount"
 	check "podman, image VOLUME /dev: the volume is known ($vol)" test -n "$vol" -a -d "$vol"
 	check_eq "podman, image VOLUME /dev: the volume gained nothing" "" "$(ours_in "${vol:-/nonexistent}")"
-	podman rm -f -v "ect-voldev-$$" >/dev/null 2>&1
+	podman rm -f -v "ect-voldev-$$" >/dev/null 2>&1 || true
 else
 	ok_skip "podman, image VOLUME /dev" "podman import --change VOLUME failed"
 fi
@@ -77,11 +74,11 @@ fi
 rm -f "$P/hooks.d/erdma-hook.json"
 sed -e "s|/usr/local/bin/erdma-hook|$HOOK|" -e "s|\"erdma-hook\", \"prestart\"|\"erdma-hook\", \"--config\", \"$HCFG\", \"prestart\"|" \
 	"$top/examples/podman/erdma-hook-always.json" >"$P/hooks.d/erdma-hook.json"
-out=$(prun -e ERDMA_VISIBLE_DEVICES=erdma_1 localhost/ect-busybox:test sh -c "$SHOW_CMD"); st=$?
+st=0; out=$(prun -e ERDMA_VISIBLE_DEVICES=erdma_1 localhost/ect-busybox:test sh -c "$SHOW_CMD") || st=$?
 check_eq "podman always-hook, env erdma_1: runs" 0 "$st"
 check_contains "podman always-hook: uverbs1" "$out" "/dev/infiniband/uverbs1 character special file e7:c1"
 check_contains "podman always-hook: uverbs1 ENXIO" "$out" "uverbs1': No such device or address"
-out=$(prun localhost/ect-busybox:test sh -c 'ls /dev/infiniband 2>&1; true'); st=$?
+st=0; out=$(prun localhost/ect-busybox:test sh -c 'ls /dev/infiniband 2>&1; true') || st=$?
 check_eq "podman always-hook, no request: runs" 0 "$st"
 check_contains "podman always-hook, no request: nothing" "$out" "No such file or directory"
 
@@ -99,7 +96,7 @@ cat >"$spec" <<JSON
    {"path": "/dev/infiniband/uverbs0", "hostPath": "$HOST/dev/infiniband/uverbs0", "type": "c", "major": 231, "minor": 192, "permissions": "rw"},
    {"path": "/dev/infiniband/rdma_cm", "hostPath": "$HOST/dev/infiniband/rdma_cm", "type": "c", "major": 10, "minor": 241, "permissions": "rw"}]}}]}
 JSON
-out=$(prun --device "$vendor/rdma=erdma_0" -e ERDMA_VISIBLE_DEVICES=erdma_0 localhost/ect-busybox:test sh -c "$SHOW_CMD"); st=$?
+st=0; out=$(prun --device "$vendor/rdma=erdma_0" -e ERDMA_VISIBLE_DEVICES=erdma_0 localhost/ect-busybox:test sh -c "$SHOW_CMD") || st=$?
 rm -f "$spec"
 flock -u 9
 check_eq "podman CDI + hook on the same device: runs (EEXIST tolerated)" 0 "$st"

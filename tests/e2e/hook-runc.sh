@@ -5,16 +5,12 @@
 # unselected nodes are absent or denied, memlock is raised; bad input
 # gives one clear line and a non-zero exit.
 # shellcheck disable=SC2016 # jq programs and container commands: single quotes on purpose
-set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/tests/lib/tap.sh"
-. "$top/tests/lib/fakehost.sh"
-. "$top/tests/lib/rootfs.sh"
+. "$top/tests/lib/e2e.sh"
 . "$top/tests/lib/hook.sh"
 need_root
-command -v runc >/dev/null || skip_all "runc not installed"
-command -v jq >/dev/null || skip_all "jq not installed"
-[ -x "$(ect_bin erdma-hook)" ] || skip_all "erdma-hook not built"
+need_bins runc jq
+need_built erdma-hook
 hook_init
 U0="/dev/infiniband/uverbs0 character special file $(hex 231 192)"
 U1="/dev/infiniband/uverbs1 character special file $(hex 231 193)"
@@ -30,7 +26,7 @@ bundle_annotate "$b" erdma_0
 # An unselected node made by runc itself (no allow rule): must stay denied.
 bundle_jq "$b" '.linux.devices += [{"path": "/dev/other", "type": "c", "major": 231, "minor": 193, "fileMode": 438}]'
 bundle_cmd "$b" "$SHOW_CMD; cat /dev/other 2>&1 | sed 's/^/other: /'"
-out=$(runc_run "$b" "hk$$-ann"); st=$?
+st=0; out=$(runc_run "$b" "hk$$-ann") || st=$?
 check_eq "runc v1, annotation erdma_0: container runs" 0 "$st"
 check_contains "runc v1: uverbs0 is c 231:192" "$out" "$U0"
 check_contains "runc v1: rdma_cm is c 10:241" "$out" "$CM"
@@ -44,7 +40,7 @@ b=$T/env
 hook_bundle "$b" createRuntime
 bundle_env "$b" ERDMA_VISIBLE_DEVICES=all
 bundle_cmd "$b" "$SHOW_CMD"
-out=$(runc_run "$b" "hk$$-env"); st=$?
+st=0; out=$(runc_run "$b" "hk$$-env") || st=$?
 check_eq "runc v1 createRuntime, env all: container runs" 0 "$st"
 check_contains "runc v1 env all: uverbs0" "$out" "$U0"
 check_contains "runc v1 env all: uverbs1" "$out" "$U1"
@@ -53,7 +49,7 @@ check_contains "runc v1 env all: uverbs1 ENXIO" "$out" "uverbs1': $ENXIO"
 b=$T/none
 hook_bundle "$b"
 bundle_cmd "$b" 'ls /dev/infiniband 2>&1; echo "memlock $(ulimit -l)"'
-out=$(runc_run "$b" "hk$$-none"); st=$?
+st=0; out=$(runc_run "$b" "hk$$-none") || st=$?
 check_eq "runc v1, no request: container runs" 0 "$st"
 check_contains "runc v1, no request: no /dev/infiniband" "$out" "No such file or directory"
 check_contains "runc v1, no request: memlock untouched" "$out" "memlock 64"
@@ -61,7 +57,7 @@ check_contains "runc v1, no request: memlock untouched" "$out" "memlock 64"
 b=$T/unknown
 hook_bundle "$b"
 bundle_annotate "$b" erdma_7
-out=$(runc_run "$b" "hk$$-unk"); st=$?
+st=0; out=$(runc_run "$b" "hk$$-unk") || st=$?
 check "runc v1, unknown device: container does not start" test "$st" -ne 0
 check_contains "runc v1, unknown device: the error names it and the host's devices" "$out" "erdma_7"
 
@@ -72,7 +68,7 @@ hook_bundle "$b"
 bundle_annotate "$b" erdma_0
 bundle_jq "$b" '.hooks.prestart += .hooks.prestart'
 bundle_cmd "$b" "$SHOW_CMD"
-out=$(runc_run "$b" "hk$$-twice"); st=$?
+st=0; out=$(runc_run "$b" "hk$$-twice") || st=$?
 check_eq "hook twice on one container: runs" 0 "$st"
 check_contains "hook twice: uverbs0 still right" "$out" "$U0"
 
@@ -83,7 +79,7 @@ hook_bundle "$b"
 bundle_annotate "$b" erdma_0
 bundle_jq "$b" '.process.rlimits += [{"type": "RLIMIT_MEMLOCK", "soft": 131072, "hard": 131072}]'
 bundle_cmd "$b" 'echo "memlock $(ulimit -l)"'
-out=$(runc_run "$b" "hk$$-rlim"); st=$?
+st=0; out=$(runc_run "$b" "hk$$-rlim") || st=$?
 check_eq "config.json RLIMIT_MEMLOCK lower: runs" 0 "$st"
 check_contains "config.json RLIMIT_MEMLOCK lower: runc's value wins (documented)" "$out" "memlock 128"
 
@@ -95,7 +91,7 @@ cat >"$T/big.json" <<JSON
 {"sysfs-root": "$HOST/sys", "dev-root": "$HOST/dev", "memlock": "unlimited"}
 JSON
 bundle_jq "$b" --arg c "$T/big.json" '.hooks.prestart[0].args[2] = $c'
-out=$(runc_run "$b" "hk$$-big"); st=$?
+st=0; out=$(runc_run "$b" "hk$$-big") || st=$?
 if grep -q 'CapEff:.*' /proc/self/status && [ $(( 0x$(sed -n 's/CapEff:\t//p' /proc/self/status) >> 24 & 1 )) -eq 0 ]; then
 	check "memlock above the hard limit: container does not start" test "$st" -ne 0
 	check_contains "memlock above the hard limit: clear message" "$out" "above the container's hard limit 8388608 and raising it needs CAP_SYS_RESOURCE"
@@ -111,9 +107,9 @@ bundle_annotate "$b" erdma_1
 bundle_jq "$b" '.linux.devices += [{"path": "/dev/other", "type": "c", "major": 231, "minor": 192, "fileMode": 438}]'
 bundle_cmd "$b" "$SHOW_CMD; cat /dev/other 2>&1 | sed 's/^/other: /'; cat /dev/null && echo null-ok"
 hook_on_exit "runc --root '$RUNC_ROOT' delete -f 'hk$$-v2'"
+st=0
 out=$(prlimit --memlock=65536:8388608 unshare -m --propagation private sh -c \
-	"umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && exec runc --root '$RUNC_ROOT' run -b '$b' 'hk$$-v2'" </dev/null 2>&1)
-st=$?
+	"umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && exec runc --root '$RUNC_ROOT' run -b '$b' 'hk$$-v2'" </dev/null 2>&1) || st=$?
 check_eq "runc v2: container runs" 0 "$st"
 check_contains "runc v2: uverbs1 is c 231:193" "$out" "$U1"
 check_contains "runc v2: uverbs1 ENXIO (our rule in the replaced program)" "$out" "uverbs1': $ENXIO"
@@ -130,9 +126,9 @@ if command -v crun >/dev/null; then
 		bundle_annotate "$b" erdma_0,erdma_1
 		bundle_cmd "$b" "$SHOW_CMD"
 		hook_on_exit "crun --root '$T/crun' delete -f 'hk$$-crun-$stage'"
+		st=0
 		out=$(prlimit --memlock=65536:8388608 unshare -m --propagation private sh -c \
-			"umount /sys/fs/cgroup/unified && exec crun --root '$T/crun' run -b '$b' 'hk$$-crun-$stage'" </dev/null 2>&1)
-		st=$?
+			"umount /sys/fs/cgroup/unified && exec crun --root '$T/crun' run -b '$b' 'hk$$-crun-$stage'" </dev/null 2>&1) || st=$?
 		check_eq "crun $stage: container runs" 0 "$st"
 		check_contains "crun $stage: uverbs0" "$out" "$U0"
 		check_contains "crun $stage: uverbs1 ENXIO" "$out" "uverbs1': $ENXIO"
@@ -154,7 +150,7 @@ bundle_jq "$b" '.linux.namespaces += [{"type": "user"}]
 	| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
 	| .mounts |= map(select(.destination != "/sys"))'
 bundle_cmd "$b" "$SHOW_CMD; grep -c ' /dev/infiniband/uverbs0 ' /proc/self/mountinfo | sed 's/^/mounts: /'"
-out=$(runc_run "$b" "hk$$-userns"); st=$?
+st=0; out=$(runc_run "$b" "hk$$-userns") || st=$?
 check_eq "runc user namespace: container runs" 0 "$st"
 check_contains "runc user namespace: uverbs0 is c 231:192" "$out" "$U0"
 check_contains "runc user namespace: uverbs0 opens to ENXIO (not EACCES of a nodev mount)" "$out" "uverbs0': $ENXIO"
@@ -164,32 +160,32 @@ check_contains "runc user namespace: it is a bind mount" "$out" "mounts: 1"
 hookrun() { "$HOOK" --config "$HCFG" prestart 2>&1; }
 b=$T/ann
 sleep 0 & dead=$!; wait "$dead"
-out=$(echo '{"ociVersion":"1.0.2","id":"x","status":"creating","pid":1' | hookrun); st=$?
+st=0; out=$(echo '{"ociVersion":"1.0.2","id":"x","status":"creating","pid":1' | hookrun) || st=$?
 check "bad state JSON: fails" test "$st" -ne 0
 check_contains "bad state JSON: says where" "$out" "OCI state"
 check_eq "bad state JSON: one line" 1 "$(printf '%s\n' "$out" | wc -l)"
-out=$(echo '{"ociVersion":"1.0.2","id":"x","status":"creating","bundle":"'"$b"'"}' | hookrun); st=$?
+st=0; out=$(echo '{"ociVersion":"1.0.2","id":"x","status":"creating","bundle":"'"$b"'"}' | hookrun) || st=$?
 check "state without pid: fails" test "$st" -ne 0
 check_contains "state without pid: says so" "$out" "no 'pid'"
-out=$(echo '{"id":"x","status":"creating","pid":'"$dead"',"bundle":"'"$b"'"}' | hookrun); st=$?
+st=0; out=$(echo '{"id":"x","status":"creating","pid":'"$dead"',"bundle":"'"$b"'"}' | hookrun) || st=$?
 check "exited pid: fails" test "$st" -ne 0
 check_contains "exited pid: says so" "$out" "container process $dead does not exist"
-out=$(echo '{"id":"x","status":"creating","pid":1,"bundle":"'"$T"'/nonexistent"}' | hookrun); st=$?
+st=0; out=$(echo '{"id":"x","status":"creating","pid":1,"bundle":"'"$T"'/nonexistent"}' | hookrun) || st=$?
 check "missing bundle: fails" test "$st" -ne 0
 check_contains "missing bundle: names it" "$out" "bundle '$T/nonexistent': No such file or directory"
-out=$(echo '{"id":"x","status":"creating","pid":1}' | hookrun); st=$?
+st=0; out=$(echo '{"id":"x","status":"creating","pid":1}' | hookrun) || st=$?
 check_contains "state without bundle: says so" "$out" "no 'bundle'"
 mkdir -p "$T/badcfg" && echo '{"ociVersion": ' >"$T/badcfg/config.json"
-out=$(echo '{"id":"x","status":"creating","pid":1,"bundle":"'"$T"'/badcfg"}' | hookrun); st=$?
+st=0; out=$(echo '{"id":"x","status":"creating","pid":1,"bundle":"'"$T"'/badcfg"}' | hookrun) || st=$?
 check "bad config.json: fails" test "$st" -ne 0
 check_contains "bad config.json: names the file" "$out" "$T/badcfg/config.json"
 echo '{"memlock": "lots"}' >"$T/badhost.json"
-out=$(echo '{"id":"x","status":"creating","pid":1,"bundle":"'"$b"'"}' | "$HOOK" --config "$T/badhost.json" prestart 2>&1); st=$?
+st=0; out=$(echo '{"id":"x","status":"creating","pid":1,"bundle":"'"$b"'"}' | "$HOOK" --config "$T/badhost.json" prestart 2>&1) || st=$?
 check "bad host config: fails" test "$st" -ne 0
 check_contains "bad host config: names the file" "$out" "$T/badhost.json"
-out=$(echo '{}' | "$HOOK" createContainer 2>&1); st=$?
+st=0; out=$(echo '{}' | "$HOOK" createContainer 2>&1) || st=$?
 check_eq "createContainer stage: refused (usage)" 2 "$st"
-out=$(echo '{"id":"x","status":"creating","pid":1,"bundle":"'"$T/none"'"}' | hookrun); st=$?
+st=0; out=$(echo '{"id":"x","status":"creating","pid":1,"bundle":"'"$T/none"'"}' | hookrun) || st=$?
 check_eq "no request: exit 0 without looking at the pid" 0 "$st"
 check_eq "no request: silent" "" "$out"
 
@@ -209,7 +205,7 @@ if [ -d /sys/fs/cgroup/devices ]; then
 fi
 hook_on_exit "kill $hp; wait $hp; [ -z '$cgh' ] || rmdir '$cgh'"
 memlock_before=$(prlimit --pid "$hp" --memlock --noheadings --raw | awk '{print $2}')
-out=$(echo '{"id":"x","status":"creating","pid":'"$hp"',"bundle":"'"$b"'"}' | hookrun); st=$?
+st=0; out=$(echo '{"id":"x","status":"creating","pid":'"$hp"',"bundle":"'"$b"'"}' | hookrun) || st=$?
 check "a host process as the state's pid: refused" test "$st" -ne 0
 check_contains "a host process as the state's pid: says why" "$out" "process $hp (the state's pid) is in the hook's own mount namespace"
 check "a host process as the state's pid: no node made" test ! -e "$b/rootfs/dev/infiniband"
@@ -223,7 +219,7 @@ bundle_annotate "$b" erdma_0
 bundle_cmd "$b" "$SHOW_CMD"
 jq '. + {"accept-annotation": false}' "$HCFG" >"$T/noann.json"
 bundle_jq "$b" --arg c "$T/noann.json" '.hooks.prestart[0].args[2] = $c'
-out=$(runc_run "$b" "hk$$-noann"); st=$?
+st=0; out=$(runc_run "$b" "hk$$-noann") || st=$?
 check_eq "accept-annotation false: container runs" 0 "$st"
 check_not_contains "accept-annotation false: no node from the annotation" "$out" "uverbs0"
 

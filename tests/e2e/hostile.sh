@@ -7,19 +7,15 @@
 # through erdma-container-runtime, and a broken or hostile sysfs through
 # erdma-cdi and erdma-probe. Each case: the status, the message a user
 # sees, and that nothing was changed or run.
-set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/tests/lib/tap.sh"
-. "$top/tests/lib/fakehost.sh"
-. "$top/tests/lib/rootfs.sh"
+. "$top/tests/lib/e2e.sh"
 
 need_root
+need_built erdma-container-runtime erdma-cdi erdma-probe
 SHIM=$(ect_bin erdma-container-runtime)
 CDI=$(ect_bin erdma-cdi)
 PROBE=$(ect_bin erdma-probe)
-{ [ -x "$SHIM" ] && [ -x "$CDI" ] && [ -x "$PROBE" ]; } || skip_all "build the programs first (make)"
-T=$(mktemp -d /tmp/ect-hostile.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+e2e_tmpdir ect-hostile
 CASES=0
 
 fakehost_standard "$T/host"

@@ -6,16 +6,15 @@
 # spec and the installed hooks.d entry, every other end-to-end test run again
 # against the installed paths (ECT_BUILD=/usr/bin), then dpkg -P: the machine is left
 # as it was (an existing /etc/erdma-container-toolkit is put back).
-set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-# shellcheck source=../lib/tap.sh
-. "$top/tests/lib/tap.sh"
-# shellcheck source=../lib/fakehost.sh
-. "$top/tests/lib/fakehost.sh"
-# shellcheck source=../lib/rootfs.sh
-. "$top/tests/lib/rootfs.sh"
+# shellcheck source=../lib/e2e.sh
+. "$top/tests/lib/e2e.sh"
 # shellcheck source=../lib/podman.sh
 . "$top/tests/lib/podman.sh"
+# This script reads many statuses as `cmd; x=$?` and runs dpkg, lintian and
+# the whole suite again: it keeps running past a failing command (set +e)
+# until it has been gone through line by line for -e.
+e2e_no_errexit
 
 need_root
 PKG=erdma-container-toolkit
@@ -26,14 +25,12 @@ if [ "$(cd "$(dirname "$(ect_bin x)")" 2>/dev/null && pwd)" != "$top/build" ]; t
 	echo "1..0"
 	exit 0
 fi
-for t in dpkg-buildpackage dh lintian podman systemd-analyze; do
-	command -v "$t" >/dev/null || skip_all "$t missing (./setup.sh installs it)"
-done
+need_bins -h "./setup.sh installs it" dpkg-buildpackage dh lintian podman systemd-analyze
 if dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null | grep -q installed; then
 	skip_all "$PKG is installed on this machine: this test would purge it"
 fi
 
-T=$(mktemp -d /tmp/ect-e2e-pkg.XXXXXX)
+e2e_tmpdir ect-e2e-pkg
 ETC=/etc/erdma-container-toolkit
 SPEC=""
 installed=0
@@ -43,9 +40,8 @@ cleanup() {
 	if [ -d "$T/etc-backup" ]; then
 		rm -rf "$ETC" && cp -a "$T/etc-backup" "$ETC"
 	fi
-	rm -rf "$T"
 }
-trap cleanup EXIT
+e2e_on_exit cleanup
 # dpkg refuses to run while another dpkg/apt holds its lock: wait a little.
 dpkg_retry() {
 	local _

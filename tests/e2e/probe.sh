@@ -4,29 +4,22 @@
 # are created by runc from linux.devices, the device cgroup is runc's, the
 # image is busybox (no rdma-core), and the probe's own static libibverbs
 # reads the fake sysfs (bound at /fakesys, --sysfs-root sets SYSFS_PATH).
-set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../lib/tap.sh
-. "$here/../lib/tap.sh"
-# shellcheck source=../lib/fakehost.sh
-. "$here/../lib/fakehost.sh"
-# shellcheck source=../lib/rootfs.sh
-. "$here/../lib/rootfs.sh"
+# shellcheck source=../lib/e2e.sh
+. "$here/../lib/e2e.sh"
 
 need_root
-command -v runc >/dev/null || skip_all "runc not installed"
-command -v jq >/dev/null || skip_all "jq not installed"
+need_bins runc jq
+need_built erdma-probe
 probe=$(ect_bin erdma-probe)
-[ -x "$probe" ] || skip_all "erdma-probe not built ($probe)"
 
-T=$(mktemp -d /tmp/e2e-probe.XXXXXX)
+e2e_tmpdir e2e-probe
 ids=()
-cleanup() {
+delete_containers() {
 	local id
 	for id in "${ids[@]}"; do runc delete -f "$id" >/dev/null 2>&1 || true; done
-	rm -rf "$T"
 }
-trap cleanup EXIT
+e2e_on_exit delete_containers
 
 fakehost_standard "$T/host"
 # A device of another vendor (mlx5: PCI 15b3:1017): no provider in the probe.

@@ -5,17 +5,13 @@
 # config.json work, bad input gives a clear error in stderr and in the --log
 # file (runc's JSON lines) and leaves config.json untouched, no request
 # leaves the file as it was, a second create changes nothing.
-set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/tests/lib/tap.sh"
-. "$top/tests/lib/fakehost.sh"
-. "$top/tests/lib/rootfs.sh"
+. "$top/tests/lib/e2e.sh"
 
 need_root
+need_built erdma-container-runtime
 SHIM=$(ect_bin erdma-container-runtime)
-[ -x "$SHIM" ] || skip_all "build erdma-container-runtime first (make)"
-T=$(mktemp -d /tmp/ect-rt-cli.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+e2e_tmpdir ect-rt-cli
 
 fakehost_standard "$T/host"
 # A runtime that records how it was called.

@@ -7,33 +7,18 @@
 # node opens (to ENXIO on the fake host; with ECT_E2E_REAL=1 on this host's
 # real devices, tests/lib/devices.sh); a node for another device planted in
 # the rootfs with mknod is refused with EPERM.
-set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/tests/lib/tap.sh"
-. "$top/tests/lib/fakehost.sh"
+. "$top/tests/lib/e2e.sh"
 . "$top/tests/lib/devices.sh"
-. "$top/tests/lib/rootfs.sh"
 
 need_root
-for t in containerd ctr runc busybox unshare; do
-	command -v "$t" >/dev/null || skip_all "$t not installed (setup.sh installs containerd)"
-done
+need_bins -h "setup.sh installs containerd" containerd ctr runc busybox unshare
+need_built erdma-container-runtime
 SHIM=$(ect_bin erdma-container-runtime)
-[ -x "$SHIM" ] || skip_all "build erdma-container-runtime first (make)"
-grep -q cgroup2 /proc/filesystems || skip_all "kernel without cgroup2"
+need_cgroup2
 
-T=$(mktemp -d /tmp/ect-rt-ctd.XXXXXX)
-had_run_ctd=0; [ -e /run/containerd ] && had_run_ctd=1
-cleanup() {
-	set +e
-	if [ -f "$T/containerd.pid" ]; then
-		kill "$(cat "$T/containerd.pid")" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$(cat "$T/containerd.pid")" 2>/dev/null || break; sleep 0.1; done
-	fi
-	rm -rf "$T"
-	[ "$had_run_ctd" = 1 ] || rm -rf /run/containerd
-}
-trap cleanup EXIT
+e2e_tmpdir ect-rt-ctd
+e2e_absent /run/containerd
 
 devices_setup "$T"
 cat >"$T/erdma.json" <<JSON
@@ -44,24 +29,13 @@ make_rootfs "$T/rootfs"
 mkdir -p "$T/rootfs/planted"
 mknod -m 0666 "$T/rootfs/planted/$U1" c "$MAJ1" "$MIN1"
 
-cat >"$T/config.toml" <<TOML
-version = 2
-root = "$T/root"
-state = "$T/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$T/containerd.sock"
-[ttrpc]
-  address = "$T/containerd.sock.ttrpc"
-TOML
+containerd_config "$T"
 # shellcheck disable=SC2016 # expanded by the inner shell: single quotes on purpose
-ERDMA_CONFIG=$T/erdma.json prlimit --memlock=65536:8388608 \
+if ! daemon_start "$T/containerd.sock" "$T/containerd.pid" "$T/containerd.log" \
+	env ERDMA_CONFIG="$T/erdma.json" prlimit --memlock=65536:8388608 \
 	unshare -m --propagation private sh -c \
 	'umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && exec containerd --config "$1"' \
-	sh "$T/config.toml" >"$T/containerd.log" 2>&1 &
-echo $! >"$T/containerd.pid"
-for _ in $(seq 100); do [ -S "$T/containerd.sock" ] && break; sleep 0.1; done
-if ! [ -S "$T/containerd.sock" ]; then
+	sh "$T/config.toml"; then
 	not_ok "containerd starts"; sed 's/^/# /' "$T/containerd.log" | tail -20; done_testing; exit 1
 fi
 

@@ -6,43 +6,18 @@
 # tests/lib/devices.sh). What a user of `docker run --runtime erdma` sees: the
 # selected nodes with their numbers, what opening them gives, the memlock
 # limit, and our message when a device name is wrong.
-set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/tests/lib/tap.sh"
-. "$top/tests/lib/fakehost.sh"
+. "$top/tests/lib/e2e.sh"
 . "$top/tests/lib/devices.sh"
-. "$top/tests/lib/rootfs.sh"
 
 need_root
-for t in dockerd containerd /usr/bin/docker runc busybox; do
-	command -v "$t" >/dev/null || skip_all "$t not installed (setup.sh installs docker.io)"
-done
+need_bins -h "setup.sh installs docker.io" dockerd containerd /usr/bin/docker runc busybox
+need_built erdma-container-runtime
 SHIM=$(ect_bin erdma-container-runtime)
-[ -x "$SHIM" ] || skip_all "build erdma-container-runtime first (make)"
 
-T=$(mktemp -d /tmp/ect-rt-docker.XXXXXX)
-had_run_docker=0; [ -e /run/docker ] && had_run_docker=1
-had_run_ctd=0; [ -e /run/containerd ] && had_run_ctd=1
-# dockerd (cgroupfs driver) makes a "docker" group in every hierarchy and
-# leaves it: remove the ones that were not there before (rmdir: only empty).
-new_cg=()
-for d in /sys/fs/cgroup/*/; do
-	[ -L "${d%/}" ] || [ -e "${d}docker" ] || new_cg+=("${d}docker")
-done
-cleanup() {
-	set +e
-	[ -f "$T/docker.pid" ] && kill "$(cat "$T/docker.pid")" 2>/dev/null
-	for _ in $(seq 50); do { [ -f "$T/docker.pid" ] && kill -0 "$(cat "$T/docker.pid")" 2>/dev/null; } || break; sleep 0.1; done
-	[ -f "$T/containerd.pid" ] && kill "$(cat "$T/containerd.pid")" 2>/dev/null
-	for _ in $(seq 50); do { [ -f "$T/containerd.pid" ] && kill -0 "$(cat "$T/containerd.pid")" 2>/dev/null; } || break; sleep 0.1; done
-	# dockerd's vfs/overlay mounts, if any are left
-	grep -o " ${T}[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
-	rm -rf "$T"
-	for d in "${new_cg[@]}"; do [ -d "$d" ] && rmdir "$d"; done
-	[ "$had_run_docker" = 1 ] || rm -rf /run/docker
-	[ "$had_run_ctd" = 1 ] || rm -rf /run/containerd
-}
-trap cleanup EXIT
+# dockerd's vfs/overlay mounts, if any are left, are unmounted at exit.
+e2e_tmpdir ect-rt-docker
+e2e_absent /run/containerd
 
 devices_setup "$T"
 cat >"$T/erdma.json" <<JSON
@@ -50,38 +25,17 @@ cat >"$T/erdma.json" <<JSON
 JSON
 export ERDMA_CONFIG=$T/erdma.json
 
-mkdir -p "$T/ctd"
-cat >"$T/ctd/config.toml" <<TOML
-version = 2
-root = "$T/ctd/root"
-state = "$T/ctd/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$T/ctd/containerd.sock"
-[ttrpc]
-  address = "$T/ctd/containerd.sock.ttrpc"
-TOML
+containerd_config "$T/ctd"
 cat >"$T/daemon.json" <<JSON
 {"runtimes": {"erdma": {"path": "$SHIM"}}}
 JSON
 
 # The container inherits its limits from containerd (through the shim and
 # runc): start it with a low soft memlock, the hard limit these machines have.
-prlimit --memlock=65536:8388608 containerd --config "$T/ctd/config.toml" >"$T/containerd.log" 2>&1 &
-echo $! >"$T/containerd.pid"
-for _ in $(seq 100); do [ -S "$T/ctd/containerd.sock" ] && break; sleep 0.1; done
-prlimit --memlock=65536:8388608 dockerd --data-root "$T/root" --exec-root "$T/exec" \
-	--pidfile "$T/docker.pid.d" -H "unix://$T/docker.sock" --containerd "$T/ctd/containerd.sock" \
-	--storage-driver vfs --iptables=false --ip6tables=false --bridge=none --ip-masq=false \
-	--exec-opt native.cgroupdriver=cgroupfs --config-file "$T/daemon.json" >"$T/dockerd.log" 2>&1 &
-echo $! >"$T/docker.pid"
-export DOCKER_HOST=unix://$T/docker.sock
-ready=0
-for _ in $(seq 150); do
-	if /usr/bin/docker version >/dev/null 2>&1; then ready=1; break; fi
-	sleep 0.2
-done
-if [ "$ready" != 1 ]; then
+# A containerd that does not come up shows in dockerd's log below.
+daemon_start "$T/ctd/containerd.sock" "$T/containerd.pid" "$T/containerd.log" \
+	prlimit --memlock=65536:8388608 containerd --config "$T/ctd/config.toml" || true
+if ! dockerd_start "$T" "$T/ctd/containerd.sock" "$T/daemon.json" "$T/dockerd.log"; then
 	not_ok "dockerd starts"; sed 's/^/# /' "$T/dockerd.log" | tail -20; done_testing; exit 1
 fi
 busybox_tar x "$T/busybox.tar"

@@ -4,10 +4,8 @@
 # --version prints "NAME VERSION" from it (erdma-container-runtime first,
 # then the runtime's own --version, which engines read), and the package
 # metadata agrees with it.
-set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/tests/lib/tap.sh"
-. "$top/tests/lib/rootfs.sh"
+. "$top/tests/lib/e2e.sh"
 
 want=$(sed -n 's/^VERSION[[:space:]]*:=[[:space:]]*//p' "$top/Makefile")
 [ -n "$want" ] || { not_ok "the Makefile sets VERSION"; done_testing; }

@@ -12,13 +12,11 @@
 #   bundle_cmd DIR 'sh cmd'   the container's command
 #   runc_run DIR ID           runc run under a lower soft memlock; output on
 #                             stdout (stderr too), status kept
-# hook_on_exit CMD runs CMD at exit, last registered first.
-HOOK_CLEANUPS=()
-hook_on_exit() { HOOK_CLEANUPS+=("$1"); }
-hook_cleanup() {
-	local i
-	for ((i = ${#HOOK_CLEANUPS[@]} - 1; i >= 0; i--)); do eval "${HOOK_CLEANUPS[i]}" >/dev/null 2>&1 || true; done
-}
+# hook_on_exit CMD runs CMD at exit, last registered first: e2e.sh's one
+# cleanup stack (the name stays for bench/, which sources this file).
+# shellcheck source=e2e.sh
+declare -F e2e_on_exit >/dev/null || . "$(dirname "${BASH_SOURCE[0]}")/e2e.sh"
+hook_on_exit() { e2e_on_exit "$1"; }
 
 # The container command that shows what the container got: one line per
 # node "PATH TYPE MAJ:MIN" (hex, as busybox stat prints), then the errno
@@ -27,9 +25,7 @@ hook_cleanup() {
 SHOW_CMD='for f in /dev/infiniband/*; do [ -e "$f" ] && stat -c "%n %F %t:%T" "$f"; done; for f in /dev/infiniband/*; do [ -e "$f" ] && cat "$f" 2>&1 | sed "s/^/open: /"; done; echo "memlock $(ulimit -l)"'
 
 hook_init() {
-	T=$(mktemp -d /tmp/ect-hook.XXXXXX)
-	hook_on_exit "rm -rf '$T'"
-	trap hook_cleanup EXIT
+	e2e_tmpdir ect-hook
 	HOST=$T/host
 	fakehost_standard "$HOST"
 	HCFG=$T/erdma.json
