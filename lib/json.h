@@ -26,6 +26,11 @@ enum ect_json_type {
         ECT_JSON_STRING,
         ECT_JSON_ARRAY,
         ECT_JSON_OBJECT,
+        /* Only in a lean document (ect_json_parse_lean): the source text of
+         * a run of consecutive members of an object (stored under the key
+         * "", which no Go field name matches) or elements of an array, or
+         * of one value, that nobody reads. Written back as it was read. */
+        ECT_JSON_RAW,
 };
 
 struct ect_json {
@@ -42,6 +47,24 @@ struct ect_json {
 /* Parses exactly one JSON value from buf[0..len). On a syntax error the
  * message names line, column and cause. Returns 0, or < 0 with *err set. */
 int ect_json_parse(const char *buf, size_t len, struct ect_json **ret, struct ect_error **err);
+/* What a lean parse keeps of an object: the members whose keys Go matches
+ * (ect_json_go_key) to one of these field names, each with the whole of its
+ * value (sub NULL) or, when the value is an object (each false) or an array
+ * (each true: of each element that is an object), only the fields of sub.
+ * A list ends with name NULL. */
+struct ect_json_keep {
+        const char *name;
+        const struct ect_json_keep *sub;
+        bool each;
+};
+/* As ect_json_parse (the same checks, errors and bound), for a large input
+ * of which a program reads a few paths: the root object keeps the members
+ * named in keep, as above; every run of other members becomes one
+ * ECT_JSON_RAW node holding its text, so that unread values cost their
+ * bytes once, not a node each, and the emitters write the same text as for
+ * the full tree. */
+int ect_json_parse_lean(const char *buf, size_t len, const struct ect_json_keep *keep,
+                        struct ect_json **ret, struct ect_error **err);
 void ect_json_free(struct ect_json *j);
 static inline void ect_json_freep(struct ect_json **j)
 {

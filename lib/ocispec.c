@@ -19,36 +19,34 @@ void ect_oci_free(struct ect_oci_doc *d)
 }
 
 /* The fields of config.json that the hook or the shim reads or edits, as
- * runc's Go structs name them. */
-struct field {
-        const char *name;
-        const struct field *sub; /* an object with these fields */
-        bool array;              /* sub applies to each element of an array */
-};
+ * runc's Go structs name them: what ect_oci_check_keys() checks and what a
+ * lean parse keeps (sub: of an object, each: of each object in an array). */
 #define F(n) {.name = (n)}
 #define OBJ(n, f) {.name = (n), .sub = (f)}
-#define ARR(n, f) {.name = (n), .sub = (f), .array = true}
+#define ARR(n, f) {.name = (n), .sub = (f), .each = true}
 #define END {.name = NULL}
-static const struct field f_root[] = {F("path"), END};
-static const struct field f_rlimit[] = {F("type"), F("soft"), F("hard"), END};
-static const struct field f_caps[] = {F("bounding"), F("effective"), F("permitted"), END};
-static const struct field f_process[] = {F("env"), ARR("rlimits", f_rlimit),
-                                         OBJ("capabilities", f_caps), END};
-static const struct field f_device[] = {F("path"),     F("type"), F("major"), F("minor"),
-                                        F("filemode"), F("uid"),  F("gid"),   END};
-static const struct field f_rule[] = {F("allow"), F("type"), F("major"),
-                                      F("minor"), F("access"), END};
-static const struct field f_resources[] = {ARR("devices", f_rule), END};
-static const struct field f_linux[] = {ARR("devices", f_device), OBJ("resources", f_resources),
-                                       END};
-static const struct field f_config[] = {OBJ("root", f_root), F("annotations"),
-                                        OBJ("process", f_process), OBJ("linux", f_linux), END};
+static const struct ect_json_keep f_root[] = {F("path"), END};
+static const struct ect_json_keep f_rlimit[] = {F("type"), F("soft"), F("hard"), END};
+static const struct ect_json_keep f_caps[] = {F("bounding"), F("effective"), F("permitted"),
+                                              END};
+static const struct ect_json_keep f_process[] = {F("env"), ARR("rlimits", f_rlimit),
+                                                 OBJ("capabilities", f_caps), END};
+static const struct ect_json_keep f_device[] = {F("path"),     F("type"), F("major"), F("minor"),
+                                                F("filemode"), F("uid"),  F("gid"),   END};
+static const struct ect_json_keep f_rule[] = {F("allow"), F("type"), F("major"),
+                                              F("minor"), F("access"), END};
+static const struct ect_json_keep f_resources[] = {ARR("devices", f_rule), END};
+static const struct ect_json_keep f_linux[] = {ARR("devices", f_device),
+                                               OBJ("resources", f_resources), END};
+static const struct ect_json_keep f_config[] = {OBJ("root", f_root), F("annotations"),
+                                                OBJ("process", f_process), OBJ("linux", f_linux),
+                                                END};
 #undef F
 #undef OBJ
 #undef ARR
 #undef END
 
-static int check_fields(const struct ect_json *obj, const char *where, const struct field *f,
+static int check_fields(const struct ect_json *obj, const char *where, const struct ect_json_keep *f,
                         struct ect_error **err)
 {
         for (; f->name; f++) {
@@ -58,11 +56,11 @@ static int check_fields(const struct ect_json *obj, const char *where, const str
                 v = ect_json_get_go(obj, f->name);
                 if (!f->sub || !v)
                         continue;
-                if (!f->array && ect_json_is(v, ECT_JSON_OBJECT)) {
+                if (!f->each && ect_json_is(v, ECT_JSON_OBJECT)) {
                         cleanup_free char *w = xasprintf("%s%s.", where, f->name);
                         if (check_fields(v, w, f->sub, err) < 0)
                                 return -1;
-                } else if (f->array && ect_json_is(v, ECT_JSON_ARRAY)) {
+                } else if (f->each && ect_json_is(v, ECT_JSON_ARRAY)) {
                         for (size_t i = 0; i < v->n; i++) {
                                 cleanup_free char *w = xasprintf("%s%s[%zu].", where, f->name, i);
                                 if (check_fields(v->v[i], w, f->sub, err) < 0)
@@ -78,13 +76,14 @@ int ect_oci_check_keys(const struct ect_json *config, struct ect_error **err)
         return check_fields(config, "", f_config, err) < 0 ? -1 - (*err)->code : 0;
 }
 
-int ect_oci_parse(const char *buf, size_t len, const char *path, struct ect_oci_doc **ret,
-                  struct ect_error **err)
+static int parse_with(const char *buf, size_t len, const char *path, bool lean,
+                      struct ect_oci_doc **ret, struct ect_error **err)
 {
         struct ect_json *root = NULL;
         struct ect_oci_doc *d;
 
-        if (ect_json_parse(buf, len, &root, err) < 0)
+        if ((lean ? ect_json_parse_lean(buf, len, f_config, &root, err)
+                  : ect_json_parse(buf, len, &root, err)) < 0)
                 return ect_error_wrap(err, "%s", path);
         if (!ect_json_is(root, ECT_JSON_OBJECT)) {
                 int r = ect_error_set(err, EINVAL, "%s: expected a JSON object, got %s", path,
@@ -107,6 +106,18 @@ int ect_oci_parse(const char *buf, size_t len, const char *path, struct ect_oci_
         d->pretty = len > 2 && memchr(buf, '\n', len - 1) != NULL;
         *ret = d;
         return 0;
+}
+
+int ect_oci_parse(const char *buf, size_t len, const char *path, struct ect_oci_doc **ret,
+                  struct ect_error **err)
+{
+        return parse_with(buf, len, path, false, ret, err);
+}
+
+int ect_oci_parse_lean(const char *buf, size_t len, const char *path,
+                       struct ect_oci_doc **ret, struct ect_error **err)
+{
+        return parse_with(buf, len, path, true, ret, err);
 }
 
 int ect_oci_read_owned(const char *bundle, char **ret_buf, size_t *ret_len, char **ret_path,
@@ -159,7 +170,7 @@ int ect_oci_load(const char *bundle, struct ect_oci_doc **ret, struct ect_error 
         gid_t gid = (gid_t)-1;
 
         if (ect_oci_read_owned(bundle, &buf, &len, &path, &mode, &uid, &gid, err) < 0 ||
-            ect_oci_parse(buf, len, path, ret, err) < 0)
+            ect_oci_parse_lean(buf, len, path, ret, err) < 0)
                 return -1 - (*err)->code;
         (*ret)->mode = mode;
         (*ret)->uid = uid;

@@ -91,7 +91,7 @@ int ect_shim_edit_bundle(const struct ect_config *cfg, const struct ect_runc_arg
                         log_debug("container '%s': no eRDMA request", id);
                         return 0;
                 }
-                if (ect_oci_parse(buf, len, path, &doc, err) < 0)
+                if (ect_oci_parse_lean(buf, len, path, &doc, err) < 0)
                         return -1;
                 doc->mode = mode;
                 doc->uid = uid; /* a rootless engine's bundle stays its own */
