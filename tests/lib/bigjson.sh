@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# shellcheck shell=bash
 # Hostile but valid config.json files for the memory bound of issue 13
 # (docs/SECURITY.md): millions of tiny values, close to a size in bytes,
 # in a place that the hook and the shim do not read ("unread" shapes) or
