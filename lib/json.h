@@ -5,7 +5,21 @@
  * did not touch with the same meaning: key order, duplicate keys, numbers
  * beyond 64 bits (kept as their original text), strings with NUL bytes. We
  * also want the position of a syntax error and a bound on nesting, which the
- * event API gives and yajl_tree_parse() does not. */
+ * event API gives and yajl_tree_parse() does not.
+ *
+ * Memory. A node per value costs 40-60 times the input for tiny values
+ * ("0," is 2 bytes, its node and copies over 100): a 15 MiB config.json of
+ * them cost the hook and the shim 450-1000 MiB (issue 13). A pointer tree
+ * cannot meet 8x the input for such values, and a tape (a compact array of
+ * values) would change every reader of the tree; so config.json is parsed
+ * lean (ect_json_parse_lean): the tree holds only the paths the programs
+ * read, and the text of everything else is kept once, as ECT_JSON_RAW
+ * nodes, and streamed back through yajl's parser into the generator on
+ * output, which therefore does not change. Measured (bench/hostile.sh):
+ * about 2x the input for tiny values outside the paths read. Inside them
+ * (process.env, annotations, linux.devices, ...) every value is still a
+ * node: see docs/SECURITY.md. Small files (host config, daemon.json, CDI
+ * specs, state) keep the full tree. */
 #pragma once
 #include "error.h"
 
