@@ -601,34 +601,55 @@ static const yajl_callbacks depth_callbacks = {
 struct scan {
         const char *s;
         size_t len, pos;
+        bool bad; /* the scanner and yajl disagree: never expected, but
+                     then the caller parses the full tree instead */
 };
+
+static char peek(const struct scan *sc)
+{
+        return sc->pos < sc->len ? sc->s[sc->pos] : '\0';
+}
+
+static char peek_at(const struct scan *sc, size_t pos)
+{
+        return pos < sc->len ? sc->s[pos] : '\0';
+}
+
+/* Whitespace as yajl's lexer has it, which includes \v and \f. */
+static bool is_ws(char c)
+{
+        return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
 
 static void scan_ws(struct scan *sc)
 {
-        while (sc->pos < sc->len && (sc->s[sc->pos] == ' ' || sc->s[sc->pos] == '\t' ||
-                                     sc->s[sc->pos] == '\n' || sc->s[sc->pos] == '\r'))
+        while (sc->pos < sc->len && is_ws(sc->s[sc->pos]))
                 sc->pos++;
 }
 
-/* At the opening quote of a string (valid JSON: it is closed); after it. */
+/* At the opening quote of a string; after its closing one. */
 static void skip_string(struct scan *sc)
 {
         sc->pos++;
-        while (sc->s[sc->pos] != '"')
+        while (sc->pos < sc->len && sc->s[sc->pos] != '"')
                 sc->pos += sc->s[sc->pos] == '\\' ? 2 : 1;
+        if (sc->pos >= sc->len) {
+                sc->bad = true;
+                sc->pos = sc->len;
+                return;
+        }
         sc->pos++;
 }
 
 static bool ends_scalar(char c)
 {
-        return c == ',' || c == ']' || c == '}' || c == ' ' || c == '\t' || c == '\n' ||
-               c == '\r';
+        return c == ',' || c == ']' || c == '}' || c == ':' || is_ws(c);
 }
 
 static void skip_value(struct scan *sc)
 {
         size_t depth = 0;
-        char c = sc->s[sc->pos];
+        char c = peek(sc);
 
         if (c == '"') {
                 skip_string(sc);
@@ -639,7 +660,7 @@ static void skip_value(struct scan *sc)
                         sc->pos++;
                 return;
         }
-        do {
+        while (sc->pos < sc->len && !sc->bad) {
                 c = sc->s[sc->pos];
                 if (c == '"') {
                         skip_string(sc);
@@ -650,7 +671,10 @@ static void skip_value(struct scan *sc)
                 else if (c == '}' || c == ']')
                         depth--;
                 sc->pos++;
-        } while (depth > 0);
+                if (depth == 0)
+                        return;
+        }
+        sc->bad = true;
 }
 
 /* The value at sc->pos, parsed whole. */
@@ -661,9 +685,12 @@ static struct ect_json *lean_whole(struct scan *sc)
         struct ect_error *err = NULL;
 
         skip_value(sc);
-        /* Valid text that nests no deeper than the whole did: cannot fail. */
-        if (parse_fixed(sc->s + start, sc->pos - start, &j, &err) < 0)
-                abort();
+        if (sc->bad || sc->pos == start ||
+            parse_fixed(sc->s + start, sc->pos - start, &j, &err) < 0) {
+                ect_error_free(&err);
+                sc->bad = true;
+                return ect_json_new(ECT_JSON_NULL);
+        }
         return j;
 }
 
@@ -680,6 +707,11 @@ static const char *lean_key(struct scan *sc, size_t *ret_len, struct ect_json **
 
         skip_string(sc);
         *ret_copy = NULL;
+        *ret_len = 0;
+        if (sc->bad || peek_at(sc, start) != '"') {
+                sc->bad = true;
+                return "";
+        }
         if (!memchr(sc->s + start, '\\', sc->pos - start)) {
                 *ret_len = sc->pos - start - 2;
                 return sc->s + start + 1;
@@ -687,6 +719,10 @@ static const char *lean_key(struct scan *sc, size_t *ret_len, struct ect_json **
         {
                 struct scan one = {.s = sc->s, .len = sc->pos, .pos = start};
                 *ret_copy = lean_whole(&one);
+                if (one.bad || !ect_json_is(*ret_copy, ECT_JSON_STRING)) {
+                        sc->bad = true;
+                        return "";
+                }
         }
         *ret_len = (*ret_copy)->len;
         return (*ret_copy)->str;
@@ -719,14 +755,16 @@ static struct ect_json *lean_object(struct scan *sc, const struct ect_json_keep 
 
         sc->pos++;
         scan_ws(sc);
-        while (sc->s[sc->pos] != '}') {
+        while (!sc->bad && peek(sc) != '}') {
                 size_t member = sc->pos, klen;
                 struct ect_json *copy;
                 const char *k = lean_key(sc, &klen, &copy);
                 const struct ect_json_keep *f = keep_find(keep, k, klen);
 
                 scan_ws(sc);
-                sc->pos++; /* ':' */
+                if (peek(sc) != ':')
+                        sc->bad = true;
+                sc->pos++;
                 scan_ws(sc);
                 if (f) {
                         char *kd = xmalloc(klen + 1);
@@ -742,9 +780,11 @@ static struct ect_json *lean_object(struct scan *sc, const struct ect_json_keep 
                 }
                 ect_json_free(copy);
                 scan_ws(sc);
-                if (sc->s[sc->pos] == ',') {
+                if (peek(sc) == ',') {
                         sc->pos++;
                         scan_ws(sc);
+                } else if (peek(sc) != '}') {
+                        sc->bad = true;
                 }
         }
         flush_run(obj, sc->s, &run, run_end);
@@ -758,12 +798,14 @@ static struct ect_json *lean_array(struct scan *sc, const struct ect_json_keep *
 
         sc->pos++;
         scan_ws(sc);
-        while (sc->s[sc->pos] != ']') {
+        while (!sc->bad && peek(sc) != ']') {
                 push(arr, NULL, 0, lean_value(sc, keep, false));
                 scan_ws(sc);
-                if (sc->s[sc->pos] == ',') {
+                if (peek(sc) == ',') {
                         sc->pos++;
                         scan_ws(sc);
+                } else if (peek(sc) != ']') {
+                        sc->bad = true;
                 }
         }
         sc->pos++;
@@ -775,7 +817,7 @@ static struct ect_json *lean_array(struct scan *sc, const struct ect_json_keep *
  * its reader reports the type. */
 static struct ect_json *lean_value(struct scan *sc, const struct ect_json_keep *keep, bool each)
 {
-        char c = sc->s[sc->pos];
+        char c = peek(sc);
 
         if (keep && !each && c == '{')
                 return lean_object(sc, keep);
@@ -795,6 +837,11 @@ int ect_json_parse_lean(const char *buf, size_t len, const struct ect_json_keep 
                 return -1 - (*err)->code;
         scan_ws(&sc);
         *ret = lean_value(&sc, keep, false);
+        if (sc.bad) { /* a bug of the scanner must not change what is read */
+                ect_json_free(*ret);
+                *ret = NULL;
+                return parse_fixed(sc.s, len, ret, err);
+        }
         return 0;
 }
 

@@ -721,6 +721,8 @@ START_TEST(test_oci_lean_same_as_full)
                 "{\"x\":[[[[[[[[[[[[[[[[[[[[0]]]]]]]]]]]]]]]]]]]}",
                 "{\"x\":1",
                 "[0]",
+                /* yajl's whitespace includes \v and \f (found by fuzz_ocispec) */
+                "{\v\"process\":\f{\"env\":[\"A=1\"\f]\v,\"x\":1\f}\f,\"y\"\v:\f0\f}\f",
                 "{\"process\":{\"capabilities\":{\"bounding\":[\"CAP_CHOWN\"],\"ambient\":[0]}}}",
         };
 
