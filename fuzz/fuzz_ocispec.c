@@ -11,7 +11,9 @@
  * Invariants: no crash; errors name the file; nothing selected means no
  * change (same bytes out); after an edit the output parses, holds every
  * node, and a second edit changes nothing, on the tree and on the re-parsed
- * output (a second shim run on an edited bundle). */
+ * output (a second shim run on an edited bundle). The lean parse (what the
+ * hook and the shim use) fails with the same message or writes the same
+ * bytes as the full tree, before and after the same edit. */
 #include "fakehost.h"
 #include "ocispec.h"
 
@@ -47,6 +49,36 @@ static bool has_node(const struct ect_oci_doc *d, const struct ect_edit_node *n)
         return false;
 }
 
+/* d: the full tree of buf, already edited with ed when ed is not NULL;
+ * full_msg: the full parse's error, or NULL. */
+static void same_as_lean(const char *buf, size_t len, const char *full_msg,
+                         const struct ect_oci_doc *d, const struct ect_edits *ed)
+{
+        struct ect_oci_doc *l = NULL;
+        struct ect_error *err = NULL;
+        char *a = NULL, *b = NULL;
+        size_t an = 0, bn = 0;
+        bool changed;
+
+        if (ect_oci_parse_lean(buf, len, "/b/config.json", &l, &err) < 0) {
+                if (!full_msg || strcmp(full_msg, err->msg) != 0)
+                        abort();
+                ect_error_free(&err);
+                return;
+        }
+        if (full_msg)
+                abort();
+        if (ed && ect_oci_apply(l, ed, &changed, &err) < 0)
+                abort(); /* called only where the full tree took the edit */
+        a = emit(d, &an);
+        b = emit(l, &bn);
+        if (an != bn || memcmp(a, b, an) != 0)
+                abort();
+        free(a);
+        free(b);
+        ect_oci_free(l);
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
         struct ect_oci_doc *d = NULL, *d2 = NULL;
@@ -67,9 +99,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         if (ect_oci_parse((const char *)data + 1, size - 1, "/b/config.json", &d, &err) < 0) {
                 if (!err || !err->msg || !strstr(err->msg, "/b/config.json"))
                         abort();
+                same_as_lean((const char *)data + 1, size - 1, err->msg, NULL, NULL);
                 ect_error_free(&err);
                 return 0;
         }
+        same_as_lean((const char *)data + 1, size - 1, NULL, d, NULL);
         orig = emit(d, &orig_len);
 
         /* Nothing selected: no change. */
@@ -127,6 +161,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
                 ect_error_free(&err);
                 goto out;
         }
+        same_as_lean((const char *)data + 1, size - 1, NULL, d, ed);
         out = emit(d, &out_len);
         if (!changed && (out_len != orig_len || memcmp(out, orig, out_len) != 0))
                 abort();

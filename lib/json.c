@@ -315,6 +315,8 @@ const char *ect_json_type_name(const struct ect_json *j)
                 return "array";
         case ECT_JSON_OBJECT:
                 return "object";
+        case ECT_JSON_RAW:
+                return "unread text";
         }
         return "unknown";
 }
@@ -500,18 +502,16 @@ static char *go_surrogates(const char *buf, size_t len)
         return copy;
 }
 
-int ect_json_parse(const char *buf, size_t len, struct ect_json **ret, struct ect_error **err)
+/* Runs yajl over buf[0..len) with cb; *too_deep is what the callbacks set
+ * when they refused to open a container. Errors name line and column. */
+static int run_parser(const char *buf, size_t len, const yajl_callbacks *cb, void *ctx,
+                      const bool *too_deep, struct ect_error **err)
 {
-        struct builder b = {0};
-        cleanup_free char *fixed = go_surrogates(buf, len);
-        yajl_handle h;
+        yajl_handle h = yajl_alloc(cb, NULL, ctx);
         yajl_status st;
         size_t off, line, col;
         int r = 0;
 
-        if (fixed)
-                buf = fixed;
-        h = yajl_alloc(&callbacks, NULL, &b);
         if (!h)
                 return ect_error_set(err, ENOMEM, "cannot allocate JSON parser");
         /* Defaults are what we want: no comments, UTF-8 validated, exactly one
@@ -525,7 +525,7 @@ int ect_json_parse(const char *buf, size_t len, struct ect_json **ret, struct ec
         if (st != yajl_status_ok) {
                 cleanup_free char *cause = NULL;
                 position(buf, off <= len ? off : len, &line, &col);
-                if (b.too_deep)
+                if (*too_deep)
                         cause = xasprintf("nesting deeper than %d levels", ECT_JSON_MAX_DEPTH);
                 else if (len == 0)
                         cause = xstrdup("empty input");
@@ -533,14 +533,326 @@ int ect_json_parse(const char *buf, size_t len, struct ect_json **ret, struct ec
                         cause = yajl_cause(h);
                 r = ect_error_set(err, EINVAL, "invalid JSON at line %zu, column %zu: %s", line,
                                   col, cause);
-                ect_json_free(b.root);
-                b.root = NULL;
         }
-        free(b.key);
         yajl_free(h);
-        if (r < 0)
+        return r;
+}
+
+static int parse_fixed(const char *buf, size_t len, struct ect_json **ret, struct ect_error **err)
+{
+        struct builder b = {0};
+        int r = run_parser(buf, len, &callbacks, &b, &b.too_deep, err);
+
+        free(b.key);
+        if (r < 0) {
+                ect_json_free(b.root);
                 return r;
+        }
         *ret = b.root;
+        return 0;
+}
+
+int ect_json_parse(const char *buf, size_t len, struct ect_json **ret, struct ect_error **err)
+{
+        cleanup_free char *fixed = go_surrogates(buf, len);
+
+        return parse_fixed(fixed ? fixed : buf, len, ret, err);
+}
+
+/* ---- lean parsing ----
+ *
+ * Two passes. yajl first checks the whole input with callbacks that keep
+ * nothing but the depth (the same errors and bound as ect_json_parse). The
+ * second pass walks the text, now known to be valid JSON, with a scanner
+ * that only finds where values end: the members that are kept are parsed by
+ * yajl into nodes (parse_fixed on their span), the others are copied as one
+ * ECT_JSON_RAW per run. Memory: the input, at most one copy of it in RAW
+ * text, and nodes for what is kept; time linear in the input. */
+
+struct depth_only {
+        size_t depth;
+        bool too_deep;
+};
+
+static int dc_open(void *ctx)
+{
+        struct depth_only *d = ctx;
+
+        if (d->depth >= ECT_JSON_MAX_DEPTH) {
+                d->too_deep = true;
+                return 0;
+        }
+        d->depth++;
+        return 1;
+}
+static int dc_close(void *ctx)
+{
+        ((struct depth_only *)ctx)->depth--;
+        return 1;
+}
+
+static const yajl_callbacks depth_callbacks = {
+        .yajl_start_map = dc_open,
+        .yajl_end_map = dc_close,
+        .yajl_start_array = dc_open,
+        .yajl_end_array = dc_close,
+};
+
+struct scan {
+        const char *s;
+        size_t len, pos;
+        bool bad; /* the scanner and yajl disagree: never expected, but
+                     then the caller parses the full tree instead */
+};
+
+static char peek(const struct scan *sc)
+{
+        return sc->pos < sc->len ? sc->s[sc->pos] : '\0';
+}
+
+static char peek_at(const struct scan *sc, size_t pos)
+{
+        return pos < sc->len ? sc->s[pos] : '\0';
+}
+
+/* Whitespace as yajl's lexer has it, which includes \v and \f. */
+static bool is_ws(char c)
+{
+        return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+static void scan_ws(struct scan *sc)
+{
+        while (sc->pos < sc->len && is_ws(sc->s[sc->pos]))
+                sc->pos++;
+}
+
+/* At the opening quote of a string; after its closing one. */
+static void skip_string(struct scan *sc)
+{
+        sc->pos++;
+        while (sc->pos < sc->len && sc->s[sc->pos] != '"')
+                sc->pos += sc->s[sc->pos] == '\\' ? 2 : 1;
+        if (sc->pos >= sc->len) {
+                sc->bad = true;
+                sc->pos = sc->len;
+                return;
+        }
+        sc->pos++;
+}
+
+static bool ends_scalar(char c)
+{
+        return c == ',' || c == ']' || c == '}' || c == ':' || is_ws(c);
+}
+
+static void skip_value(struct scan *sc)
+{
+        size_t depth = 0;
+        char c = peek(sc);
+
+        if (c == '"') {
+                skip_string(sc);
+                return;
+        }
+        if (c != '{' && c != '[') {
+                while (sc->pos < sc->len && !ends_scalar(sc->s[sc->pos]))
+                        sc->pos++;
+                return;
+        }
+        while (sc->pos < sc->len && !sc->bad) {
+                c = sc->s[sc->pos];
+                if (c == '"') {
+                        skip_string(sc);
+                        continue;
+                }
+                if (c == '{' || c == '[')
+                        depth++;
+                else if (c == '}' || c == ']')
+                        depth--;
+                sc->pos++;
+                if (depth == 0)
+                        return;
+        }
+        sc->bad = true;
+}
+
+/* The value at sc->pos, parsed whole. */
+static struct ect_json *lean_whole(struct scan *sc)
+{
+        size_t start = sc->pos;
+        struct ect_json *j = NULL;
+        struct ect_error *err = NULL;
+
+        skip_value(sc);
+        if (sc->bad || sc->pos == start ||
+            parse_fixed(sc->s + start, sc->pos - start, &j, &err) < 0) {
+                ect_error_free(&err);
+                sc->bad = true;
+                return ect_json_new(ECT_JSON_NULL);
+        }
+        return j;
+}
+
+static struct ect_json *new_raw(const char *s, size_t len)
+{
+        return new_bytes(ECT_JSON_RAW, s, len);
+}
+
+/* The key whose text is sc->s[start..sc->pos), escapes and all, decoded by
+ * yajl; NULL when it is not a string (never expected after validation). */
+static struct ect_json *decode_key(const struct scan *sc, size_t start)
+{
+        struct scan one = {.s = sc->s, .len = sc->pos, .pos = start};
+        struct ect_json *k = lean_whole(&one);
+
+        if (one.bad || !ect_json_is(k, ECT_JSON_STRING)) {
+                ect_json_free(k);
+                return NULL;
+        }
+        return k;
+}
+
+/* A key's bytes: borrowed from the text when it has no escape (*ret_copy
+ * NULL), else decoded by yajl into *ret_copy. */
+static const char *lean_key(struct scan *sc, size_t *ret_len, struct ect_json **ret_copy)
+{
+        size_t start = sc->pos;
+
+        skip_string(sc);
+        *ret_copy = NULL;
+        *ret_len = 0;
+        if (sc->bad || peek_at(sc, start) != '"') {
+                sc->bad = true;
+                return "";
+        }
+        if (!memchr(sc->s + start, '\\', sc->pos - start)) {
+                *ret_len = sc->pos - start - 2;
+                return sc->s + start + 1;
+        }
+        *ret_copy = decode_key(sc, start);
+        if (!*ret_copy) {
+                sc->bad = true;
+                return "";
+        }
+        *ret_len = (*ret_copy)->len;
+        return (*ret_copy)->str;
+}
+
+static const struct ect_json_keep *keep_find(const struct ect_json_keep *keep, const char *k,
+                                             size_t klen)
+{
+        for (; keep->name; keep++)
+                if (ect_json_go_key(k, klen, keep->name))
+                        return keep;
+        return NULL;
+}
+
+static struct ect_json *lean_value(struct scan *sc, const struct ect_json_keep *keep, bool each);
+
+/* Ends a run of unread members [*run, end) with one RAW member. */
+static void flush_run(struct ect_json *obj, const char *s, size_t *run, size_t end)
+{
+        if (*run == SIZE_MAX)
+                return;
+        push(obj, xstrdup(""), 0, new_raw(s + *run, end - *run));
+        *run = SIZE_MAX;
+}
+
+static struct ect_json *lean_object(struct scan *sc, const struct ect_json_keep *keep)
+{
+        struct ect_json *obj = ect_json_new(ECT_JSON_OBJECT);
+        size_t run = SIZE_MAX, run_end = 0;
+
+        sc->pos++;
+        scan_ws(sc);
+        while (!sc->bad && peek(sc) != '}') {
+                size_t member = sc->pos, klen;
+                struct ect_json *copy;
+                const char *k = lean_key(sc, &klen, &copy);
+                const struct ect_json_keep *f = keep_find(keep, k, klen);
+
+                scan_ws(sc);
+                if (peek(sc) != ':')
+                        sc->bad = true;
+                sc->pos++;
+                scan_ws(sc);
+                if (f) {
+                        char *kd = xmalloc(klen + 1);
+                        memcpy(kd, k, klen);
+                        kd[klen] = '\0';
+                        flush_run(obj, sc->s, &run, run_end);
+                        push(obj, kd, klen, lean_value(sc, f->sub, f->each));
+                } else {
+                        if (run == SIZE_MAX)
+                                run = member;
+                        skip_value(sc);
+                        run_end = sc->pos;
+                }
+                ect_json_free(copy);
+                scan_ws(sc);
+                if (peek(sc) == ',') {
+                        sc->pos++;
+                        scan_ws(sc);
+                } else if (peek(sc) != '}') {
+                        sc->bad = true;
+                }
+        }
+        flush_run(obj, sc->s, &run, run_end);
+        sc->pos++;
+        return obj;
+}
+
+static struct ect_json *lean_array(struct scan *sc, const struct ect_json_keep *keep)
+{
+        struct ect_json *arr = ect_json_new(ECT_JSON_ARRAY);
+
+        sc->pos++;
+        scan_ws(sc);
+        while (!sc->bad && peek(sc) != ']') {
+                push(arr, NULL, 0, lean_value(sc, keep, false));
+                scan_ws(sc);
+                if (peek(sc) == ',') {
+                        sc->pos++;
+                        scan_ws(sc);
+                } else if (peek(sc) != ']') {
+                        sc->bad = true;
+                }
+        }
+        sc->pos++;
+        return arr;
+}
+
+/* keep: the fields to keep of an object here (each: of each object in an
+ * array here); NULL: everything. A value of another type is kept whole:
+ * its reader reports the type. */
+static struct ect_json *lean_value(struct scan *sc, const struct ect_json_keep *keep, bool each)
+{
+        char c = peek(sc);
+
+        if (keep && !each && c == '{')
+                return lean_object(sc, keep);
+        if (keep && each && c == '[')
+                return lean_array(sc, keep);
+        return lean_whole(sc);
+}
+
+int ect_json_parse_lean(const char *buf, size_t len, const struct ect_json_keep *keep,
+                        struct ect_json **ret, struct ect_error **err)
+{
+        cleanup_free char *fixed = go_surrogates(buf, len);
+        struct depth_only d = {0};
+        struct scan sc = {.s = fixed ? fixed : buf, .len = len};
+
+        if (run_parser(sc.s, len, &depth_callbacks, &d, &d.too_deep, err) < 0)
+                return ect_error_rc(*err);
+        scan_ws(&sc);
+        *ret = lean_value(&sc, keep, false);
+        if (sc.bad) { /* a bug of the scanner must not change what is read */
+                ect_json_free(*ret);
+                *ret = NULL;
+                return parse_fixed(sc.s, len, ret, err);
+        }
         return 0;
 }
 
@@ -586,6 +898,92 @@ static void print_cb(void *ctx, const char *s, size_t n)
                         return -1;                                                                 \
         } while (0)
 
+/* RAW text goes back through yajl's parser into the same generator, one
+ * event at a time (no tree): the output is what the full tree would give. */
+struct relay {
+        yajl_gen g;
+        size_t depth;
+        bool wrapped; /* the text is a run of members or elements that we
+                         wrapped in {} or []: those two events are ours */
+};
+
+#define RELAY(call) return (call) == yajl_gen_status_ok
+static int rl_null(void *ctx)
+{
+        RELAY(yajl_gen_null(((struct relay *)ctx)->g));
+}
+static int rl_boolean(void *ctx, int v)
+{
+        RELAY(yajl_gen_bool(((struct relay *)ctx)->g, v));
+}
+static int rl_number(void *ctx, const char *s, size_t len)
+{
+        RELAY(yajl_gen_number(((struct relay *)ctx)->g, s, len));
+}
+static int rl_string(void *ctx, const unsigned char *s, size_t len)
+{
+        RELAY(yajl_gen_string(((struct relay *)ctx)->g, s, len));
+}
+static int rl_open(struct relay *r, bool map)
+{
+        if (r->depth++ == 0 && r->wrapped)
+                return 1;
+        RELAY(map ? yajl_gen_map_open(r->g) : yajl_gen_array_open(r->g));
+}
+static int rl_close(struct relay *r, bool map)
+{
+        if (--r->depth == 0 && r->wrapped)
+                return 1;
+        RELAY(map ? yajl_gen_map_close(r->g) : yajl_gen_array_close(r->g));
+}
+static int rl_start_map(void *ctx)
+{
+        return rl_open(ctx, true);
+}
+static int rl_end_map(void *ctx)
+{
+        return rl_close(ctx, true);
+}
+static int rl_start_array(void *ctx)
+{
+        return rl_open(ctx, false);
+}
+static int rl_end_array(void *ctx)
+{
+        return rl_close(ctx, false);
+}
+#undef RELAY
+
+static const yajl_callbacks relay_callbacks = {
+        .yajl_null = rl_null,
+        .yajl_boolean = rl_boolean,
+        .yajl_number = rl_number,
+        .yajl_string = rl_string,
+        .yajl_start_map = rl_start_map,
+        .yajl_map_key = rl_string,
+        .yajl_end_map = rl_end_map,
+        .yajl_start_array = rl_start_array,
+        .yajl_end_array = rl_end_array,
+};
+
+/* open/close: the brackets of the container j's text sits in, or 0 when j
+ * is a value of its own. */
+static int gen_raw(yajl_gen g, const struct ect_json *j, char open, char close)
+{
+        struct relay r = {.g = g, .wrapped = open != 0};
+        yajl_handle h = yajl_alloc(&relay_callbacks, NULL, &r);
+        bool ok;
+
+        if (!h)
+                return -1;
+        ok = (!open || yajl_parse(h, (const unsigned char *)&open, 1) == yajl_status_ok) &&
+             yajl_parse(h, (const unsigned char *)j->str, j->len) == yajl_status_ok &&
+             (!close || yajl_parse(h, (const unsigned char *)&close, 1) == yajl_status_ok) &&
+             yajl_complete_parse(h) == yajl_status_ok;
+        yajl_free(h);
+        return ok ? 0 : -1;
+}
+
 static int gen(yajl_gen g, const struct ect_json *j)
 {
         switch (j->type) {
@@ -605,13 +1003,19 @@ static int gen(yajl_gen g, const struct ect_json *j)
         case ECT_JSON_ARRAY:
                 GEN_OK(yajl_gen_array_open(g));
                 for (size_t i = 0; i < j->n; i++)
-                        if (gen(g, j->v[i]) < 0)
+                        if (ect_json_is(j->v[i], ECT_JSON_RAW) ? gen_raw(g, j->v[i], '[', ']') < 0
+                                                               : gen(g, j->v[i]) < 0)
                                 return -1;
                 GEN_OK(yajl_gen_array_close(g));
                 return 0;
         case ECT_JSON_OBJECT:
                 GEN_OK(yajl_gen_map_open(g));
                 for (size_t i = 0; i < j->n; i++) {
+                        if (ect_json_is(j->v[i], ECT_JSON_RAW)) { /* members, keys included */
+                                if (gen_raw(g, j->v[i], '{', '}') < 0)
+                                        return -1;
+                                continue;
+                        }
                         GEN_OK(yajl_gen_string(g, (const unsigned char *)j->keys[i],
                                                j->key_lens[i]));
                         if (gen(g, j->v[i]) < 0)
@@ -619,6 +1023,8 @@ static int gen(yajl_gen g, const struct ect_json *j)
                 }
                 GEN_OK(yajl_gen_map_close(g));
                 return 0;
+        case ECT_JSON_RAW:
+                return gen_raw(g, j, 0, 0);
         }
         return -1;
 }

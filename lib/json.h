@@ -5,7 +5,21 @@
  * did not touch with the same meaning: key order, duplicate keys, numbers
  * beyond 64 bits (kept as their original text), strings with NUL bytes. We
  * also want the position of a syntax error and a bound on nesting, which the
- * event API gives and yajl_tree_parse() does not. */
+ * event API gives and yajl_tree_parse() does not.
+ *
+ * Memory. A node per value costs 40-60 times the input for tiny values
+ * ("0," is 2 bytes, its node and copies over 100): a 15 MiB config.json of
+ * them cost the hook and the shim 450-1000 MiB (issue 13). A pointer tree
+ * cannot meet 8x the input for such values, and a tape (a compact array of
+ * values) would change every reader of the tree; so config.json is parsed
+ * lean (ect_json_parse_lean): the tree holds only the paths the programs
+ * read, and the text of everything else is kept once, as ECT_JSON_RAW
+ * nodes, and streamed back through yajl's parser into the generator on
+ * output, which therefore does not change. Measured (bench/hostile.sh):
+ * about 2x the input for tiny values outside the paths read. Inside them
+ * (process.env, annotations, linux.devices, ...) every value is still a
+ * node: see docs/SECURITY.md. Small files (host config, daemon.json, CDI
+ * specs, state) keep the full tree. */
 #pragma once
 #include "error.h"
 
@@ -26,6 +40,11 @@ enum ect_json_type {
         ECT_JSON_STRING,
         ECT_JSON_ARRAY,
         ECT_JSON_OBJECT,
+        /* Only in a lean document (ect_json_parse_lean): the source text of
+         * a run of consecutive members of an object (stored under the key
+         * "", which no Go field name matches) or elements of an array, or
+         * of one value, that nobody reads. Written back as it was read. */
+        ECT_JSON_RAW,
 };
 
 struct ect_json {
@@ -42,6 +61,24 @@ struct ect_json {
 /* Parses exactly one JSON value from buf[0..len). On a syntax error the
  * message names line, column and cause. Returns 0, or < 0 with *err set. */
 int ect_json_parse(const char *buf, size_t len, struct ect_json **ret, struct ect_error **err);
+/* What a lean parse keeps of an object: the members whose keys Go matches
+ * (ect_json_go_key) to one of these field names, each with the whole of its
+ * value (sub NULL) or, when the value is an object (each false) or an array
+ * (each true: of each element that is an object), only the fields of sub.
+ * A list ends with name NULL. */
+struct ect_json_keep {
+        const char *name;
+        const struct ect_json_keep *sub;
+        bool each;
+};
+/* As ect_json_parse (the same checks, errors and bound), for a large input
+ * of which a program reads a few paths: the root object keeps the members
+ * named in keep, as above; every run of other members becomes one
+ * ECT_JSON_RAW node holding its text, so that unread values cost their
+ * bytes once, not a node each, and the emitters write the same text as for
+ * the full tree. */
+int ect_json_parse_lean(const char *buf, size_t len, const struct ect_json_keep *keep,
+                        struct ect_json **ret, struct ect_error **err);
 void ect_json_free(struct ect_json *j);
 static inline void ect_json_freep(struct ect_json **j)
 {

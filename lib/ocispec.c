@@ -19,40 +19,38 @@ void ect_oci_free(struct ect_oci_doc *d)
 }
 
 /* The fields of config.json that the hook or the shim reads or edits, as
- * runc's Go structs name them. */
-struct field {
-        const char *name;
-        const struct field *sub; /* an object with these fields */
-        bool array;              /* sub applies to each element of an array */
-};
+ * runc's Go structs name them: what ect_oci_check_keys() checks and what a
+ * lean parse keeps (sub: of an object, each: of each object in an array). */
 /* clang-format 14 (Debian 12) reads "F(n) {" as a function definition and
  * spreads each macro over four lines. */
 /* clang-format off */
 #define F(n) {.name = (n)}
 #define OBJ(n, f) {.name = (n), .sub = (f)}
-#define ARR(n, f) {.name = (n), .sub = (f), .array = true}
+#define ARR(n, f) {.name = (n), .sub = (f), .each = true}
 #define END {.name = NULL}
 /* clang-format on */
-static const struct field f_root[] = {F("path"), END};
-static const struct field f_rlimit[] = {F("type"), F("soft"), F("hard"), END};
-static const struct field f_caps[] = {F("bounding"), F("effective"), F("permitted"), END};
-static const struct field f_process[] = {F("env"), ARR("rlimits", f_rlimit),
-                                         OBJ("capabilities", f_caps), END};
-static const struct field f_device[] = {F("path"),     F("type"), F("major"), F("minor"),
-                                        F("filemode"), F("uid"),  F("gid"),   END};
-static const struct field f_rule[] = {F("allow"), F("type"), F("major"),
-                                      F("minor"), F("access"), END};
-static const struct field f_resources[] = {ARR("devices", f_rule), END};
-static const struct field f_linux[] = {ARR("devices", f_device), OBJ("resources", f_resources),
-                                       END};
-static const struct field f_config[] = {OBJ("root", f_root), F("annotations"),
-                                        OBJ("process", f_process), OBJ("linux", f_linux), END};
+static const struct ect_json_keep f_root[] = {F("path"), END};
+static const struct ect_json_keep f_rlimit[] = {F("type"), F("soft"), F("hard"), END};
+static const struct ect_json_keep f_caps[] = {F("bounding"), F("effective"), F("permitted"),
+                                              END};
+static const struct ect_json_keep f_process[] = {F("env"), ARR("rlimits", f_rlimit),
+                                                 OBJ("capabilities", f_caps), END};
+static const struct ect_json_keep f_device[] = {F("path"),     F("type"), F("major"), F("minor"),
+                                                F("filemode"), F("uid"),  F("gid"),   END};
+static const struct ect_json_keep f_rule[] = {F("allow"), F("type"), F("major"),
+                                              F("minor"), F("access"), END};
+static const struct ect_json_keep f_resources[] = {ARR("devices", f_rule), END};
+static const struct ect_json_keep f_linux[] = {ARR("devices", f_device),
+                                               OBJ("resources", f_resources), END};
+static const struct ect_json_keep f_config[] = {OBJ("root", f_root), F("annotations"),
+                                                OBJ("process", f_process), OBJ("linux", f_linux),
+                                                END};
 #undef F
 #undef OBJ
 #undef ARR
 #undef END
 
-static int check_fields(const struct ect_json *obj, const char *where, const struct field *f,
+static int check_fields(const struct ect_json *obj, const char *where, const struct ect_json_keep *f,
                         struct ect_error **err)
 {
         for (; f->name; f++) {
@@ -62,11 +60,11 @@ static int check_fields(const struct ect_json *obj, const char *where, const str
                 v = ect_json_get_go(obj, f->name);
                 if (!f->sub || !v)
                         continue;
-                if (!f->array && ect_json_is(v, ECT_JSON_OBJECT)) {
+                if (!f->each && ect_json_is(v, ECT_JSON_OBJECT)) {
                         cleanup_free char *w = xasprintf("%s%s.", where, f->name);
                         if (check_fields(v, w, f->sub, err) < 0)
                                 return -1;
-                } else if (f->array && ect_json_is(v, ECT_JSON_ARRAY)) {
+                } else if (f->each && ect_json_is(v, ECT_JSON_ARRAY)) {
                         for (size_t i = 0; i < v->n; i++) {
                                 cleanup_free char *w = xasprintf("%s%s[%zu].", where, f->name, i);
                                 if (check_fields(v->v[i], w, f->sub, err) < 0)
@@ -82,13 +80,14 @@ int ect_oci_check_keys(const struct ect_json *config, struct ect_error **err)
         return check_fields(config, "", f_config, err) < 0 ? -1 - (*err)->code : 0;
 }
 
-int ect_oci_parse(const char *buf, size_t len, const char *path, struct ect_oci_doc **ret,
-                  struct ect_error **err)
+static int parse_with(const char *buf, size_t len, const char *path, bool lean,
+                      struct ect_oci_doc **ret, struct ect_error **err)
 {
         struct ect_json *root = NULL;
         struct ect_oci_doc *d;
 
-        if (ect_json_parse(buf, len, &root, err) < 0)
+        if ((lean ? ect_json_parse_lean(buf, len, f_config, &root, err)
+                  : ect_json_parse(buf, len, &root, err)) < 0)
                 return ect_error_wrap(err, "%s", path);
         if (!ect_json_is(root, ECT_JSON_OBJECT)) {
                 int r = ect_error_set(err, EINVAL, "%s: expected a JSON object, got %s", path,
@@ -111,6 +110,18 @@ int ect_oci_parse(const char *buf, size_t len, const char *path, struct ect_oci_
         d->pretty = len > 2 && memchr(buf, '\n', len - 1) != NULL;
         *ret = d;
         return 0;
+}
+
+int ect_oci_parse(const char *buf, size_t len, const char *path, struct ect_oci_doc **ret,
+                  struct ect_error **err)
+{
+        return parse_with(buf, len, path, false, ret, err);
+}
+
+int ect_oci_parse_lean(const char *buf, size_t len, const char *path,
+                       struct ect_oci_doc **ret, struct ect_error **err)
+{
+        return parse_with(buf, len, path, true, ret, err);
 }
 
 int ect_oci_read_owned(const char *bundle, char **ret_buf, size_t *ret_len, char **ret_path,
@@ -136,7 +147,7 @@ int ect_oci_read_owned(const char *bundle, char **ret_buf, size_t *ret_len, char
         if (!S_ISREG(st.st_mode))
                 return ect_error_set(err, EINVAL, "'%s' is not a regular file", path);
         if (ect_read_fd(fd, path, ECT_OCI_MAX_SIZE, ret_buf, ret_len, err) < 0)
-                return -1 - (*err)->code;
+                return ect_error_rc(*err);
         if (ret_mode)
                 *ret_mode = st.st_mode & 07777;
         if (ret_uid)
@@ -163,8 +174,8 @@ int ect_oci_load(const char *bundle, struct ect_oci_doc **ret, struct ect_error 
         gid_t gid = (gid_t)-1;
 
         if (ect_oci_read_owned(bundle, &buf, &len, &path, &mode, &uid, &gid, err) < 0 ||
-            ect_oci_parse(buf, len, path, ret, err) < 0)
-                return -1 - (*err)->code;
+            ect_oci_parse_lean(buf, len, path, ret, err) < 0)
+                return ect_error_rc(*err);
         (*ret)->mode = mode;
         (*ret)->uid = uid;
         (*ret)->gid = gid;
@@ -415,7 +426,7 @@ static int raise_memlock(const char *file, struct ect_json *process, uint64_t wa
                 found = true;
                 if (raise_field(file, i, rl, "hard", want, changed, err) < 0 ||
                     raise_field(file, i, rl, "soft", want, changed, err) < 0)
-                        return -1 - (*err)->code;
+                        return ect_error_rc(*err);
         }
         if (found)
                 return 0;
@@ -479,11 +490,11 @@ int ect_oci_apply(struct ect_oci_doc *d, const struct ect_edits *edits, bool *re
         for (size_t i = 0; i < edits->n_nodes; i++) {
                 if (add_device(f, devices, &edits->nodes[i], &changed, err) < 0 ||
                     add_rule(f, rules, &edits->nodes[i], &changed, err) < 0)
-                        return -1 - (*err)->code;
+                        return ect_error_rc(*err);
         }
         if (raise_memlock(f, process, edits->memlock, &changed, err) < 0 ||
             add_caps(f, process, edits, &changed, err) < 0)
-                return -1 - (*err)->code;
+                return ect_error_rc(*err);
         *ret_changed = changed;
         return 0;
 }

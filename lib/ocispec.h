@@ -28,8 +28,8 @@ struct ect_oci_doc {
         bool pretty;           /* the file was indented: write it indented */
 };
 
-/* Reads and parses <bundle>/config.json (bundle NULL or "": the working
- * directory). Errors name the file: missing bundle, not a regular file,
+/* Reads and parses (lean, see ect_oci_parse_lean) <bundle>/config.json
+ * (bundle NULL or "": the working directory). Errors name the file: missing bundle, not a regular file,
  * larger than ECT_OCI_MAX_SIZE, invalid JSON with line and column, not an
  * object. Caller frees with ect_oci_free. */
 int ect_oci_load(const char *bundle, struct ect_oci_doc **ret, struct ect_error **err);
@@ -42,9 +42,18 @@ int ect_oci_read(const char *bundle, char **ret_buf, size_t *ret_len, char **ret
 int ect_oci_read_owned(const char *bundle, char **ret_buf, size_t *ret_len, char **ret_path,
                        mode_t *ret_mode, uid_t *ret_uid, gid_t *ret_gid,
                        struct ect_error **err);
-/* Same from memory (tests, tools); path is used in messages. */
+/* Same from memory (tests, tools); path is used in messages. The whole
+ * document becomes a tree. */
 int ect_oci_parse(const char *buf, size_t len, const char *path, struct ect_oci_doc **ret,
                   struct ect_error **err);
+/* Same, with the same checks and errors, keeping as nodes only the fields
+ * that ect_oci_check_keys() lists (what the hook and the shim read or
+ * edit); the rest of the document is kept as its text (ECT_JSON_RAW) and
+ * written back by ect_oci_save() as the full tree would be. For config.json
+ * from the engine: a hostile file within ECT_OCI_MAX_SIZE is not a node per
+ * value. */
+int ect_oci_parse_lean(const char *buf, size_t len, const char *path,
+                       struct ect_oci_doc **ret, struct ect_error **err);
 /* Refuses (EINVAL, naming the key) a document in which a field that the
  * hook or the shim reads or edits (root, root.path, annotations, process,
  * process.env, process.rlimits[].type/soft/hard, process.capabilities and

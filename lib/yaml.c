@@ -119,6 +119,8 @@ static int emit(yaml_emitter_t *e, const struct ect_json *j, unsigned depth)
                 if (!yaml_mapping_end_event_initialize(&ev) || !yaml_emitter_emit(e, &ev))
                         return -1;
                 return 0;
+        case ECT_JSON_RAW: /* only in a lean config.json, never written as YAML */
+                return -1;
         }
         return -1;
 }

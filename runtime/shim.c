@@ -34,7 +34,7 @@ static int load_doc(const struct ect_config *cfg, const char *bundle, struct ect
                 *ret = NULL;
                 return 0;
         }
-        if (ect_oci_parse(buf, len, path, &doc, err) < 0)
+        if (ect_oci_parse_lean(buf, len, path, &doc, err) < 0)
                 return -1;
         doc->mode = mode;
         doc->uid = uid;

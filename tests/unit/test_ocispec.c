@@ -651,6 +651,109 @@ START_TEST(test_oci_selection_inputs)
 }
 END_TEST
 
+
+/* Parses s both ways; both fail with the same message, or both succeed,
+ * write the same text (compact, pretty, tab-indented) and, after the same
+ * edits, the same text again. */
+static void same_as_full(const char *s)
+{
+        cleanup_oci struct ect_oci_doc *full_d = NULL, *lean_d = NULL;
+        struct ect_error *e1 = NULL, *e2 = NULL;
+        struct ect_edits *ed = E(8388608, true);
+        int r1 = ect_oci_parse(s, strlen(s), "c.json", &full_d, &e1);
+        int r2 = ect_oci_parse_lean(s, strlen(s), "c.json", &lean_d, &e2);
+        bool ch1 = false, ch2 = false;
+
+        ck_assert_msg(r1 == r2, "%s: full %d, lean %d", s, r1, r2);
+        if (r1 < 0) {
+                ck_assert_str_eq(e1->msg, e2->msg);
+                ect_error_free(&e1);
+                ect_error_free(&e2);
+                ect_edits_free(ed);
+                return;
+        }
+        for (int pass = 0; pass < 2; pass++) {
+                char *a = NULL, *b = NULL;
+                size_t an, bn;
+                for (int pretty = 0; pretty < 2; pretty++) {
+                        ck_assert_int_eq(ect_json_emit(full_d->root, pretty, &a, &an, &e1), 0);
+                        ck_assert_int_eq(ect_json_emit(lean_d->root, pretty, &b, &bn, &e2), 0);
+                        ck_assert_str_eq(a, b);
+                        free(a);
+                        free(b);
+                }
+                ck_assert_int_eq(ect_json_emit_indent(full_d->root, "\t", &a, &an, &e1), 0);
+                ck_assert_int_eq(ect_json_emit_indent(lean_d->root, "\t", &b, &bn, &e2), 0);
+                ck_assert_str_eq(a, b);
+                free(a);
+                free(b);
+                if (pass == 1)
+                        break;
+                r1 = ect_oci_apply(full_d, ed, &ch1, &e1);
+                r2 = ect_oci_apply(lean_d, ed, &ch2, &e2);
+                ck_assert_int_eq(r1, r2);
+                if (r1 < 0) {
+                        ck_assert_str_eq(e1->msg, e2->msg);
+                        ect_error_free(&e1);
+                        ect_error_free(&e2);
+                        break;
+                }
+                ck_assert(ch1 == ch2);
+        }
+        ect_edits_free(ed);
+}
+
+START_TEST(test_oci_lean_same_as_full)
+{
+        static const char *const docs[] = {
+                "{}",
+                "{\"root\":{\"path\":\"r\"},\"x\":[0,0,0],\"y\":{\"a\":[[],{}]},\"process\":{}}",
+                "{\n  \"ociVersion\": \"1\",\n  \"process\": {\"args\": [\"a\", \"b\"],\n"
+                "    \"env\": [\"A=1\"]},\n  \"z\": \"\\u00e9\\ud83d\\ude00\\ud800x\"\n}\n",
+                "{\"\\u0070rocess\":{\"rlimits\":[{\"type\":\"RLIMIT_MEMLOCK\",\"hard\":1,"
+                "\"x\":[1]},5]},\"linUx\":{\"devices\":[{\"pAth\":\"/dev/infiniband/uverbs0\","
+                "\"type\":\"c\",\"major\":231,\"minor\":192,\"q\":{}}]}}",
+                "{\"a\":1,\"a\":2,\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,"
+                "\"access\":\"rwm\",\"z\":null}],\"memory\":{\"limit\":1}},\"sysctl\":{}},"
+                "\"b\":[\"\",\"\"],\"annotations\":{\"k\":\"v\"}}",
+                "{\"process\":[0,0],\"linux\":{\"devices\":{}}}",
+                "{\"root\":{\"path\":\"/a\"},\"Root\":{\"path\":\"/b\"}}",
+                "{\"x\":[[[[[[[[[[[[[[[[[[[[0]]]]]]]]]]]]]]]]]]]}",
+                "{\"x\":1",
+                "[0]",
+                /* yajl's whitespace includes \v and \f (found by fuzz_ocispec) */
+                "{\v\"process\":\f{\"env\":[\"A=1\"\f]\v,\"x\":1\f}\f,\"y\"\v:\f0\f}\f",
+                "{\"process\":{\"capabilities\":{\"bounding\":[\"CAP_CHOWN\"],\"ambient\":[0]}}}",
+        };
+
+        same_as_full(full);
+        for (size_t i = 0; i < sizeof docs / sizeof *docs; i++)
+                same_as_full(docs[i]);
+}
+END_TEST
+
+/* What the lean parse is for: an unread member costs its text, not a node
+ * per value; a run of them is one node. */
+START_TEST(test_oci_lean_unread_is_text)
+{
+        const char *s = "{\"x\":[0,0,0,0],\"y\":{\"\":0},\"process\":{\"args\":[[],[]],"
+                        "\"env\":[\"A=1\"]},\"z\":[\"\"]}";
+        cleanup_oci struct ect_oci_doc *d = NULL;
+        struct ect_error *err = NULL;
+        const struct ect_json *proc;
+
+        ck_assert_int_eq(ect_oci_parse_lean(s, strlen(s), "c.json", &d, &err), 0);
+        ck_assert_uint_eq(d->root->n, 3);
+        ck_assert(ect_json_is(d->root->v[0], ECT_JSON_RAW));
+        ck_assert_str_eq(d->root->v[0]->str, "\"x\":[0,0,0,0],\"y\":{\"\":0}");
+        ck_assert(ect_json_is(d->root->v[2], ECT_JSON_RAW));
+        proc = ect_json_get(d->root, "process");
+        ck_assert_uint_eq(proc->n, 2);
+        ck_assert(ect_json_is(proc->v[0], ECT_JSON_RAW));
+        ck_assert_uint_eq(ect_oci_env(d)->n, 1);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("ocispec");
@@ -672,6 +775,8 @@ int main(void)
         tcase_add_test(tc, test_oci_keys_read_as_go);
         tcase_add_test(tc, test_oci_apply_device_path_spellings);
         tcase_add_test(tc, test_oci_selection_inputs);
+        tcase_add_test(tc, test_oci_lean_same_as_full);
+        tcase_add_test(tc, test_oci_lean_unread_is_text);
         tcase_add_checked_fixture(tf, mkbundle, rmbundle);
         tcase_add_test(tf, test_oci_load_save);
         tcase_add_test(tf, test_oci_load_bad);
