@@ -30,7 +30,7 @@ static char *emit(const struct ect_oci_doc *d, size_t *len)
         char *s = NULL;
 
         /* The parser rejects invalid UTF-8, so what parsed always emits. */
-        if (ect_json_emit(d->root, d->pretty, &s, len, &err) < 0)
+        if (ect_json_emit(d->tree, d->pretty, &s, len, &err) < 0)
                 abort();
         return s;
 }
@@ -39,7 +39,7 @@ static bool has_node(const struct ect_oci_doc *d, const struct ect_edit_node *n)
 {
         /* Keys as runc reads them ("pAth" is "path"): as the edit does. */
         const struct ect_json *devs =
-                ect_json_get_go(ect_json_get_go(d->root, "linux"), "devices");
+                ect_json_get_go(ect_json_get_go(d->tree, "linux"), "devices");
 
         for (size_t i = 0; devs && i < devs->n; i++) {
                 const char *p = ect_json_str(ect_json_get_go(devs->v[i], "path"));

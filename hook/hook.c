@@ -431,7 +431,7 @@ static int apply_plan(const struct ect_state *st, const struct ect_oci_doc *doc,
 
         if (check_host_nodes(edits, err) < 0)
                 return -1;
-        if (ect_oci_rootfs_path(doc->root, st->bundle, &rootfs, err) < 0)
+        if (ect_oci_rootfs_path(doc->tree, st->bundle, &rootfs, err) < 0)
                 return -1;
         if (pin_process(st->pid, &pidfd, &procfd, err) < 0)
                 return -1;

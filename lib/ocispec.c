@@ -14,7 +14,7 @@ void ect_oci_free(struct ect_oci_doc *d)
         if (!d)
                 return;
         free(d->path);
-        ect_json_free(d->root);
+        ect_json_free(d->tree);
         free(d);
 }
 
@@ -101,7 +101,7 @@ static int parse_with(const char *buf, size_t len, const char *path, bool lean,
         }
         d = xcalloc(1, sizeof *d);
         d->path = xstrdup(path);
-        d->root = root;
+        d->tree = root;
         d->mode = 0644;
         d->uid = (uid_t)-1;
         d->gid = (gid_t)-1;
@@ -184,12 +184,12 @@ int ect_oci_load(const char *bundle, struct ect_oci_doc **ret, struct ect_error 
 
 const struct ect_json *ect_oci_annotations(const struct ect_oci_doc *d)
 {
-        return ect_json_get_go(d->root, "annotations");
+        return ect_json_get_go(d->tree, "annotations");
 }
 
 const struct ect_json *ect_oci_env(const struct ect_oci_doc *d)
 {
-        return ect_json_get_go(ect_json_get_go(d->root, "process"), "env");
+        return ect_json_get_go(ect_json_get_go(d->tree, "process"), "env");
 }
 
 /* runc reads every key that Go matches to a field, in order: a duplicated
@@ -481,11 +481,11 @@ int ect_oci_apply(struct ect_oci_doc *d, const struct ect_edits *edits, bool *re
                 *ret_changed = false;
                 return 0;
         }
-        if (!(linux_ = need(d->root, "", "linux", ECT_JSON_OBJECT, err)) ||
+        if (!(linux_ = need(d->tree, "", "linux", ECT_JSON_OBJECT, err)) ||
             !(devices = need(linux_, "linux.", "devices", ECT_JSON_ARRAY, err)) ||
             !(res = need(linux_, "linux.", "resources", ECT_JSON_OBJECT, err)) ||
             !(rules = need(res, "linux.resources.", "devices", ECT_JSON_ARRAY, err)) ||
-            !(process = need(d->root, "", "process", ECT_JSON_OBJECT, err)))
+            !(process = need(d->tree, "", "process", ECT_JSON_OBJECT, err)))
                 return ect_error_wrap(err, "%s", f);
         for (size_t i = 0; i < edits->n_nodes; i++) {
                 if (add_device(f, devices, &edits->nodes[i], &changed, err) < 0 ||
@@ -502,7 +502,7 @@ int ect_oci_apply(struct ect_oci_doc *d, const struct ect_edits *edits, bool *re
 bool ect_oci_memlock(const struct ect_oci_doc *d, uint64_t *ret_soft, uint64_t *ret_hard)
 {
         const struct ect_json *rls =
-                ect_json_get_go(ect_json_get_go(d->root, "process"), "rlimits");
+                ect_json_get_go(ect_json_get_go(d->tree, "process"), "rlimits");
         bool found = false;
         uint64_t soft = 0, hard = 0;
 
@@ -529,7 +529,7 @@ static int save_fill(int fd, const char *what, void *ctx, struct ect_error **err
 {
         const struct ect_oci_doc *d = ctx;
 
-        if (ect_json_emit_fd(d->root, d->pretty, fd, what, err) < 0)
+        if (ect_json_emit_fd(d->tree, d->pretty, fd, what, err) < 0)
                 return (*err)->code == EILSEQ ? ect_error_wrap(err, "%s", d->path) : -1;
         return 0;
 }

@@ -21,7 +21,7 @@
 
 struct ect_oci_doc {
         char *path;            /* "<bundle>/config.json" */
-        struct ect_json *root; /* an object */
+        struct ect_json *tree; /* the document (an object); OCI's root is tree.root.path */
         mode_t mode;           /* permission bits of the file, kept on write */
         uid_t uid;             /* its owner, kept on write ((uid_t)-1: the writer's) */
         gid_t gid;

@@ -65,7 +65,7 @@ static char *emit(const struct ect_oci_doc *d)
         char *out = NULL;
         size_t n;
         struct ect_error *err = NULL;
-        ck_assert_int_eq(ect_json_emit(d->root, false, &out, &n, &err), 0);
+        ck_assert_int_eq(ect_json_emit(d->tree, false, &out, &n, &err), 0);
         return out;
 }
 
@@ -145,11 +145,11 @@ START_TEST(test_oci_apply_full)
 
         ck_assert(apply(d, e));
         /* Top-level keys in the same order, nothing added or lost. */
-        ck_assert_uint_eq(d->root->n, orig->root->n);
-        for (size_t i = 0; i < d->root->n; i++)
-                ck_assert_str_eq(d->root->keys[i], orig->root->keys[i]);
+        ck_assert_uint_eq(d->tree->n, orig->tree->n);
+        for (size_t i = 0; i < d->tree->n; i++)
+                ck_assert_str_eq(d->tree->keys[i], orig->tree->keys[i]);
 
-        devs = ect_json_get(ect_json_get(d->root, "linux"), "devices");
+        devs = ect_json_get(ect_json_get(d->tree, "linux"), "devices");
         ck_assert_uint_eq(devs->n, 3);
         out = NULL;
         {
@@ -165,7 +165,7 @@ START_TEST(test_oci_apply_full)
         ck_assert_str_eq(ect_json_str(ect_json_get(devs->v[2], "path")),
                          "/dev/infiniband/rdma_cm");
 
-        rules = ect_json_get(ect_json_get(ect_json_get(d->root, "linux"), "resources"),
+        rules = ect_json_get(ect_json_get(ect_json_get(d->tree, "linux"), "resources"),
                              "devices");
         ck_assert_uint_eq(rules->n, 4);
         {
@@ -178,29 +178,29 @@ START_TEST(test_oci_apply_full)
                 free(s);
         }
 
-        rl = ect_json_get(ect_json_get(d->root, "process"), "rlimits");
+        rl = ect_json_get(ect_json_get(d->tree, "process"), "rlimits");
         ck_assert_uint_eq(rl->n, 2);
         ck_assert_str_eq(ect_json_str(ect_json_get(rl->v[1], "type")), "RLIMIT_MEMLOCK");
         ck_assert_str_eq(ect_json_get(rl->v[1], "hard")->str, "8388608");
         ck_assert_str_eq(ect_json_get(rl->v[1], "soft")->str, "8388608");
 
-        caps = ect_json_get(ect_json_get(d->root, "process"), "capabilities");
+        caps = ect_json_get(ect_json_get(d->tree, "process"), "capabilities");
         ck_assert_uint_eq(ect_json_get(caps, "bounding")->n, 2);
         ck_assert_str_eq(ect_json_str(ect_json_get(caps, "effective")->v[1]), "CAP_SYS_RAWIO");
         ck_assert_uint_eq(ect_json_get(caps, "permitted")->n, 2);
         ck_assert_uint_eq(ect_json_get(caps, "ambient")->n, 0);
 
         /* Everything else is as it was. */
-        ck_assert(ect_json_equal(ect_json_get(d->root, "annotations"),
-                                 ect_json_get(orig->root, "annotations")));
-        ck_assert_str_eq(ect_json_get(ect_json_get(ect_json_get(ect_json_get(d->root, "linux"),
+        ck_assert(ect_json_equal(ect_json_get(d->tree, "annotations"),
+                                 ect_json_get(orig->tree, "annotations")));
+        ck_assert_str_eq(ect_json_get(ect_json_get(ect_json_get(ect_json_get(d->tree, "linux"),
                                                                  "resources"),
                                                     "memory"),
                                       "swap")
                                  ->str,
                          "123456789012345678901234567890");
-        ck_assert(ect_json_equal(ect_json_get(ect_json_get(d->root, "process"), "env"),
-                                 ect_json_get(ect_json_get(orig->root, "process"), "env")));
+        ck_assert(ect_json_equal(ect_json_get(ect_json_get(d->tree, "process"), "env"),
+                                 ect_json_get(ect_json_get(orig->tree, "process"), "env")));
 
         /* Idempotent: a second run changes nothing. */
         {
@@ -253,9 +253,9 @@ START_TEST(test_oci_apply_existing)
         const struct ect_json *devs, *rules;
 
         ck_assert(apply(d, e));
-        devs = ect_json_get(ect_json_get(d->root, "linux"), "devices");
+        devs = ect_json_get(ect_json_get(d->tree, "linux"), "devices");
         ck_assert_uint_eq(devs->n, 2); /* uverbs0 not duplicated */
-        rules = ect_json_get(ect_json_get(ect_json_get(d->root, "linux"), "resources"),
+        rules = ect_json_get(ect_json_get(ect_json_get(d->tree, "linux"), "resources"),
                              "devices");
         /* uverbs0 covered; rdma_cm's allow was undone by a later deny. */
         ck_assert_uint_eq(rules->n, 5);
@@ -278,7 +278,7 @@ START_TEST(test_oci_apply_memlock)
                 "\"hard\":99999999}]}}");
 
         ck_assert(apply(d, e));
-        rl = ect_json_get(ect_json_get(d->root, "process"), "rlimits");
+        rl = ect_json_get(ect_json_get(d->tree, "process"), "rlimits");
         ck_assert_uint_eq(rl->n, 1);
         ck_assert_str_eq(ect_json_get(rl->v[0], "hard")->str, "18446744073709551615");
         ck_assert_str_eq(ect_json_get(rl->v[0], "soft")->str, "8388608");
@@ -287,7 +287,7 @@ START_TEST(test_oci_apply_memlock)
 
         /* larger explicit values stay: only devices change */
         ck_assert(apply(big, e));
-        rl = ect_json_get(ect_json_get(big->root, "process"), "rlimits");
+        rl = ect_json_get(ect_json_get(big->tree, "process"), "rlimits");
         ck_assert_str_eq(ect_json_get(rl->v[0], "soft")->str, "99999999");
         ck_assert_str_eq(ect_json_get(rl->v[0], "hard")->str, "99999999");
         ect_edits_free(e);
@@ -299,7 +299,7 @@ START_TEST(test_oci_apply_caps_absent)
         struct ect_edits *e = E(0, true);
         cleanup_oci struct ect_oci_doc *d = P("{\"process\":{\"args\":[\"sh\"]}}");
         ck_assert(apply(d, e));
-        ck_assert_ptr_null(ect_json_get(ect_json_get(d->root, "process"), "capabilities"));
+        ck_assert_ptr_null(ect_json_get(ect_json_get(d->tree, "process"), "capabilities"));
         ect_edits_free(e);
 }
 END_TEST
@@ -474,7 +474,7 @@ START_TEST(test_oci_keys_read_as_go)
         uint64_t soft = 0, hard = 0;
         const struct ect_json *env;
 
-        ck_assert_int_eq(ect_oci_rootfs_path(d->root, "/b", &rootfs, &err), 0);
+        ck_assert_int_eq(ect_oci_rootfs_path(d->tree, "/b", &rootfs, &err), 0);
         ck_assert_str_eq(rootfs, "/b/rootfs");
         ck_assert_str_eq(ect_json_str(ect_json_get(ect_oci_annotations(d), "x")), "1");
         env = ect_oci_env(d);
@@ -676,14 +676,14 @@ static void same_as_full(const char *s)
                 char *a = NULL, *b = NULL;
                 size_t an, bn;
                 for (int pretty = 0; pretty < 2; pretty++) {
-                        ck_assert_int_eq(ect_json_emit(full_d->root, pretty, &a, &an, &e1), 0);
-                        ck_assert_int_eq(ect_json_emit(lean_d->root, pretty, &b, &bn, &e2), 0);
+                        ck_assert_int_eq(ect_json_emit(full_d->tree, pretty, &a, &an, &e1), 0);
+                        ck_assert_int_eq(ect_json_emit(lean_d->tree, pretty, &b, &bn, &e2), 0);
                         ck_assert_str_eq(a, b);
                         free(a);
                         free(b);
                 }
-                ck_assert_int_eq(ect_json_emit_indent(full_d->root, "\t", &a, &an, &e1), 0);
-                ck_assert_int_eq(ect_json_emit_indent(lean_d->root, "\t", &b, &bn, &e2), 0);
+                ck_assert_int_eq(ect_json_emit_indent(full_d->tree, "\t", &a, &an, &e1), 0);
+                ck_assert_int_eq(ect_json_emit_indent(lean_d->tree, "\t", &b, &bn, &e2), 0);
                 ck_assert_str_eq(a, b);
                 free(a);
                 free(b);
@@ -743,11 +743,11 @@ START_TEST(test_oci_lean_unread_is_text)
         const struct ect_json *proc;
 
         ck_assert_int_eq(ect_oci_parse_lean(s, strlen(s), "c.json", &d, &err), 0);
-        ck_assert_uint_eq(d->root->n, 3);
-        ck_assert(ect_json_is(d->root->v[0], ECT_JSON_RAW));
-        ck_assert_str_eq(d->root->v[0]->str, "\"x\":[0,0,0,0],\"y\":{\"\":0}");
-        ck_assert(ect_json_is(d->root->v[2], ECT_JSON_RAW));
-        proc = ect_json_get(d->root, "process");
+        ck_assert_uint_eq(d->tree->n, 3);
+        ck_assert(ect_json_is(d->tree->v[0], ECT_JSON_RAW));
+        ck_assert_str_eq(d->tree->v[0]->str, "\"x\":[0,0,0,0],\"y\":{\"\":0}");
+        ck_assert(ect_json_is(d->tree->v[2], ECT_JSON_RAW));
+        proc = ect_json_get(d->tree, "process");
         ck_assert_uint_eq(proc->n, 2);
         ck_assert(ect_json_is(proc->v[0], ECT_JSON_RAW));
         ck_assert_uint_eq(ect_oci_env(d)->n, 1);
