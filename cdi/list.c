@@ -128,8 +128,8 @@ static char *ports_text(const struct ect_device *d)
         for (size_t k = 0; k < d->n_ports; k++) {
                 const char *st = d->ports[k].state ? d->ports[k].state : "?";
                 char *n = d->n_ports == 1
-                              ? xasprintf("%s", st)
-                              : xasprintf("%s%s%u:%s", out, k ? "," : "", d->ports[k].num, st);
+                                  ? xasprintf("%s", st)
+                                  : xasprintf("%s%s%u:%s", out, k ? "," : "", d->ports[k].num, st);
                 free(out);
                 out = n;
         }
@@ -150,8 +150,8 @@ static void fill_row(char **row, const struct ect_host *h, const struct ect_cdi_
         row[0] = xasprintf("%u", d->index);
         row[1] = xstrdup(d->ibdev ? d->ibdev : "-");
         row[2] = d->uverbs.status == ECT_NODE_OK || d->uverbs.status == ECT_NODE_UNKNOWN
-                     ? xstrdup(d->uverbs.path)
-                     : xasprintf("%s(%s)", d->uverbs.path, node_status(d->uverbs.status));
+                         ? xstrdup(d->uverbs.path)
+                         : xasprintf("%s(%s)", d->uverbs.path, node_status(d->uverbs.status));
         row[3] = xasprintf("%u:%u", d->uverbs.major, d->uverbs.minor);
         row[4] = xstrdup(d->node_type ? d->node_type : "-");
         row[5] = ports_text(d);

@@ -3,8 +3,8 @@
  * Parses the command line, calls lib/ (discovery, spec, serialisers) and
  * reports each failure once. Exit: 0 ok, 1 failure, 2 usage error. */
 #include "cdi.h"
-#include "cli.h"
 #include "cleanup.h"
+#include "cli.h"
 #include "config.h"
 #include "fileio.h"
 #include "json.h"
@@ -25,41 +25,41 @@
 enum format { FORMAT_AUTO, FORMAT_JSON, FORMAT_YAML };
 
 static const char usage_text[] =
-    "Usage: erdma-cdi list [--json] [OPTIONS]\n"
-    "       erdma-cdi generate [--output FILE] [--format json|yaml] [OPTIONS]\n"
-    "       erdma-cdi generate --watch --output FILE [OPTIONS]\n"
-    "       erdma-cdi --help | --version\n"
-    "\n"
-    "list      show the RDMA devices and the CDI names that select them\n"
-    "generate  write a CDI spec (stdout, or FILE atomically)\n"
-    "\n"
-    "Options:\n"
-    "  --json                          list: JSON instead of a table\n"
-    "  -o, --output FILE               generate: write FILE (mode 0644) instead of stdout\n"
-    "  --watch                         generate: keep FILE fresh as devices come and\n"
-    "                                  go (removed while no device matches)\n"
-    "  --remove-if-none                generate --output FILE: when no device matches,\n"
-    "                                  remove FILE and exit 0 (what the oneshot unit\n"
-    "                                  runs as devices come and go)\n"
-    "  -f, --format json|yaml          generate: output format (default: from FILE's\n"
-    "                                  extension .json/.yaml/.yml, else yaml)\n"
-    "  --vendor V                      CDI vendor (default " ECT_CDI_VENDOR ")\n"
-    "  --class C                       CDI class (default " ECT_CDI_CLASS ")\n"
-    "  --device-name-strategy S        ibdev (default), index or both\n"
-    "  --driver LIST|any               devices bound to these drivers (comma list);\n"
-    "                                  default: eRDMA (PCI ID 1ded:107f or driver erdma)\n"
-    "  --sysfs-root DIR                read sysfs under DIR (default /sys)\n"
-    "  --dev-root DIR                  device nodes under DIR (default /dev); another\n"
-    "                                  root adds hostPath to each node\n"
-    "  --config FILE                   host configuration whose drivers, sysfs-root and\n"
-    "                                  dev-root apply where the options above are not\n"
-    "                                  given (default $ERDMA_CONFIG, else\n"
-    "                                  " ECT_CONFIG_PATH ")\n"
-    "  --debug                         debug messages on stderr\n"
-    "  -h, --help                      this text\n"
-    "  --version                       the version\n"
-    "\n"
-    "A generated spec usually lives in /var/run/cdi/erdma.yaml; see erdma-cdi(1).\n";
+        "Usage: erdma-cdi list [--json] [OPTIONS]\n"
+        "       erdma-cdi generate [--output FILE] [--format json|yaml] [OPTIONS]\n"
+        "       erdma-cdi generate --watch --output FILE [OPTIONS]\n"
+        "       erdma-cdi --help | --version\n"
+        "\n"
+        "list      show the RDMA devices and the CDI names that select them\n"
+        "generate  write a CDI spec (stdout, or FILE atomically)\n"
+        "\n"
+        "Options:\n"
+        "  --json                          list: JSON instead of a table\n"
+        "  -o, --output FILE               generate: write FILE (mode 0644) instead of stdout\n"
+        "  --watch                         generate: keep FILE fresh as devices come and\n"
+        "                                  go (removed while no device matches)\n"
+        "  --remove-if-none                generate --output FILE: when no device matches,\n"
+        "                                  remove FILE and exit 0 (what the oneshot unit\n"
+        "                                  runs as devices come and go)\n"
+        "  -f, --format json|yaml          generate: output format (default: from FILE's\n"
+        "                                  extension .json/.yaml/.yml, else yaml)\n"
+        "  --vendor V                      CDI vendor (default " ECT_CDI_VENDOR ")\n"
+        "  --class C                       CDI class (default " ECT_CDI_CLASS ")\n"
+        "  --device-name-strategy S        ibdev (default), index or both\n"
+        "  --driver LIST|any               devices bound to these drivers (comma list);\n"
+        "                                  default: eRDMA (PCI ID 1ded:107f or driver erdma)\n"
+        "  --sysfs-root DIR                read sysfs under DIR (default /sys)\n"
+        "  --dev-root DIR                  device nodes under DIR (default /dev); another\n"
+        "                                  root adds hostPath to each node\n"
+        "  --config FILE                   host configuration whose drivers, sysfs-root and\n"
+        "                                  dev-root apply where the options above are not\n"
+        "                                  given (default $ERDMA_CONFIG, else\n"
+        "                                  " ECT_CONFIG_PATH ")\n"
+        "  --debug                         debug messages on stderr\n"
+        "  -h, --help                      this text\n"
+        "  --version                       the version\n"
+        "\n"
+        "A generated spec usually lives in /var/run/cdi/erdma.yaml; see erdma-cdi(1).\n";
 
 static const struct ect_cli cli = {.name = "erdma-cdi", .usage = usage_text};
 
@@ -106,22 +106,22 @@ static int parse_args(int argc, char **argv, struct args *a)
                 OPT_REMOVE
         };
         static const struct option opts[] = {
-            {"json", no_argument, NULL, OPT_JSON},
-            {"output", required_argument, NULL, 'o'},
-            {"watch", no_argument, NULL, OPT_WATCH},
-            {"remove-if-none", no_argument, NULL, OPT_REMOVE},
-            {"format", required_argument, NULL, 'f'},
-            {"vendor", required_argument, NULL, OPT_VENDOR},
-            {"class", required_argument, NULL, OPT_CLASS},
-            {"device-name-strategy", required_argument, NULL, OPT_STRATEGY},
-            {"driver", required_argument, NULL, OPT_DRIVER},
-            {"sysfs-root", required_argument, NULL, OPT_SYSFS},
-            {"dev-root", required_argument, NULL, OPT_DEV},
-            {"config", required_argument, NULL, OPT_CONFIG},
-            {"debug", no_argument, NULL, OPT_DEBUG},
-            {"help", no_argument, NULL, 'h'},
-            {"version", no_argument, NULL, OPT_VERSION},
-            {NULL, 0, NULL, 0},
+                {"json", no_argument, NULL, OPT_JSON},
+                {"output", required_argument, NULL, 'o'},
+                {"watch", no_argument, NULL, OPT_WATCH},
+                {"remove-if-none", no_argument, NULL, OPT_REMOVE},
+                {"format", required_argument, NULL, 'f'},
+                {"vendor", required_argument, NULL, OPT_VENDOR},
+                {"class", required_argument, NULL, OPT_CLASS},
+                {"device-name-strategy", required_argument, NULL, OPT_STRATEGY},
+                {"driver", required_argument, NULL, OPT_DRIVER},
+                {"sysfs-root", required_argument, NULL, OPT_SYSFS},
+                {"dev-root", required_argument, NULL, OPT_DEV},
+                {"config", required_argument, NULL, OPT_CONFIG},
+                {"debug", no_argument, NULL, OPT_DEBUG},
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, OPT_VERSION},
+                {NULL, 0, NULL, 0},
         };
         int c, n, early;
 
@@ -157,7 +157,7 @@ static int parse_args(int argc, char **argv, struct args *a)
                 case OPT_REMOVE:
                         if (a->list)
                                 return ect_cli_usage_error(
-                                    &cli, "--remove-if-none belongs to 'generate'");
+                                        &cli, "--remove-if-none belongs to 'generate'");
                         a->remove_if_none = true;
                         break;
                 case 'f':
@@ -168,45 +168,46 @@ static int parse_args(int argc, char **argv, struct args *a)
                         else if (strcmp(optarg, "yaml") == 0)
                                 a->format = FORMAT_YAML;
                         else
-                                return ect_cli_usage_error(
-                                    &cli, "unknown format '%s' (json or yaml)", optarg);
+                                return ect_cli_usage_error(&cli,
+                                                           "unknown format '%s' (json or yaml)",
+                                                           optarg);
                         break;
                 case OPT_VENDOR:
                         if (!ect_cdi_valid_vendor(optarg))
                                 return ect_cli_usage_error(
-                                    &cli,
-                                    "invalid CDI vendor '%s': letters, digits, '_', '-' and "
-                                    "'.', starting with a letter, ending with a letter or "
-                                    "digit",
-                                    optarg);
+                                        &cli,
+                                        "invalid CDI vendor '%s': letters, digits, '_', '-' and "
+                                        "'.', starting with a letter, ending with a letter or "
+                                        "digit",
+                                        optarg);
                         a->cdi.vendor = optarg;
                         break;
                 case OPT_CLASS:
                         if (!ect_cdi_valid_class(optarg))
                                 return ect_cli_usage_error(
-                                    &cli,
-                                    "invalid CDI class '%s': letters, digits, '_', '-' and "
-                                    "'.', starting with a letter, ending with a letter or "
-                                    "digit, at most 63 characters",
-                                    optarg);
+                                        &cli,
+                                        "invalid CDI class '%s': letters, digits, '_', '-' and "
+                                        "'.', starting with a letter, ending with a letter or "
+                                        "digit, at most 63 characters",
+                                        optarg);
                         a->cdi.class = optarg;
                         break;
                 case OPT_STRATEGY:
                         n = ect_cdi_parse_naming(optarg);
                         if (n < 0)
                                 return ect_cli_usage_error(
-                                    &cli,
-                                    "unknown device name strategy '%s' (ibdev, index or both)",
-                                    optarg);
+                                        &cli,
+                                        "unknown device name strategy '%s' (ibdev, index or both)",
+                                        optarg);
                         a->cdi.naming = (enum ect_cdi_naming)n;
                         break;
                 case OPT_DRIVER:
                         if (*optarg && !ect_rdma_valid_drivers(optarg))
                                 return ect_cli_usage_error(
-                                    &cli,
-                                    "invalid driver list '%s': expected 'any' or "
-                                    "driver names separated by commas",
-                                    optarg);
+                                        &cli,
+                                        "invalid driver list '%s': expected 'any' or "
+                                        "driver names separated by commas",
+                                        optarg);
                         a->drivers = optarg;
                         break;
                 case OPT_SYSFS:
@@ -241,7 +242,7 @@ static int parse_args(int argc, char **argv, struct args *a)
                                            "--watch needs --output FILE (the spec it keeps fresh)");
         if (a->remove_if_none && (!a->output || strcmp(a->output, "-") == 0))
                 return ect_cli_usage_error(
-                    &cli, "--remove-if-none needs --output FILE (the spec to remove)");
+                        &cli, "--remove-if-none needs --output FILE (the spec to remove)");
         return -1;
 }
 
@@ -453,11 +454,11 @@ static int cmd_generate(const struct args *a)
 static int cmd_watch(const struct args *a)
 {
         struct cdi_watch w = {
-            .output = a->output,
-            .dev_root = a->dev_root,
-            .sysfs_root = a->sysfs_root,
-            .render = render,
-            .ctx = (void *)a,
+                .output = a->output,
+                .dev_root = a->dev_root,
+                .sysfs_root = a->sysfs_root,
+                .render = render,
+                .ctx = (void *)a,
         };
 
         return cdi_watch_run(&w);

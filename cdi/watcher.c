@@ -14,9 +14,9 @@
  * two writes, so SIGTERM never leaves a temporary file behind. */
 #include "watcher.h"
 #include "cleanup.h"
+#include "debounce.h"
 #include "fileio.h"
 #include "log.h"
-#include "debounce.h"
 #include "watch.h"
 #include "xalloc.h"
 
@@ -180,8 +180,8 @@ int cdi_watch_run(const struct cdi_watch *w)
         ect_debounce_init(&db, ECT_WATCH_QUIET_MS, ECT_WATCH_MAX_MS);
         for (;;) {
                 struct pollfd p[2] = {
-                    {.fd = ect_watch_fd(iw), .events = POLLIN},
-                    {.fd = sfd, .events = POLLIN},
+                        {.fd = ect_watch_fd(iw), .events = POLLIN},
+                        {.fd = sfd, .events = POLLIN},
                 };
                 int n = poll(p, 2, ect_debounce_timeout(&db, ect_watch_now_ms()));
 

@@ -21,40 +21,40 @@
 enum { MAX_DIRS = 16 };
 
 static const char usage_text[] =
-    "Usage: erdma-ctk runtime configure --engine ENGINE [OPTIONS]\n"
-    "       erdma-ctk runtime unconfigure --engine ENGINE [OPTIONS]\n"
-    "       erdma-ctk check [--root DIR] [--spec-dir DIR]... [--engine-version E=V]...\n"
-    "       erdma-ctk --help | --version\n"
-    "\n"
-    "runtime configure    register erdma-container-runtime (and CDI) in the engine's\n"
-    "                     configuration; running it again changes nothing\n"
-    "runtime unconfigure  remove exactly what configure added\n"
-    "check                list the CDI specs and say which installed engine loads them\n"
-    "\n"
-    "ENGINE: docker, containerd, crio, podman (podman: a report, nothing to write)\n"
-    "\n"
-    "Options of runtime:\n"
-    "  --config FILE          the engine's main file (default /etc/docker/daemon.json,\n"
-    "                         /etc/containerd/config.toml)\n"
-    "  --drop-in FILE         the drop-in (default /etc/containerd/conf.d/99-erdma.toml,\n"
-    "                         /etc/crio/crio.conf.d/99-erdma.conf)\n"
-    "  --root DIR             default paths under DIR (an image, a test tree); the\n"
-    "                         paths written into files stay the engine's\n"
-    "  --runtime-name NAME    the runtime/handler name (default erdma)\n"
-    "  --runtime-path PATH    the shim (default " ECT_BINDIR "/erdma-container-runtime)\n"
-    "  --set-as-default       make it the default runtime\n"
-    "  --cdi                  turn CDI on (Docker 25+ features.cdi, containerd enable_cdi)\n"
-    "  --memlock-dropin       systemd drop-in LimitMEMLOCK=infinity for the engine's unit\n"
-    "  --config-version 2|3   containerd: the version of a config.toml made from nothing\n"
-    "  --dry-run              print the unified diff of every file, write nothing\n"
-    "  --debug                debug messages on stderr\n"
-    "\n"
-    "Options of check:\n"
-    "  --spec-dir DIR         read specs here instead of /etc/cdi and /var/run/cdi\n"
-    "  --engine-version E=V   take engine E at version V instead of asking the\n"
-    "                         installed programs (repeatable)\n"
-    "\n"
-    "See erdma-ctk(1).\n";
+        "Usage: erdma-ctk runtime configure --engine ENGINE [OPTIONS]\n"
+        "       erdma-ctk runtime unconfigure --engine ENGINE [OPTIONS]\n"
+        "       erdma-ctk check [--root DIR] [--spec-dir DIR]... [--engine-version E=V]...\n"
+        "       erdma-ctk --help | --version\n"
+        "\n"
+        "runtime configure    register erdma-container-runtime (and CDI) in the engine's\n"
+        "                     configuration; running it again changes nothing\n"
+        "runtime unconfigure  remove exactly what configure added\n"
+        "check                list the CDI specs and say which installed engine loads them\n"
+        "\n"
+        "ENGINE: docker, containerd, crio, podman (podman: a report, nothing to write)\n"
+        "\n"
+        "Options of runtime:\n"
+        "  --config FILE          the engine's main file (default /etc/docker/daemon.json,\n"
+        "                         /etc/containerd/config.toml)\n"
+        "  --drop-in FILE         the drop-in (default /etc/containerd/conf.d/99-erdma.toml,\n"
+        "                         /etc/crio/crio.conf.d/99-erdma.conf)\n"
+        "  --root DIR             default paths under DIR (an image, a test tree); the\n"
+        "                         paths written into files stay the engine's\n"
+        "  --runtime-name NAME    the runtime/handler name (default erdma)\n"
+        "  --runtime-path PATH    the shim (default " ECT_BINDIR "/erdma-container-runtime)\n"
+        "  --set-as-default       make it the default runtime\n"
+        "  --cdi                  turn CDI on (Docker 25+ features.cdi, containerd enable_cdi)\n"
+        "  --memlock-dropin       systemd drop-in LimitMEMLOCK=infinity for the engine's unit\n"
+        "  --config-version 2|3   containerd: the version of a config.toml made from nothing\n"
+        "  --dry-run              print the unified diff of every file, write nothing\n"
+        "  --debug                debug messages on stderr\n"
+        "\n"
+        "Options of check:\n"
+        "  --spec-dir DIR         read specs here instead of /etc/cdi and /var/run/cdi\n"
+        "  --engine-version E=V   take engine E at version V instead of asking the\n"
+        "                         installed programs (repeatable)\n"
+        "\n"
+        "See erdma-ctk(1).\n";
 
 static const struct ect_cli cli = {.name = "erdma-ctk", .usage = usage_text};
 
@@ -77,22 +77,22 @@ enum {
 };
 
 static const struct option opts[] = {
-    {"engine", required_argument, NULL, OPT_ENGINE},
-    {"config", required_argument, NULL, OPT_CONFIG},
-    {"drop-in", required_argument, NULL, OPT_DROPIN},
-    {"root", required_argument, NULL, OPT_ROOT},
-    {"runtime-name", required_argument, NULL, OPT_NAME},
-    {"runtime-path", required_argument, NULL, OPT_PATH},
-    {"set-as-default", no_argument, NULL, OPT_DEFAULT},
-    {"cdi", no_argument, NULL, OPT_CDI},
-    {"memlock-dropin", no_argument, NULL, OPT_MEMLOCK},
-    {"config-version", required_argument, NULL, OPT_CONFIG_VERSION},
-    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-    {"debug", no_argument, NULL, OPT_DEBUG},
-    {"spec-dir", required_argument, NULL, OPT_SPEC_DIR},
-    {"engine-version", required_argument, NULL, OPT_ENGINE_VERSION},
-    {"help", no_argument, NULL, OPT_HELP},
-    {NULL, 0, NULL, 0},
+        {"engine", required_argument, NULL, OPT_ENGINE},
+        {"config", required_argument, NULL, OPT_CONFIG},
+        {"drop-in", required_argument, NULL, OPT_DROPIN},
+        {"root", required_argument, NULL, OPT_ROOT},
+        {"runtime-name", required_argument, NULL, OPT_NAME},
+        {"runtime-path", required_argument, NULL, OPT_PATH},
+        {"set-as-default", no_argument, NULL, OPT_DEFAULT},
+        {"cdi", no_argument, NULL, OPT_CDI},
+        {"memlock-dropin", no_argument, NULL, OPT_MEMLOCK},
+        {"config-version", required_argument, NULL, OPT_CONFIG_VERSION},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"debug", no_argument, NULL, OPT_DEBUG},
+        {"spec-dir", required_argument, NULL, OPT_SPEC_DIR},
+        {"engine-version", required_argument, NULL, OPT_ENGINE_VERSION},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0},
 };
 
 /* Options that belong to one command only. */
@@ -164,18 +164,18 @@ int main(int argc, char **argv)
                     (c == OPT_DEFAULT || c == OPT_CDI || c == OPT_MEMLOCK ||
                      c == OPT_CONFIG_VERSION || c == OPT_PATH))
                         return ect_cli_usage_error(
-                            &cli,
-                            "'%s' belongs to 'runtime configure' (unconfigure "
-                            "removes whatever configure added)",
-                            argv[optind - 1]);
+                                &cli,
+                                "'%s' belongs to 'runtime configure' (unconfigure "
+                                "removes whatever configure added)",
+                                argv[optind - 1]);
                 switch (c) {
                 case OPT_ENGINE:
                         if (ect_engine_parse(optarg) < 0)
                                 return ect_cli_usage_error(
-                                    &cli,
-                                    "unknown engine '%s' (docker, containerd, "
-                                    "crio or podman)",
-                                    optarg);
+                                        &cli,
+                                        "unknown engine '%s' (docker, containerd, "
+                                        "crio or podman)",
+                                        optarg);
                         a.engine = (enum ect_engine)ect_engine_parse(optarg);
                         break;
                 case OPT_CONFIG:
@@ -186,26 +186,27 @@ int main(int argc, char **argv)
                         break;
                 case OPT_ROOT:
                         if (optarg[0] != '/')
-                                return ect_cli_usage_error(
-                                    &cli, "--root '%s': an absolute path, please", optarg);
+                                return ect_cli_usage_error(&cli,
+                                                           "--root '%s': an absolute path, please",
+                                                           optarg);
                         a.root = co.root = optarg;
                         break;
                 case OPT_NAME:
                         if (!valid_name(optarg))
                                 return ect_cli_usage_error(
-                                    &cli,
-                                    "invalid runtime name '%s': letters, digits, "
-                                    "'-', '_' and '.'",
-                                    optarg);
+                                        &cli,
+                                        "invalid runtime name '%s': letters, digits, "
+                                        "'-', '_' and '.'",
+                                        optarg);
                         a.runtime_name = optarg;
                         break;
                 case OPT_PATH:
                         if (optarg[0] != '/')
                                 return ect_cli_usage_error(
-                                    &cli,
-                                    "--runtime-path '%s': an absolute path, "
-                                    "please (engines do not search PATH alike)",
-                                    optarg);
+                                        &cli,
+                                        "--runtime-path '%s': an absolute path, "
+                                        "please (engines do not search PATH alike)",
+                                        optarg);
                         a.runtime_path = optarg;
                         break;
                 case OPT_DEFAULT:
@@ -220,10 +221,10 @@ int main(int argc, char **argv)
                 case OPT_CONFIG_VERSION:
                         if (strcmp(optarg, "2") != 0 && strcmp(optarg, "3") != 0)
                                 return ect_cli_usage_error(
-                                    &cli,
-                                    "--config-version '%s': 2 (containerd 1.x) "
-                                    "or 3 (2.x)",
-                                    optarg);
+                                        &cli,
+                                        "--config-version '%s': 2 (containerd 1.x) "
+                                        "or 3 (2.x)",
+                                        optarg);
                         a.config_version = optarg[0] - '0';
                         break;
                 case OPT_DRY_RUN:
@@ -243,16 +244,17 @@ int main(int argc, char **argv)
                         struct ect_version v;
                         int e;
                         if (!eq)
-                                return ect_cli_usage_error(
-                                    &cli, "--engine-version '%s': ENGINE=VERSION", optarg);
+                                return ect_cli_usage_error(&cli,
+                                                           "--engine-version '%s': ENGINE=VERSION",
+                                                           optarg);
                         *eq = '\0';
                         e = ect_engine_parse(optarg);
                         if (e < 0 || !ect_version_parse(eq + 1, &v))
                                 return ect_cli_usage_error(
-                                    &cli,
-                                    "--engine-version '%s': ENGINE=VERSION, e.g. "
-                                    "podman=4.3.1",
-                                    optarg);
+                                        &cli,
+                                        "--engine-version '%s': ENGINE=VERSION, e.g. "
+                                        "podman=4.3.1",
+                                        optarg);
                         co.engines_given = true;
                         co.has[e] = true;
                         co.v[e] = v;
@@ -282,7 +284,7 @@ int main(int argc, char **argv)
         }
         if (a.engine == ECT_ENGINE_N)
                 return ect_cli_usage_error(
-                    &cli, "--engine is needed (docker, containerd, crio or podman)");
+                        &cli, "--engine is needed (docker, containerd, crio or podman)");
         {
                 char *notes = NULL;
                 int r = ect_ctk_runtime(&a, configure, &notes, &err);

@@ -149,12 +149,14 @@ static void standard_host(int dfd)
                         P("sys/devices/pci0000:00/%s/infiniband_verbs/uverbs%d/abi_version", pci,
                           n),
                         "1\n");
-                put_link(dfd, P("sys/devices/pci0000:00/%s/infiniband_verbs/uverbs%d/device", pci, n),
+                put_link(dfd,
+                         P("sys/devices/pci0000:00/%s/infiniband_verbs/uverbs%d/device", pci, n),
                          T("../../../%s", pci));
                 put_link(dfd, P("sys/class/infiniband_verbs/uverbs%d", n),
                          T("../../devices/pci0000:00/%s/infiniband_verbs/uverbs%d", pci, n));
-                put_str(dfd, P("sys/devices/pci0000:00/0000:01:0%d.0/virtio%d/net/eth%d/address", n,
-                               n, n + 1),
+                put_str(dfd,
+                        P("sys/devices/pci0000:00/0000:01:0%d.0/virtio%d/net/eth%d/address", n, n,
+                          n + 1),
                         T("00:16:3e:00:00:0%d\n", n));
                 put_link(dfd, P("sys/class/net/eth%d", n + 1),
                          T("../../devices/pci0000:00/0000:01:0%d.0/virtio%d/net/eth%d", n, n,

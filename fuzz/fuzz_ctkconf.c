@@ -29,8 +29,8 @@ static void toml_case(const char *in, size_t len)
         }
         if (!added)
                 return;
-        if (ect_ctd_imports_add(added, strlen(added), "/etc/containerd/config.toml", DROPIN,
-                                &again, &err) < 0 ||
+        if (ect_ctd_imports_add(added, strlen(added), "/etc/containerd/config.toml", DROPIN, &again,
+                                &err) < 0 ||
             again)
                 abort();
         if (ect_ctd_imports_remove(added, strlen(added), DROPIN, &back, &err) < 0 || !back)
@@ -48,7 +48,8 @@ static void docker_case(const char *in, size_t len)
                                                  .set_default = true,
                                                  .cdi = true};
         struct ect_error *err = NULL;
-        char *out = NULL, *rec = NULL, *again = NULL, *again_rec = NULL, *back = NULL, *notes = NULL;
+        char *out = NULL, *rec = NULL, *again = NULL, *again_rec = NULL, *back = NULL,
+             *notes = NULL;
         struct ect_json *a = NULL, *b = NULL;
         bool removed = false;
 
@@ -58,7 +59,8 @@ static void docker_case(const char *in, size_t len)
         }
         if (!out)
                 return;
-        if (ect_docker_configure(out, strlen(out), rec, strlen(rec), &o, &again, &again_rec, &err) < 0 ||
+        if (ect_docker_configure(out, strlen(out), rec, strlen(rec), &o, &again, &again_rec, &err) <
+                    0 ||
             again)
                 abort();
         if (ect_docker_unconfigure(out, strlen(out), rec, strlen(rec), &back, &removed, &notes,

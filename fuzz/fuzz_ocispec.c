@@ -38,8 +38,7 @@ static char *emit(const struct ect_oci_doc *d, size_t *len)
 static bool has_node(const struct ect_oci_doc *d, const struct ect_edit_node *n)
 {
         /* Keys as runc reads them ("pAth" is "path"): as the edit does. */
-        const struct ect_json *devs =
-                ect_json_get_go(ect_json_get_go(d->tree, "linux"), "devices");
+        const struct ect_json *devs = ect_json_get_go(ect_json_get_go(d->tree, "linux"), "devices");
 
         for (size_t i = 0; devs && i < devs->n; i++) {
                 const char *p = ect_json_str(ect_json_get_go(devs->v[i], "path"));
@@ -132,8 +131,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
                         else if (v || src != ECT_SELECT_NONE)
                                 abort();
                 }
-                if (ect_select(host, cfg, ect_oci_annotations(d), ect_oci_env(d), &sel, &err) <
-                    0) {
+                if (ect_select(host, cfg, ect_oci_annotations(d), ect_oci_env(d), &sel, &err) < 0) {
                         if (!err || !err->msg)
                                 abort();
                         ect_error_free(&err);

@@ -7,13 +7,13 @@
 #include "fileio.h"
 #include "filter.h"
 #include "log.h"
-#include "state.h"
 #include "ocispec.h"
 #include "plan.h"
 #include "rdma.h"
 #include "rootfs.h"
 #include "sandbox.h"
 #include "select.h"
+#include "state.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -187,8 +187,7 @@ static int enter_mntns(int pidfd, int procfd, pid_t pid, struct ect_error **err)
         if (nsfd < 0)
                 return ect_error_set(err, errno, "open '/proc/%d/ns/mnt'", (int)pid);
         if (setns(nsfd, CLONE_NEWNS) < 0)
-                return ect_error_set(err, errno, "setns into the mount namespace of %d",
-                                     (int)pid);
+                return ect_error_set(err, errno, "setns into the mount namespace of %d", (int)pid);
         return 0;
 }
 
@@ -197,8 +196,7 @@ static int enter_mntns(int pidfd, int procfd, pid_t pid, struct ect_error **err)
  * pivoted when it runs createRuntime hooks) it is the namespace's root.
  * A directory in the image that mimics the host path is told apart by
  * comparing with what the host sees at root.path. */
-static int open_rootfs_in_ns(const char *rootfs, const struct stat *host_st,
-                             struct ect_error **err)
+static int open_rootfs_in_ns(const char *rootfs, const struct stat *host_st, struct ect_error **err)
 {
         cleanup_close int fd = -1;
         struct stat st;

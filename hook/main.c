@@ -13,10 +13,10 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-    "Usage: erdma-hook [--config FILE] [--debug] prestart|createRuntime\n"
-    "       erdma-hook --help | --version\n"
-    "  OCI hook: reads the container state on stdin and injects the eRDMA\n"
-    "  devices it selects (see erdma-hook(1)).\n";
+        "Usage: erdma-hook [--config FILE] [--debug] prestart|createRuntime\n"
+        "       erdma-hook --help | --version\n"
+        "  OCI hook: reads the container state on stdin and injects the eRDMA\n"
+        "  devices it selects (see erdma-hook(1)).\n";
 
 static const struct ect_cli cli = {.name = "erdma-hook", .usage = usage_text};
 

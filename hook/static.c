@@ -45,10 +45,8 @@ int __wrap_getpwnam_r(const char *name, struct passwd *pwd, char *buf, size_t le
         return ENOSYS;
 }
 
-int __wrap_getpwuid_r(uid_t uid, struct passwd *pwd, char *buf, size_t len,
-                      struct passwd **result);
-int __wrap_getpwuid_r(uid_t uid, struct passwd *pwd, char *buf, size_t len,
-                      struct passwd **result)
+int __wrap_getpwuid_r(uid_t uid, struct passwd *pwd, char *buf, size_t len, struct passwd **result);
+int __wrap_getpwuid_r(uid_t uid, struct passwd *pwd, char *buf, size_t len, struct passwd **result)
 {
         (void)uid, (void)pwd, (void)buf, (void)len;
         *result = NULL;

@@ -170,8 +170,8 @@ static struct strv *assign_names(const struct ect_host *h, enum ect_cdi_naming n
                                                             "ignoring",
                                                             d->index, q,
                                                             strcmp(c, ECT_CDI_ALL) == 0
-                                                                ? "reserved"
-                                                                : "already taken"));
+                                                                    ? "reserved"
+                                                                    : "already taken"));
                                 free(c);
                         } else {
                                 strv_push(&taken, xstrdup(c));
@@ -359,7 +359,7 @@ int ect_cdi_build(const struct ect_host *h, const struct ect_cdi_opts *o, struct
         /* rdma_cm is not per device: any selection needs it (librdmacm). */
         if (h->has_rdma_cm) {
                 struct ect_json *edits =
-                    ect_json_set(spec, "containerEdits", ect_json_new(ECT_JSON_OBJECT));
+                        ect_json_set(spec, "containerEdits", ect_json_new(ECT_JSON_OBJECT));
                 nodes = ect_json_set(edits, "deviceNodes", ect_json_new(ECT_JSON_ARRAY));
                 ect_json_append(nodes, node_json(&h->rdma_cm, devroot));
         }

@@ -31,7 +31,8 @@ static char *unescape(const char *s, size_t n)
         for (i = 0; i < n; i++) {
                 if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
                     s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-                        *o++ = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+                        *o++ = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 +
+                                      (s[i + 3] - '0'));
                         i += 3;
                 } else {
                         *o++ = s[i];
@@ -171,8 +172,7 @@ static bool mounts_hierarchy(const char *line, size_t len, const char *controlle
         if (ng < 1)
                 return false;
         if (controller) {
-                if (!span_is(&g[0], "cgroup") || ng < 3 ||
-                    !list_has(g[2].p, g[2].n, controller))
+                if (!span_is(&g[0], "cgroup") || ng < 3 || !list_has(g[2].p, g[2].n, controller))
                         return false;
         } else if (!span_is(&g[0], "cgroup2")) {
                 return false;
@@ -247,8 +247,8 @@ int ect_cgroup_find_dir(const char *proc_cgroup, const char *mountinfo, const ch
          * do" would let the container start without its devices. */
         if (mounted)
                 return ect_error_set(err, ENOENT,
-                                     "cgroup '%s' is outside every mount of the %s hierarchy",
-                                     path, controller ? controller : "cgroup2");
+                                     "cgroup '%s' is outside every mount of the %s hierarchy", path,
+                                     controller ? controller : "cgroup2");
         *ret = NULL;
         return 0;
 }
@@ -501,8 +501,8 @@ int ect_cgroup_bpf_allow(int cgfd, const struct ect_cgroup_dev *devs, size_t n,
                 if (bpf(BPF_PROG_ATTACH, &a) < 0)
                         return ect_error_set(err, errno, "BPF_PROG_ATTACH (replace program %u)",
                                              ids[i]);
-                log_debug("replaced device program %u (%zu instructions, %zu added)", ids[i],
-                          n_old, k);
+                log_debug("replaced device program %u (%zu instructions, %zu added)", ids[i], n_old,
+                          k);
                 done++;
         }
         *ret_n = done;
@@ -629,8 +629,8 @@ int ect_cgroup_allow(int procfd, pid_t pid, const struct ect_cgroup_dev *devs, s
 
         if (ect_read_file_at(procfd, "cgroup", MAX_PROCFILE, &pc, NULL, err) < 0)
                 return ect_error_wrap(err, "container process");
-        if (ect_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 16 * MAX_PROCFILE, &mi, NULL,
-                             err) < 0)
+        if (ect_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 16 * MAX_PROCFILE, &mi, NULL, err) <
+            0)
                 return -1;
         r = ect_cgroup_find_dir(pc, mi, "devices", &v1, err);
         if (r < 0)

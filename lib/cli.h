@@ -27,7 +27,7 @@ int ect_cli_version(const struct ect_cli *cli);
 /* "NAME: MESSAGE" and "Try 'NAME --help'." on stderr. Returns
  * ECT_CLI_EXIT_USAGE. */
 int ect_cli_usage_error(const struct ect_cli *cli, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 /* For a program whose first argument is a command (erdma-cdi list,
  * erdma-ctk check): -h, --help or --version in its place is answered here.
  * Returns the exit status when argv[1] is one of them, -1 otherwise (no

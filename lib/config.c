@@ -13,20 +13,47 @@
 
 /* linux/capability.h, 0 .. CAP_LAST_CAP (40, kernel 5.9). */
 static const char *const cap_names[] = {
-        "CAP_CHOWN",           "CAP_DAC_OVERRIDE",    "CAP_DAC_READ_SEARCH",
-        "CAP_FOWNER",          "CAP_FSETID",          "CAP_KILL",
-        "CAP_SETGID",          "CAP_SETUID",          "CAP_SETPCAP",
-        "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-        "CAP_NET_ADMIN",       "CAP_NET_RAW",         "CAP_IPC_LOCK",
-        "CAP_IPC_OWNER",       "CAP_SYS_MODULE",      "CAP_SYS_RAWIO",
-        "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",      "CAP_SYS_PACCT",
-        "CAP_SYS_ADMIN",       "CAP_SYS_BOOT",        "CAP_SYS_NICE",
-        "CAP_SYS_RESOURCE",    "CAP_SYS_TIME",        "CAP_SYS_TTY_CONFIG",
-        "CAP_MKNOD",           "CAP_LEASE",           "CAP_AUDIT_WRITE",
-        "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",         "CAP_MAC_OVERRIDE",
-        "CAP_MAC_ADMIN",       "CAP_SYSLOG",          "CAP_WAKE_ALARM",
-        "CAP_BLOCK_SUSPEND",   "CAP_AUDIT_READ",      "CAP_PERFMON",
-        "CAP_BPF",             "CAP_CHECKPOINT_RESTORE",
+        "CAP_CHOWN",
+        "CAP_DAC_OVERRIDE",
+        "CAP_DAC_READ_SEARCH",
+        "CAP_FOWNER",
+        "CAP_FSETID",
+        "CAP_KILL",
+        "CAP_SETGID",
+        "CAP_SETUID",
+        "CAP_SETPCAP",
+        "CAP_LINUX_IMMUTABLE",
+        "CAP_NET_BIND_SERVICE",
+        "CAP_NET_BROADCAST",
+        "CAP_NET_ADMIN",
+        "CAP_NET_RAW",
+        "CAP_IPC_LOCK",
+        "CAP_IPC_OWNER",
+        "CAP_SYS_MODULE",
+        "CAP_SYS_RAWIO",
+        "CAP_SYS_CHROOT",
+        "CAP_SYS_PTRACE",
+        "CAP_SYS_PACCT",
+        "CAP_SYS_ADMIN",
+        "CAP_SYS_BOOT",
+        "CAP_SYS_NICE",
+        "CAP_SYS_RESOURCE",
+        "CAP_SYS_TIME",
+        "CAP_SYS_TTY_CONFIG",
+        "CAP_MKNOD",
+        "CAP_LEASE",
+        "CAP_AUDIT_WRITE",
+        "CAP_AUDIT_CONTROL",
+        "CAP_SETFCAP",
+        "CAP_MAC_OVERRIDE",
+        "CAP_MAC_ADMIN",
+        "CAP_SYSLOG",
+        "CAP_WAKE_ALARM",
+        "CAP_BLOCK_SUSPEND",
+        "CAP_AUDIT_READ",
+        "CAP_PERFMON",
+        "CAP_BPF",
+        "CAP_CHECKPOINT_RESTORE",
 };
 
 bool ect_config_is_capability(const char *name)
@@ -78,8 +105,8 @@ static int want_string(const char *name, const char *key, const struct ect_json 
         return 0;
 }
 
-static int want_abs_path(const char *name, const char *key, const struct ect_json *v,
-                         char **ret, struct ect_error **err)
+static int want_abs_path(const char *name, const char *key, const struct ect_json *v, char **ret,
+                         struct ect_error **err)
 {
         const char *s = NULL;
         if (want_string(name, key, v, &s, err) < 0)
@@ -177,8 +204,8 @@ int ect_config_parse(const char *buf, size_t len, const char *name, struct ect_c
                 }
                 for (size_t k = 0; k < i; k++)
                         if (strcmp(root->keys[k], key) == 0) {
-                                r = ect_error_set(err, EINVAL, "%s: key '%s' appears twice",
-                                                  name, key);
+                                r = ect_error_set(err, EINVAL, "%s: key '%s' appears twice", name,
+                                                  key);
                                 break;
                         }
                 if (r < 0)

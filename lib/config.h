@@ -38,10 +38,10 @@ struct ect_config {
         char *drivers;
         uint64_t memlock; /* bytes; ECT_MEMLOCK_UNLIMITED by default */
         enum ect_default_devices default_devices;
-        bool accept_env;     /* honour ERDMA_VISIBLE_DEVICES (default true) */
+        bool accept_env;        /* honour ERDMA_VISIBLE_DEVICES (default true) */
         bool accept_annotation; /* honour the com.aliyun.erdma.devices annotation (default
                                    true; false on clusters where any pod may set it) */
-        char **capabilities; /* "CAP_SYS_RAWIO", ...; validated, no duplicates */
+        char **capabilities;    /* "CAP_SYS_RAWIO", ...; validated, no duplicates */
         size_t n_capabilities;
         char *log_file; /* NULL: none */
         int log_level;  /* enum ect_log_level; ECT_LOG_WARN by default */

@@ -18,7 +18,7 @@
 
 struct spec {
         char *path;
-        char *error;   /* parse or shape error, NULL when fine */
+        char *error; /* parse or shape error, NULL when fine */
         char *kind, *version;
         char **devices;
         size_t n_devices;
@@ -55,7 +55,8 @@ static void load_spec(struct spec *s)
                                          : ect_yaml_parse(buf, len, &j, &err);
         if (r < 0)
                 goto fail;
-        if (!ect_json_str(ect_json_get(j, "cdiVersion")) || !ect_json_str(ect_json_get(j, "kind"))) {
+        if (!ect_json_str(ect_json_get(j, "cdiVersion")) ||
+            !ect_json_str(ect_json_get(j, "kind"))) {
                 s->error = xstrdup("no cdiVersion or kind");
                 ect_json_free(j);
                 return;
@@ -100,9 +101,9 @@ static void list_dir(const char *dir, struct spec **v, size_t *n, size_t *cap)
         if (!d)
                 return;
         while ((e = readdir(d))) {
-                if (e->d_name[0] == '.' || !(has_suffix(e->d_name, ".json") ||
-                                             has_suffix(e->d_name, ".yaml") ||
-                                             has_suffix(e->d_name, ".yml")))
+                if (e->d_name[0] == '.' ||
+                    !(has_suffix(e->d_name, ".json") || has_suffix(e->d_name, ".yaml") ||
+                      has_suffix(e->d_name, ".yml")))
                         continue;
                 xgrow((void **)&names, &ncap, nn + 1, sizeof *names);
                 names[nn++] = xstrdup(e->d_name);
@@ -165,8 +166,9 @@ int ect_ctk_check(const struct ect_check_opts *o, FILE *out, bool *ret_ok, struc
                         continue;
                 ours++;
                 if (strcmp(base, OUR_SPEC) != 0 && strcmp(base, "erdma.json") != 0) {
-                        fprintf(out, "  %s: a spec of kind %s that erdma-cdi does not write "
-                                     "(it writes %s): left by an older version or by hand?\n",
+                        fprintf(out,
+                                "  %s: a spec of kind %s that erdma-cdi does not write "
+                                "(it writes %s): left by an older version or by hand?\n",
                                 s->path, o->kind, OUR_SPEC);
                         problems++;
                 }
@@ -186,8 +188,9 @@ int ect_ctk_check(const struct ect_check_opts *o, FILE *out, bool *ret_ok, struc
                         }
         }
         if (ours == 0) {
-                fprintf(out, "  no spec of kind %s (erdma-cdi generate --output "
-                             "/var/run/cdi/" OUR_SPEC " writes it)\n",
+                fprintf(out,
+                        "  no spec of kind %s (erdma-cdi generate --output "
+                        "/var/run/cdi/" OUR_SPEC " writes it)\n",
                         o->kind);
                 problems++;
         }
@@ -219,9 +222,9 @@ int ect_ctk_check(const struct ect_check_opts *o, FILE *out, bool *ret_ok, struc
                                 e == ECT_ENGINE_DOCKER ? "use the runtime shim (docker run "
                                                          "--runtime erdma)"
                                 : e == ECT_ENGINE_CONTAINERD
-                                    ? "use the runtime handler (erdma-ctk runtime configure "
-                                      "--engine containerd)"
-                                    : "use the hook (hooks.d)");
+                                        ? "use the runtime handler (erdma-ctk runtime configure "
+                                          "--engine containerd)"
+                                        : "use the hook (hooks.d)");
                         continue;
                 }
                 fprintf(out, "loads cdiVersion up to %s", max);

@@ -13,7 +13,7 @@ struct ect_check_opts {
         const char *root;             /* "/" or a tree; default spec dirs under it */
         const char *const *spec_dirs; /* NULL: /etc/cdi and /var/run/cdi */
         size_t n_spec_dirs;
-        const char *kind;  /* "aliyun.com/erdma" */
+        const char *kind;   /* "aliyun.com/erdma" */
         bool engines_given; /* versions below instead of asking the programs */
         bool has[ECT_ENGINE_N];
         struct ect_version v[ECT_ENGINE_N];

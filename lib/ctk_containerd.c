@@ -288,10 +288,11 @@ char *ect_ctd_new_main(int version, const char *dropin)
 {
         cleanup_free char *q = ect_toml_quote(dropin);
 
-        return xasprintf("# Written by erdma-ctk runtime configure: containerd reads a drop-in only\n"
-                         "# through `imports`. erdma-ctk runtime unconfigure removes this file.\n"
-                         "version = %d\n%s\nimports = [%s]\n",
-                         version, ECT_CTD_IMPORTS_MARK, q);
+        return xasprintf(
+                "# Written by erdma-ctk runtime configure: containerd reads a drop-in only\n"
+                "# through `imports`. erdma-ctk runtime unconfigure removes this file.\n"
+                "version = %d\n%s\nimports = [%s]\n",
+                version, ECT_CTD_IMPORTS_MARK, q);
 }
 
 bool ect_ctd_is_new_main(const char *buf, const char *dropin)
@@ -513,8 +514,9 @@ int ect_ctd_dropin(const struct ect_ctd_opts *o, const char *carry, char **ret,
         char *out;
 
         if (!cri)
-                return ect_error_set(err, EINVAL, "containerd config version %d is not supported "
-                                                  "(2: containerd 1.x, 3: containerd 2.x)",
+                return ect_error_set(err, EINVAL,
+                                     "containerd config version %d is not supported "
+                                     "(2: containerd 1.x, 3: containerd 2.x)",
                                      o->version);
         rt = runtime_table(o, o->version);
         rt_opts = xasprintf("%s.options", rt);
@@ -528,7 +530,8 @@ int ect_ctd_dropin(const struct ect_ctd_opts *o, const char *carry, char **ret,
                         for (size_t j = 0; j < t.v[k].n; j++) {
                                 const struct ect_toml_item *it = &t.doc.items[t.v[k].first + j];
                                 otbl_set(ot, it->key,
-                                         xstrndup(carry + it->val_start, it->val_end - it->val_start));
+                                         xstrndup(carry + it->val_start,
+                                                  it->val_end - it->val_start));
                         }
                 }
         }
@@ -543,18 +546,19 @@ int ect_ctd_dropin(const struct ect_ctd_opts *o, const char *carry, char **ret,
         otbl_set(odoc_table(&d, rt), "pod_annotations", xstrdup("[\"" SELECT_ANNOTATION "\"]"));
         otbl_set(odoc_table(&d, rt_opts), "BinaryName", qstr(o->runtime_path));
 
-        out = xasprintf("# Written by erdma-ctk runtime configure (erdma-container-toolkit): the\n"
-                        "# runtime handler %s for the CRI plugin. erdma-ctk runtime unconfigure\n"
-                        "# removes this file.\n%s"
-                        "version = %d\n",
-                        o->runtime_name,
-                        carry && *carry
-                            ? "# containerd 1.x replaces the whole CRI section with this file's\n"
-                              "# (containerd#5837): the CRI settings that differed from the\n"
-                              "# defaults when configure ran are repeated here. After changing\n"
-                              "# them in config.toml, run erdma-ctk runtime configure again.\n"
-                            : "",
-                        o->version);
+        out = xasprintf(
+                "# Written by erdma-ctk runtime configure (erdma-container-toolkit): the\n"
+                "# runtime handler %s for the CRI plugin. erdma-ctk runtime unconfigure\n"
+                "# removes this file.\n%s"
+                "version = %d\n",
+                o->runtime_name,
+                carry && *carry
+                        ? "# containerd 1.x replaces the whole CRI section with this file's\n"
+                          "# (containerd#5837): the CRI settings that differed from the\n"
+                          "# defaults when configure ran are repeated here. After changing\n"
+                          "# them in config.toml, run erdma-ctk runtime configure again.\n"
+                        : "",
+                o->version);
         for (size_t k = 0; k < d.n; k++) {
                 char *s = xasprintf("%s\n[%s]\n", out, d.v[k].name);
                 free(out);
@@ -585,9 +589,9 @@ static bool skipped(const char *table, const char *key, const char *cri, const c
 
 /* The first key of table x (in a) that is missing from or different in
  * y (in b). */
-static const char *first_difference(const struct tbls *a, const struct tbl *x,
-                                    const struct tbls *b, const struct tbl *y, const char *cri,
-                                    const char *ctd, const struct ect_ctd_opts *o)
+static const char *first_difference(const struct tbls *a, const struct tbl *x, const struct tbls *b,
+                                    const struct tbl *y, const char *cri, const char *ctd,
+                                    const struct ect_ctd_opts *o)
 {
         for (size_t k = 0; k < x->n; k++) {
                 const struct ect_toml_item *it = &a->doc.items[x->first + k];

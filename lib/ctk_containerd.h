@@ -18,7 +18,8 @@
 #include <stddef.h>
 
 /* The comment line put above an `imports` line erdma-ctk adds. */
-#define ECT_CTD_IMPORTS_MARK "# erdma-ctk: imports its drop-in; erdma-ctk runtime unconfigure removes these two lines"
+#define ECT_CTD_IMPORTS_MARK                                                                       \
+        "# erdma-ctk: imports its drop-in; erdma-ctk runtime unconfigure removes these two lines"
 
 struct ect_ctd_opts {
         int version;              /* of the drop-in: 2 (containerd 1.x schema) or 3 (2.x) */

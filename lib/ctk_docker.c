@@ -110,8 +110,8 @@ static struct ect_json *object_member(struct ect_json *changes, struct ect_json 
                 return ect_json_set(root, key, ect_json_new(ECT_JSON_OBJECT));
         }
         if (!ect_json_is(v, ECT_JSON_OBJECT)) {
-                ect_error_set(err, EINVAL, "daemon.json: \"%s\" must be an object, not a JSON %s", key,
-                              ect_json_type_name(v));
+                ect_error_set(err, EINVAL, "daemon.json: \"%s\" must be an object, not a JSON %s",
+                              key, ect_json_type_name(v));
                 return NULL;
         }
         return v;
@@ -177,8 +177,7 @@ int ect_docker_configure(const char *old, size_t old_len, const char *rec, size_
         /* A registration of the same binary stays as it is (its
          * runtimeArgs, if any, are someone's choice). */
         cur = ect_json_get(runtimes, o->runtime_name);
-        if (!ect_json_is(cur, ECT_JSON_OBJECT) ||
-            !ect_json_str(ect_json_get(cur, "path")) ||
+        if (!ect_json_is(cur, ECT_JSON_OBJECT) || !ect_json_str(ect_json_get(cur, "path")) ||
             strcmp(ect_json_str(ect_json_get(cur, "path")), o->runtime_path) != 0) {
                 struct ect_json *v = ect_json_new(ECT_JSON_OBJECT);
                 ect_json_set(v, "path", ect_json_new_str(o->runtime_path));
@@ -195,8 +194,7 @@ int ect_docker_configure(const char *old, size_t old_len, const char *rec, size_
                 if (!features)
                         return ect_error_rc(*err);
                 if (!ect_json_is(ect_json_get(features, "cdi"), ECT_JSON_TRUE))
-                        set_recorded(changes, features, "features", "cdi",
-                                     ect_json_new_bool(true));
+                        set_recorded(changes, features, "features", "cdi", ect_json_new_bool(true));
         }
         if (ect_json_equal(root, orig))
                 return 0;

@@ -12,10 +12,10 @@
 static const struct {
         const char *name, *program;
 } engines[ECT_ENGINE_N] = {
-    [ECT_ENGINE_DOCKER] = {"docker", "dockerd"},
-    [ECT_ENGINE_CONTAINERD] = {"containerd", "containerd"},
-    [ECT_ENGINE_CRIO] = {"crio", "crio"},
-    [ECT_ENGINE_PODMAN] = {"podman", "podman"},
+        [ECT_ENGINE_DOCKER] = {"docker", "dockerd"},
+        [ECT_ENGINE_CONTAINERD] = {"containerd", "containerd"},
+        [ECT_ENGINE_CRIO] = {"crio", "crio"},
+        [ECT_ENGINE_PODMAN] = {"podman", "podman"},
 };
 
 const char *ect_engine_program(enum ect_engine e)
@@ -39,8 +39,8 @@ bool ect_version_parse(const char *text, struct ect_version *ret)
 {
         for (const char *p = text; *p; p++) {
                 int a, b, c = 0, n = 0;
-                if (!isdigit((unsigned char)*p) || (p > text && isalnum((unsigned char)p[-1]) &&
-                                                    p[-1] != 'v'))
+                if (!isdigit((unsigned char)*p) ||
+                    (p > text && isalnum((unsigned char)p[-1]) && p[-1] != 'v'))
                         continue;
                 if (sscanf(p, "%d.%d%n", &a, &b, &n) == 2 && n > 0) {
                         if (p[n] == '.')
@@ -105,19 +105,19 @@ static const struct row {
         struct ect_version from;
         const char *max;
 } cdi_table[] = {
-    {ECT_ENGINE_PODMAN, {4, 1, 0}, "0.4.0"},      {ECT_ENGINE_PODMAN, {4, 3, 0}, "0.5.0"},
-    {ECT_ENGINE_PODMAN, {4, 7, 0}, "0.6.0"},      {ECT_ENGINE_PODMAN, {5, 1, 0}, "0.7.0"},
-    {ECT_ENGINE_PODMAN, {5, 2, 0}, "0.8.0"},      {ECT_ENGINE_PODMAN, {5, 5, 0}, "1.0.0"},
-    {ECT_ENGINE_CONTAINERD, {1, 7, 0}, "0.5.0"},  {ECT_ENGINE_CONTAINERD, {1, 7, 12}, "0.6.0"},
-    {ECT_ENGINE_CONTAINERD, {1, 7, 16}, "0.7.0"}, {ECT_ENGINE_CONTAINERD, {1, 7, 27}, "0.8.0"},
-    {ECT_ENGINE_CONTAINERD, {2, 0, 0}, "0.8.0"},  {ECT_ENGINE_CONTAINERD, {2, 0, 5}, "1.0.0"},
-    {ECT_ENGINE_CONTAINERD, {2, 2, 1}, "1.1.0"},  {ECT_ENGINE_CRIO, {1, 24, 0}, "0.3.0"},
-    {ECT_ENGINE_CRIO, {1, 25, 0}, "0.5.0"},       {ECT_ENGINE_CRIO, {1, 28, 0}, "0.6.0"},
-    {ECT_ENGINE_CRIO, {1, 30, 0}, "0.7.0"},       {ECT_ENGINE_CRIO, {1, 31, 0}, "0.8.0"},
-    {ECT_ENGINE_CRIO, {1, 33, 0}, "1.0.0"},       {ECT_ENGINE_CRIO, {1, 35, 0}, "1.1.0"},
-    {ECT_ENGINE_DOCKER, {25, 0, 0}, "0.6.0"},     {ECT_ENGINE_DOCKER, {25, 0, 17}, "0.8.0"},
-    {ECT_ENGINE_DOCKER, {26, 0, 0}, "0.6.0"},     {ECT_ENGINE_DOCKER, {26, 1, 0}, "0.7.0"},
-    {ECT_ENGINE_DOCKER, {27, 4, 0}, "0.8.0"},     {ECT_ENGINE_DOCKER, {28, 1, 0}, "1.0.0"},
+        {ECT_ENGINE_PODMAN, {4, 1, 0}, "0.4.0"},      {ECT_ENGINE_PODMAN, {4, 3, 0}, "0.5.0"},
+        {ECT_ENGINE_PODMAN, {4, 7, 0}, "0.6.0"},      {ECT_ENGINE_PODMAN, {5, 1, 0}, "0.7.0"},
+        {ECT_ENGINE_PODMAN, {5, 2, 0}, "0.8.0"},      {ECT_ENGINE_PODMAN, {5, 5, 0}, "1.0.0"},
+        {ECT_ENGINE_CONTAINERD, {1, 7, 0}, "0.5.0"},  {ECT_ENGINE_CONTAINERD, {1, 7, 12}, "0.6.0"},
+        {ECT_ENGINE_CONTAINERD, {1, 7, 16}, "0.7.0"}, {ECT_ENGINE_CONTAINERD, {1, 7, 27}, "0.8.0"},
+        {ECT_ENGINE_CONTAINERD, {2, 0, 0}, "0.8.0"},  {ECT_ENGINE_CONTAINERD, {2, 0, 5}, "1.0.0"},
+        {ECT_ENGINE_CONTAINERD, {2, 2, 1}, "1.1.0"},  {ECT_ENGINE_CRIO, {1, 24, 0}, "0.3.0"},
+        {ECT_ENGINE_CRIO, {1, 25, 0}, "0.5.0"},       {ECT_ENGINE_CRIO, {1, 28, 0}, "0.6.0"},
+        {ECT_ENGINE_CRIO, {1, 30, 0}, "0.7.0"},       {ECT_ENGINE_CRIO, {1, 31, 0}, "0.8.0"},
+        {ECT_ENGINE_CRIO, {1, 33, 0}, "1.0.0"},       {ECT_ENGINE_CRIO, {1, 35, 0}, "1.1.0"},
+        {ECT_ENGINE_DOCKER, {25, 0, 0}, "0.6.0"},     {ECT_ENGINE_DOCKER, {25, 0, 17}, "0.8.0"},
+        {ECT_ENGINE_DOCKER, {26, 0, 0}, "0.6.0"},     {ECT_ENGINE_DOCKER, {26, 1, 0}, "0.7.0"},
+        {ECT_ENGINE_DOCKER, {27, 4, 0}, "0.8.0"},     {ECT_ENGINE_DOCKER, {28, 1, 0}, "1.0.0"},
 };
 
 const char *ect_engine_max_cdi(enum ect_engine e, const struct ect_version *v,
@@ -131,10 +131,10 @@ const char *ect_engine_max_cdi(enum ect_engine e, const struct ect_version *v,
                 if (r->engine != e)
                         continue;
                 if (!*ret_since)
-                        *ret_since = e == ECT_ENGINE_PODMAN ? "4.1.0"
+                        *ret_since = e == ECT_ENGINE_PODMAN       ? "4.1.0"
                                      : e == ECT_ENGINE_CONTAINERD ? "1.7.0"
-                                     : e == ECT_ENGINE_CRIO ? "1.24.0"
-                                                            : "25.0.0";
+                                     : e == ECT_ENGINE_CRIO       ? "1.24.0"
+                                                                  : "25.0.0";
                 if (version_cmp(&r->from, v) <= 0)
                         max = r->max;
         }

@@ -73,7 +73,7 @@ void ect_ctk_plan_add(struct ect_ctk_plan *p, struct ect_ctk_file *old, char *te
         }
         xgrow((void **)&p->v, &cap, p->n + 1, sizeof *p->v);
         p->v[p->n++] = (struct ect_ctk_change){
-            .old = *old, .text = text, .len = len, .mode = mode, .backup = backup};
+                .old = *old, .text = text, .len = len, .mode = mode, .backup = backup};
         memset(old, 0, sizeof *old);
 }
 
@@ -128,8 +128,15 @@ int ect_ctk_plan_diff(const struct ect_ctk_plan *p, struct ect_error **err)
                 pa = a >= 0 ? xasprintf("/proc/self/fd/%d", a) : xstrdup("/dev/null");
                 pb = b >= 0 ? xasprintf("/proc/self/fd/%d", b) : xstrdup("/dev/null");
                 {
-                        char *argv[] = {(char *)DIFF, (char *)"-u", (char *)"--label", (char *)la,
-                                        (char *)"--label", (char *)lb, pa, pb, NULL};
+                        char *argv[] = {(char *)DIFF,
+                                        (char *)"-u",
+                                        (char *)"--label",
+                                        (char *)la,
+                                        (char *)"--label",
+                                        (char *)lb,
+                                        pa,
+                                        pb,
+                                        NULL};
                         fflush(stdout);
                         if (ect_spawn(argv, 1, &res, err) < 0)
                                 return ect_error_wrap(err, "--dry-run needs " DIFF);
@@ -234,7 +241,8 @@ int ect_ctk_plan_apply(struct ect_ctk_plan *p, struct ect_error **err)
                 if (step(&p->v[k], err) < 0) {
                         struct ect_error *e = NULL;
                         if (ect_ctk_plan_revert(p, &e) < 0) {
-                                ect_error_wrap(err, "undoing the earlier steps failed too (%s)", e->msg);
+                                ect_error_wrap(err, "undoing the earlier steps failed too (%s)",
+                                               e->msg);
                                 ect_error_free(&e);
                         }
                         return ect_error_rc(*err);

@@ -17,7 +17,7 @@ char *ect_ctk_rooted(const char *root, const char *path);
 /* A host configuration file as read for editing. */
 struct ect_ctk_file {
         char *path;
-        char *text;   /* NULL when the file does not exist */
+        char *text; /* NULL when the file does not exist */
         size_t len;
         struct stat st; /* valid when text is not NULL */
 };

@@ -121,7 +121,8 @@ static char *memlock_dropin(void)
 {
         /* CRI containers (Kubernetes has no ulimit field) and containers
          * started without --ulimit inherit the engine's own limit. */
-        return xstrdup(ECT_CTK_HEADER " --memlock-dropin\n"
+        return xstrdup(ECT_CTK_HEADER
+                       " --memlock-dropin\n"
                        "# (erdma-container-toolkit): containers that set no memlock limit of\n"
                        "# their own inherit the engine's, and RDMA memory registration needs a\n"
                        "# high one. erdma-ctk runtime unconfigure removes this file.\n"
@@ -131,8 +132,8 @@ static char *memlock_dropin(void)
 
 static char *memlock_path(const struct ect_ctk_args *a)
 {
-        cleanup_free char *p = xasprintf("/etc/systemd/system/%s.d/" MEMLOCK_NAME,
-                                         unit_of(a->engine));
+        cleanup_free char *p =
+                xasprintf("/etc/systemd/system/%s.d/" MEMLOCK_NAME, unit_of(a->engine));
         return rooted(a, p);
 }
 
@@ -166,7 +167,8 @@ static int memlock(struct ctx *c, bool configure, struct ect_error **err)
 static int docker(struct ctx *c, bool configure, struct ect_error **err)
 {
         const struct ect_ctk_args *a = c->a;
-        cleanup_free char *path = a->config ? xstrdup(a->config) : rooted(a, "/etc/docker/daemon.json");
+        cleanup_free char *path =
+                a->config ? xstrdup(a->config) : rooted(a, "/etc/docker/daemon.json");
         cleanup_free char *rec_path = xasprintf("%s.erdma-ctk.undo", path);
         cleanup_free char *text = NULL, *rec_text = NULL, *notes = NULL;
         struct ect_ctk_file f = {0}, r = {0};
@@ -181,15 +183,17 @@ static int docker(struct ctx *c, bool configure, struct ect_error **err)
                                             .runtime_path = a->runtime_path,
                                             .set_default = a->set_default,
                                             .cdi = a->cdi};
-                if (ect_docker_configure(f.text, f.len, r.text, r.len, &o, &text, &rec_text, err) < 0) {
+                if (ect_docker_configure(f.text, f.len, r.text, r.len, &o, &text, &rec_text, err) <
+                    0) {
                         ect_error_wrap(err, "%s (left as it is)", path);
                         goto out;
                 }
                 if (a->cdi && ect_engine_version(ECT_ENGINE_DOCKER, &v, &e) == 0) {
                         if (v.major < 25)
-                                note(c, "warning: dockerd %d.%d.%d has no CDI (Docker 25 and "
-                                        "later): features.cdi is ignored there; use "
-                                        "--runtime %s",
+                                note(c,
+                                     "warning: dockerd %d.%d.%d has no CDI (Docker 25 and "
+                                     "later): features.cdi is ignored there; use "
+                                     "--runtime %s",
                                      v.major, v.minor, v.patch, a->runtime_name);
                 }
                 ect_error_free(&e);
@@ -206,8 +210,9 @@ static int docker(struct ctx *c, bool configure, struct ect_error **err)
         } else {
                 bool remove = false;
                 if (!r.text) {
-                        note(c, "%s: no undo record (%s): erdma-ctk did not configure it, "
-                                "nothing to undo",
+                        note(c,
+                             "%s: no undo record (%s): erdma-ctk did not configure it, "
+                             "nothing to undo",
                              path, rec_path);
                         ect_ctk_file_clear(&f);
                         return 0;
@@ -220,7 +225,8 @@ static int docker(struct ctx *c, bool configure, struct ect_error **err)
                 for (const char *n = notes; n && *n; n += strlen(n) + 1)
                         note(c, "%s: %s", path, n);
                 if (text || remove)
-                        note(c, "%s: %s", path, remove ? "created by configure, removed" : "restored");
+                        note(c, "%s: %s", path,
+                             remove ? "created by configure, removed" : "restored");
                 if (text || remove)
                         ect_ctk_plan_add(&c->plan, &f, steal_ptr(&text), 0644, false);
                 else
@@ -243,7 +249,7 @@ struct ctd {
         bool installed, can_run;
         struct ect_version v;
         struct ect_ctd_opts o;
-        char *before;  /* dump before (for the check) */
+        char *before; /* dump before (for the check) */
         char *defaults;
         bool carried;
 };
@@ -284,7 +290,7 @@ static int run_containerd(char **argv, char **ret, struct ect_error **err)
 static int dump(const char *config, char **ret, struct ect_error **err)
 {
         char *argv[] = {(char *)"containerd", (char *)"--config", (char *)config,
-                        (char *)"config", (char *)"dump", NULL};
+                        (char *)"config",     (char *)"dump",     NULL};
         return run_containerd(argv, ret, err);
 }
 
@@ -342,9 +348,10 @@ static int names_cri(const struct ect_ctk_file *main, bool *ret, struct ect_erro
         if (ect_toml_scan(main->text, main->len, &doc, err) < 0)
                 return ect_error_rc(*err);
         for (size_t k = 0; k < doc.n && !*ret; k++) {
-                cleanup_free char *full = *doc.items[k].table
-                                              ? xasprintf("%s.%s", doc.items[k].table, doc.items[k].key)
-                                              : xstrdup(doc.items[k].key);
+                cleanup_free char *full =
+                        *doc.items[k].table
+                                ? xasprintf("%s.%s", doc.items[k].table, doc.items[k].key)
+                                : xstrdup(doc.items[k].key);
                 *ret = strncmp(full, cri, strlen(cri)) == 0 ||
                        strncmp(full, "plugins.cri", 11) == 0;
         }
@@ -385,7 +392,8 @@ static int containerd_configure(struct ctx *c, struct ctd *d, struct ect_error *
         struct ect_error *e = NULL;
         int version = 0, rc = -1;
 
-        if (ect_ctk_file_read(d->main_path, &main, err) < 0 || read_own(d->drop_path, &drop, err) < 0)
+        if (ect_ctk_file_read(d->main_path, &main, err) < 0 ||
+            read_own(d->drop_path, &drop, err) < 0)
                 goto out;
         if (main.text) {
                 if (ect_ctd_config_version(main.text, main.len, &version, err) < 0) {
@@ -478,8 +486,9 @@ static int containerd_configure(struct ctx *c, struct ctd *d, struct ect_error *
         else
                 note(c, "%s: its imports already cover the drop-in, left as it is", d->main_path);
         if (!d->can_run)
-                note(c, "containerd not run (%s): the result is not checked with containerd "
-                        "config dump",
+                note(c,
+                     "containerd not run (%s): the result is not checked with containerd "
+                     "config dump",
                      at_host_root(a) ? "not installed" : "--root");
         /* The drop-in first: containerd fails to start on an import that
          * names a missing file. */
@@ -506,8 +515,9 @@ static int containerd_check(struct ctx *c, struct ctd *d, struct ect_error **err
                     ect_ctd_verify(d->before, after, d->v.major, &d->o, &problem, err) < 0)
                         return ect_error_rc(*err);
                 if (!problem) {
-                        note(c, "checked: containerd config dump shows handler \"%s\" with "
-                                "BinaryName %s, every other setting as before",
+                        note(c,
+                             "checked: containerd config dump shows handler \"%s\" with "
+                             "BinaryName %s, every other setting as before",
                              d->o.runtime_name, d->o.runtime_path);
                         return 0;
                 }
@@ -515,12 +525,14 @@ static int containerd_check(struct ctx *c, struct ctd *d, struct ect_error **err
                         struct ect_ctk_change *ch = ect_ctk_plan_find(&c->plan, d->drop_path);
                         cleanup_free char *carry = NULL;
                         char *text = NULL;
-                        if (!ch || ect_ctd_carry(d->before, d->defaults, &d->o, true, &carry, err) < 0 ||
+                        if (!ch ||
+                            ect_ctd_carry(d->before, d->defaults, &d->o, true, &carry, err) < 0 ||
                             ect_ctd_dropin(&d->o, carry, &text, err) < 0 ||
                             ect_ctk_plan_rewrite(ch, text, err) < 0)
                                 return ch ? -1 : ect_error_set(err, 0, "containerd: %s", problem);
-                        note(c, "%s: carries the whole CRI section (%s with the differing "
-                                "tables only)",
+                        note(c,
+                             "%s: carries the whole CRI section (%s with the differing "
+                             "tables only)",
                              d->drop_path, problem);
                         continue;
                 }
@@ -607,10 +619,13 @@ static char *crio_dropin(const struct ect_ctk_args *a)
         cleanup_free char *head = NULL;
 
         if (a->set_default || a->cdi)
-                head = xasprintf("[crio.runtime]\n%s%s%s%s\n", a->set_default ? "default_runtime = " : "",
+                head = xasprintf("[crio.runtime]\n%s%s%s%s\n",
+                                 a->set_default ? "default_runtime = " : "",
                                  a->set_default ? qname : "", a->set_default ? "\n" : "",
-                                 a->cdi ? "cdi_spec_dirs = [\"/etc/cdi\", \"/var/run/cdi\"]\n" : "");
-        return xasprintf(ECT_CTK_HEADER " (erdma-container-toolkit): the\n"
+                                 a->cdi ? "cdi_spec_dirs = [\"/etc/cdi\", \"/var/run/cdi\"]\n"
+                                        : "");
+        return xasprintf(ECT_CTK_HEADER
+                         " (erdma-container-toolkit): the\n"
                          "# runtime handler %s for CRI-O. erdma-ctk runtime unconfigure removes\n"
                          "# this file.\n"
                          "%s"
@@ -627,20 +642,22 @@ static void hooks_report(struct ctx *c)
         struct stat st;
 
         if (stat(p, &st) == 0)
-                note(c, "hooks.d: %s is installed (by the package): "
-                        "--annotation com.aliyun.erdma.devices=all selects devices",
+                note(c,
+                     "hooks.d: %s is installed (by the package): "
+                     "--annotation com.aliyun.erdma.devices=all selects devices",
                      p);
         else
-                note(c, "hooks.d: %s is missing: install the package (or make install) for "
-                        "the hook",
+                note(c,
+                     "hooks.d: %s is missing: install the package (or make install) for "
+                     "the hook",
                      p);
 }
 
 static int crio(struct ctx *c, bool configure, struct ect_error **err)
 {
         const struct ect_ctk_args *a = c->a;
-        cleanup_free char *path = a->dropin ? xstrdup(a->dropin)
-                                            : rooted(a, "/etc/crio/crio.conf.d/99-erdma.conf");
+        cleanup_free char *path =
+                a->dropin ? xstrdup(a->dropin) : rooted(a, "/etc/crio/crio.conf.d/99-erdma.conf");
         struct ect_ctk_file f;
 
         hooks_report(c);
@@ -702,7 +719,8 @@ int ect_ctk_runtime(const struct ect_ctk_args *a, bool configure, char **ret_not
                 for (size_t k = 0; k < c.plan.n; k++)
                         reload |= strstr(c.plan.v[k].old.path, "/" MEMLOCK_NAME) != NULL;
                 /* The command that makes the engine read its new files. */
-                note(&c, "%s%ssystemctl restart %s", a->dry_run ? "then (after a real run): " : "then: ",
+                note(&c, "%s%ssystemctl restart %s",
+                     a->dry_run ? "then (after a real run): " : "then: ",
                      reload ? "systemctl daemon-reload && " : "", unit_of(a->engine));
         }
         if (r == 0 && a->dry_run)

@@ -27,4 +27,3 @@ struct ect_ctk_args {
  * what was written and the restart line. */
 int ect_ctk_runtime(const struct ect_ctk_args *a, bool configure, char **ret_notes,
                     struct ect_error **err);
-

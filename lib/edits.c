@@ -21,8 +21,8 @@ void ect_edits_free(struct ect_edits *e)
         free(e);
 }
 
-static int add_node(struct ect_edits *e, size_t *cap, const struct ect_node *n,
-                    const char *ibdev, struct ect_error **err)
+static int add_node(struct ect_edits *e, size_t *cap, const struct ect_node *n, const char *ibdev,
+                    struct ect_error **err)
 {
         struct ect_edit_node *en;
 

@@ -24,7 +24,7 @@ struct ect_edits {
          * rdma_cm when the host has it; no two with the same path. */
         struct ect_edit_node *nodes;
         size_t n_nodes;
-        uint64_t memlock; /* raise RLIMIT_MEMLOCK to this (never lower) */
+        uint64_t memlock;    /* raise RLIMIT_MEMLOCK to this (never lower) */
         char **capabilities; /* extra capabilities, "CAP_..." */
         size_t n_capabilities;
 };

@@ -109,8 +109,7 @@ bool ect_json_go_key(const char *k, size_t klen, const char *name)
                         i++;
                 } else if (*name == 's' && klen - i >= 2 && memcmp(k + i, "\xc5\xbf", 2) == 0) {
                         i += 2;
-                } else if (*name == 'k' && klen - i >= 3 &&
-                           memcmp(k + i, "\xe2\x84\xaa", 3) == 0) {
+                } else if (*name == 'k' && klen - i >= 3 && memcmp(k + i, "\xe2\x84\xaa", 3) == 0) {
                         i += 3;
                 } else {
                         return false;
@@ -182,7 +181,8 @@ bool ect_json_remove(struct ect_json *obj, const char *key)
         while ((i = find_key(obj, key)) >= 0) {
                 free(obj->keys[i]);
                 ect_json_free(obj->v[i]);
-                memmove(obj->keys + i, obj->keys + i + 1, (obj->n - (size_t)i - 1) * sizeof *obj->keys);
+                memmove(obj->keys + i, obj->keys + i + 1,
+                        (obj->n - (size_t)i - 1) * sizeof *obj->keys);
                 memmove(obj->key_lens + i, obj->key_lens + i + 1,
                         (obj->n - (size_t)i - 1) * sizeof *obj->key_lens);
                 memmove(obj->v + i, obj->v + i + 1, (obj->n - (size_t)i - 1) * sizeof *obj->v);
@@ -484,8 +484,8 @@ static char *go_surrogates(const char *buf, size_t len)
                         p += 2;
                         continue;
                 }
-                if (cu >= 0xd800 && cu <= 0xdbff && end - p >= 12 && p[6] == '\\' &&
-                    p[7] == 'u' && (lo = hex4(p + 8)) >= 0xdc00 && lo <= 0xdfff) {
+                if (cu >= 0xd800 && cu <= 0xdbff && end - p >= 12 && p[6] == '\\' && p[7] == 'u' &&
+                    (lo = hex4(p + 8)) >= 0xdc00 && lo <= 0xdfff) {
                         p += 12;
                         continue;
                 }
@@ -1115,8 +1115,8 @@ static void relayout(struct out *o, const char *s, size_t n, const char *indent)
         o->buf[o->len] = '\0';
 }
 
-int ect_json_emit_indent(const struct ect_json *j, const char *indent, char **ret,
-                         size_t *ret_len, struct ect_error **err)
+int ect_json_emit_indent(const struct ect_json *j, const char *indent, char **ret, size_t *ret_len,
+                         struct ect_error **err)
 {
         struct out o = {.fd = -1};
         cleanup_free char *compact = NULL;
@@ -1154,8 +1154,11 @@ static char *utf8_sanitize(const char *s)
 
         for (size_t i = 0; i < n;) {
                 unsigned char c = (unsigned char)s[i];
-                size_t need = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2
-                                                              : (c & 0xf8) == 0xf0 ? 3 : 9;
+                size_t need = c < 0x80             ? 0
+                              : (c & 0xe0) == 0xc0 ? 1
+                              : (c & 0xf0) == 0xe0 ? 2
+                              : (c & 0xf8) == 0xf0 ? 3
+                                                   : 9;
                 bool ok = need <= 3 && !(need == 1 && c < 0xc2) && i + need < n + (need ? 0 : 1);
                 for (size_t k = 1; ok && k <= need; k++)
                         ok = ((unsigned char)s[i + k] & 0xc0) == 0x80;

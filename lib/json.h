@@ -146,8 +146,8 @@ int ect_json_emit(const struct ect_json *j, bool pretty, char **ret, size_t *ret
                   struct ect_error **err);
 /* Pretty, each level indented by indent (a file's own style: "\t",
  * "    "). */
-int ect_json_emit_indent(const struct ect_json *j, const char *indent, char **ret,
-                         size_t *ret_len, struct ect_error **err);
+int ect_json_emit_indent(const struct ect_json *j, const char *indent, char **ret, size_t *ret_len,
+                         struct ect_error **err);
 /* The same text written to fd in chunks (what names fd in messages), for
  * large documents: no copy of the whole text in memory. On failure part of
  * it may have been written. */

@@ -31,13 +31,12 @@ void ect_oci_free(struct ect_oci_doc *d)
 /* clang-format on */
 static const struct ect_json_keep f_root[] = {F("path"), END};
 static const struct ect_json_keep f_rlimit[] = {F("type"), F("soft"), F("hard"), END};
-static const struct ect_json_keep f_caps[] = {F("bounding"), F("effective"), F("permitted"),
-                                              END};
+static const struct ect_json_keep f_caps[] = {F("bounding"), F("effective"), F("permitted"), END};
 static const struct ect_json_keep f_process[] = {F("env"), ARR("rlimits", f_rlimit),
                                                  OBJ("capabilities", f_caps), END};
 static const struct ect_json_keep f_device[] = {F("path"),     F("type"), F("major"), F("minor"),
                                                 F("filemode"), F("uid"),  F("gid"),   END};
-static const struct ect_json_keep f_rule[] = {F("allow"), F("type"), F("major"),
+static const struct ect_json_keep f_rule[] = {F("allow"), F("type"),   F("major"),
                                               F("minor"), F("access"), END};
 static const struct ect_json_keep f_resources[] = {ARR("devices", f_rule), END};
 static const struct ect_json_keep f_linux[] = {ARR("devices", f_device),
@@ -50,8 +49,8 @@ static const struct ect_json_keep f_config[] = {OBJ("root", f_root), F("annotati
 #undef ARR
 #undef END
 
-static int check_fields(const struct ect_json *obj, const char *where, const struct ect_json_keep *f,
-                        struct ect_error **err)
+static int check_fields(const struct ect_json *obj, const char *where,
+                        const struct ect_json_keep *f, struct ect_error **err)
 {
         for (; f->name; f++) {
                 const struct ect_json *v;
@@ -118,15 +117,14 @@ int ect_oci_parse(const char *buf, size_t len, const char *path, struct ect_oci_
         return parse_with(buf, len, path, false, ret, err);
 }
 
-int ect_oci_parse_lean(const char *buf, size_t len, const char *path,
-                       struct ect_oci_doc **ret, struct ect_error **err)
+int ect_oci_parse_lean(const char *buf, size_t len, const char *path, struct ect_oci_doc **ret,
+                       struct ect_error **err)
 {
         return parse_with(buf, len, path, true, ret, err);
 }
 
 int ect_oci_read_owned(const char *bundle, char **ret_buf, size_t *ret_len, char **ret_path,
-                       mode_t *ret_mode, uid_t *ret_uid, gid_t *ret_gid,
-                       struct ect_error **err)
+                       mode_t *ret_mode, uid_t *ret_uid, gid_t *ret_gid, struct ect_error **err)
 {
         cleanup_close int dfd = -1, fd = -1;
         cleanup_free char *path = NULL;
@@ -405,8 +403,8 @@ static int raise_field(const char *file, size_t i, struct ect_json *rl, const ch
         return 0;
 }
 
-static int raise_memlock(const char *file, struct ect_json *process, uint64_t want,
-                         bool *changed, struct ect_error **err)
+static int raise_memlock(const char *file, struct ect_json *process, uint64_t want, bool *changed,
+                         struct ect_error **err)
 {
         struct ect_json *rls = need(process, "process.", "rlimits", ECT_JSON_ARRAY, err);
         bool found = false;
@@ -450,8 +448,8 @@ static int add_caps(const char *file, struct ect_json *process, const struct ect
                 return ect_error_wrap(err, "%s", file);
         if (!ect_json_is(caps, ECT_JSON_OBJECT))
                 return ect_error_set(err, EINVAL,
-                                     "%s: process.capabilities: expected an object, got %s",
-                                     file, ect_json_type_name(caps));
+                                     "%s: process.capabilities: expected an object, got %s", file,
+                                     ect_json_type_name(caps));
         for (size_t s = 0; s < 3; s++) {
                 struct ect_json *set =
                         need(caps, "process.capabilities.", sets[s], ECT_JSON_ARRAY, err);
@@ -553,7 +551,8 @@ int ect_oci_rootfs_path(const struct ect_json *config, const char *bundle, char 
         if (!root)
                 return ect_error_set(err, EINVAL, "config.json has no 'root'");
         if (!p || p[0] == '\0')
-                return ect_error_set(err, EINVAL, "config.json: 'root.path' is missing or not a string");
+                return ect_error_set(err, EINVAL,
+                                     "config.json: 'root.path' is missing or not a string");
         if (p[0] == '/')
                 *ret = xstrdup(p);
         else

@@ -25,13 +25,13 @@ struct ect_oci_doc {
         mode_t mode;           /* permission bits of the file, kept on write */
         uid_t uid;             /* its owner, kept on write ((uid_t)-1: the writer's) */
         gid_t gid;
-        bool pretty;           /* the file was indented: write it indented */
+        bool pretty; /* the file was indented: write it indented */
 };
 
 /* Reads and parses (lean, see ect_oci_parse_lean) <bundle>/config.json
- * (bundle NULL or "": the working directory). Errors name the file: missing bundle, not a regular file,
- * larger than ECT_OCI_MAX_SIZE, invalid JSON with line and column, not an
- * object. Caller frees with ect_oci_free. */
+ * (bundle NULL or "": the working directory). Errors name the file: missing bundle, not a regular
+ * file, larger than ECT_OCI_MAX_SIZE, invalid JSON with line and column, not an object. Caller
+ * frees with ect_oci_free. */
 int ect_oci_load(const char *bundle, struct ect_oci_doc **ret, struct ect_error **err);
 /* The first half of ect_oci_load: the bytes of <bundle>/config.json with
  * the same checks, its path and mode, not parsed (the shim looks for a
@@ -40,8 +40,7 @@ int ect_oci_read(const char *bundle, char **ret_buf, size_t *ret_len, char **ret
                  mode_t *ret_mode, struct ect_error **err);
 /* Same, with the file's owner (taken from the fd that was read). */
 int ect_oci_read_owned(const char *bundle, char **ret_buf, size_t *ret_len, char **ret_path,
-                       mode_t *ret_mode, uid_t *ret_uid, gid_t *ret_gid,
-                       struct ect_error **err);
+                       mode_t *ret_mode, uid_t *ret_uid, gid_t *ret_gid, struct ect_error **err);
 /* Same from memory (tests, tools); path is used in messages. The whole
  * document becomes a tree. */
 int ect_oci_parse(const char *buf, size_t len, const char *path, struct ect_oci_doc **ret,
@@ -52,8 +51,8 @@ int ect_oci_parse(const char *buf, size_t len, const char *path, struct ect_oci_
  * written back by ect_oci_save() as the full tree would be. For config.json
  * from the engine: a hostile file within ECT_OCI_MAX_SIZE is not a node per
  * value. */
-int ect_oci_parse_lean(const char *buf, size_t len, const char *path,
-                       struct ect_oci_doc **ret, struct ect_error **err);
+int ect_oci_parse_lean(const char *buf, size_t len, const char *path, struct ect_oci_doc **ret,
+                       struct ect_error **err);
 /* Refuses (EINVAL, naming the key) a document in which a field that the
  * hook or the shim reads or edits (root, root.path, annotations, process,
  * process.env, process.rlimits[].type/soft/hard, process.capabilities and

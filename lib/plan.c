@@ -63,8 +63,7 @@ static void live_warnings(struct ect_plan *p)
                             "hook cannot change them); use erdma-container-runtime, ignoring: "
                             "%s ...",
                             p->edits->capabilities[0]);
-        if (m->config_sets && m->config_soft != ECT_MEMLOCK_UNLIMITED &&
-            m->config_soft < m->want)
+        if (m->config_sets && m->config_soft != ECT_MEMLOCK_UNLIMITED && m->config_soft < m->want)
                 add_warning(p, ECT_LOG_WARN,
                             "memlock: config.json sets RLIMIT_MEMLOCK to %s, which runc applies "
                             "again after this hook; use erdma-container-runtime to raise it",
@@ -125,8 +124,7 @@ int ect_plan_make(const struct ect_config *cfg, const struct ect_oci_doc *doc,
  * runc sets the config's limits in its init, which inherits the shim's
  * limits and capabilities; the hook raises the container's own. Either
  * way raising a hard limit needs the capability. */
-static int memlock_refused(bool live, const char *want, const char *have,
-                           struct ect_error **err)
+static int memlock_refused(bool live, const char *want, const char *have, struct ect_error **err)
 {
         cleanup_free char *whose =
                 live ? xasprintf("the container's hard limit %s", have)
@@ -136,8 +134,9 @@ static int memlock_refused(bool live, const char *want, const char *have,
                              "memlock %s is above %s and %s CAP_SYS_RESOURCE: set \"memlock\" "
                              "in the host config to at most %s%s",
                              want, whose, live ? "raising it needs" : "it lacks", have,
-                             live ? "" : ", or start the engine with a higher hard limit "
-                                         "(LimitMEMLOCK=infinity)");
+                             live ? ""
+                                  : ", or start the engine with a higher hard limit "
+                                    "(LimitMEMLOCK=infinity)");
 }
 
 int ect_plan_memlock_check(const struct ect_plan *p, rlim_t hard, struct ect_error **err)

@@ -54,12 +54,12 @@ struct ect_plan_memlock {
 };
 
 struct ect_plan {
-        bool live; /* for a live container (the hook): a state was given */
-        enum ect_select_source source; /* ECT_SELECT_NONE: no request */
-        struct ect_host *host;         /* the discovered host; NULL without a request */
-        struct ect_selection *sel;     /* points into host; NULL without a request */
-        struct ect_edits *edits;       /* NULL: nothing to do */
-        struct ect_plan_memlock memlock; /* set when edits is */
+        bool live;                         /* for a live container (the hook): a state was given */
+        enum ect_select_source source;     /* ECT_SELECT_NONE: no request */
+        struct ect_host *host;             /* the discovered host; NULL without a request */
+        struct ect_selection *sel;         /* points into host; NULL without a request */
+        struct ect_edits *edits;           /* NULL: nothing to do */
+        struct ect_plan_memlock memlock;   /* set when edits is */
         struct ect_plan_warning *warnings; /* for the caller to log, in order */
         size_t n_warnings;
 };

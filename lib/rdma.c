@@ -28,8 +28,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#define IBDEV_NAME_MAX 64  /* IB_DEVICE_NAME_MAX in the kernel */
-#define MAX_DEVICES 4096   /* far above any host; bounds work on a hostile tree */
+#define IBDEV_NAME_MAX 64 /* IB_DEVICE_NAME_MAX in the kernel */
+#define MAX_DEVICES 4096  /* far above any host; bounds work on a hostile tree */
 
 /* ---- attribute parsers (the single values are lib/sysfs.c's) ---- */
 
@@ -148,8 +148,7 @@ static void __attribute__((format(printf, 2, 3))) warn(struct ctx *c, const char
  * every generate and container start, so the syscalls per file matter
  * (open, read, close). O_NONBLOCK keeps a FIFO in a fake tree from hanging
  * us; anything longer than ECT_SYSFS_ATTR_MAX is refused, not cut. */
-static int read_attr(struct ctx *c, int dirfd, const char *dirpath, const char *name,
-                     char **ret)
+static int read_attr(struct ctx *c, int dirfd, const char *dirpath, const char *name, char **ret)
 {
         const char *op = "read";
         int r = ect_sysfs_read(dirfd, name, &op, ret);
@@ -341,8 +340,8 @@ static void read_ports(struct ctx *c, struct ect_device *d, int ibfd, const char
                 if (read_attr(c, fd, path, "state", &v) == 0) {
                         p.state = ect_sysfs_parse_enum(v);
                         if (!p.state)
-                                warn(c, "%s/%s/state: unexpected value, ignoring",
-                                     c->h->sysfs_root, path);
+                                warn(c, "%s/%s/state: unexpected value, ignoring", c->h->sysfs_root,
+                                     path);
                 }
                 free(steal_ptr(&v));
                 if (read_attr(c, fd, path, "link_layer", &v) == 0) {
@@ -567,8 +566,9 @@ static bool read_uverbs(struct ctx *c, const char *name, unsigned index, struct 
                 warn(c, "%s/%s/abi_version: unexpected value, ignoring", c->h->sysfs_root, path);
 
         read_pci(c, d, fd, path);
-        d->is_erdma = (d->vendor_id == ECT_ERDMA_PCI_VENDOR && d->device_id == ECT_ERDMA_PCI_DEVICE) ||
-                      (d->driver && strcmp(d->driver, ECT_ERDMA_DRIVER) == 0);
+        d->is_erdma =
+                (d->vendor_id == ECT_ERDMA_PCI_VENDOR && d->device_id == ECT_ERDMA_PCI_DEVICE) ||
+                (d->driver && strcmp(d->driver, ECT_ERDMA_DRIVER) == 0);
         if (!selected(c, d))
                 return true; /* caller counts and drops it */
         if (!c->nodes_only)
@@ -653,8 +653,7 @@ static void read_mad(struct ctx *c)
                     read_attr(c, mfd, path, "dev", &dev) < 0)
                         continue;
                 if (!ect_sysfs_one_line(ib, &n) || !ect_sysfs_parse_devnum(dev, &maj, &min)) {
-                        warn(c, "%s/%s: unexpected ibdev or dev, ignoring", c->h->sysfs_root,
-                             path);
+                        warn(c, "%s/%s: unexpected ibdev or dev, ignoring", c->h->sysfs_root, path);
                         continue;
                 }
                 for (size_t i = 0; i < c->h->n_devices; i++) {
@@ -751,7 +750,8 @@ int ect_rdma_discover(const struct ect_discover_opts *opts, struct ect_host **re
                 if (!parse_indexed(e->d_name, "uverbs", &index))
                         continue; /* "abi_version" and friends */
                 if (h->n_devices + h->n_filtered >= MAX_DEVICES) {
-                        warn(&c, "%s/class/infiniband_verbs: more than %d devices, ignoring the rest",
+                        warn(&c,
+                             "%s/class/infiniband_verbs: more than %d devices, ignoring the rest",
                              sysroot, MAX_DEVICES);
                         break;
                 }
@@ -774,7 +774,8 @@ int ect_rdma_discover(const struct ect_discover_opts *opts, struct ect_host **re
         read_mad(&c);
         for (size_t i = 0; i < h->n_devices; i++)
                 if (h->devices[i].n_mad > 1)
-                        qsort(h->devices[i].mad, h->devices[i].n_mad, sizeof(struct ect_node), cmp_mad);
+                        qsort(h->devices[i].mad, h->devices[i].n_mad, sizeof(struct ect_node),
+                              cmp_mad);
 
         for (size_t i = 0; i < c.n_net; i++)
                 free(c.net_name[i]);

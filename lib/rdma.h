@@ -41,21 +41,21 @@ struct ect_port {
 };
 
 struct ect_device {
-        unsigned index;     /* N of uverbsN */
-        char *ibdev;        /* "erdma_0" */
+        unsigned index; /* N of uverbsN */
+        char *ibdev;    /* "erdma_0" */
         struct ect_node uverbs;
-        int abi_version;    /* -1 unknown */
-        char *node_type;    /* "CA" (text after "1: "), NULL unknown */
-        char *node_guid;    /* "0216:3eff:fe12:3456", NULL unknown */
+        int abi_version; /* -1 unknown */
+        char *node_type; /* "CA" (text after "1: "), NULL unknown */
+        char *node_guid; /* "0216:3eff:fe12:3456", NULL unknown */
         struct ect_port *ports;
         size_t n_ports;
-        char *pci_addr;     /* "0000:00:05.0", NULL when the parent is not PCI */
+        char *pci_addr;                /* "0000:00:05.0", NULL when the parent is not PCI */
         unsigned vendor_id, device_id; /* 0 unknown */
-        char *driver;       /* bound driver, NULL unknown */
-        int numa_node;      /* -1 unknown or none */
-        char *netdev;       /* paired network interface, NULL not found */
-        bool is_erdma;      /* by PCI ID or driver, never by name */
-        struct ect_node *mad; /* umad/issm nodes of this device (eRDMA has none) */
+        char *driver;                  /* bound driver, NULL unknown */
+        int numa_node;                 /* -1 unknown or none */
+        char *netdev;                  /* paired network interface, NULL not found */
+        bool is_erdma;                 /* by PCI ID or driver, never by name */
+        struct ect_node *mad;          /* umad/issm nodes of this device (eRDMA has none) */
         size_t n_mad;
 };
 

@@ -92,8 +92,7 @@ static int check_under_root(int rootfd, int fd, const char *path, struct ect_err
                 return 0;
         if (strncmp(fbuf, rbuf, (size_t)rn) == 0 && (fbuf[rn] == '\0' || fbuf[rn] == '/'))
                 return 0;
-        return ect_error_set(err, EXDEV, "'%s' resolved outside the rootfs (to '%s')", path,
-                             fbuf);
+        return ect_error_set(err, EXDEV, "'%s' resolved outside the rootfs (to '%s')", path, fbuf);
 }
 
 /* The mount ID of fd from /proc/self/fdinfo (Linux 3.15 and later), read
@@ -248,8 +247,8 @@ int ect_rootfs_check_mount(int fd, const struct ect_rootfs_mounts *m, const char
                              "'%s' is on mount %llu%s%s%s (device %u:%u), which is neither the "
                              "container's /dev nor its rootfs (a volume or a bind mount?): "
                              "nothing is created there",
-                             path, (unsigned long long)x.mnt_id, mp ? " at '" : "",
-                             mp ? mp : "", mp ? "'" : "", major(x.dev), minor(x.dev));
+                             path, (unsigned long long)x.mnt_id, mp ? " at '" : "", mp ? mp : "",
+                             mp ? "'" : "", major(x.dev), minor(x.dev));
 }
 
 struct walk {
@@ -284,8 +283,7 @@ static int open_final(int dir, const char *name, int flags, const struct stat *s
                 if (fstat(fd, &st) < 0)
                         return ect_error_set(err, errno, "stat '%s'", name);
                 if (st.st_dev != seen->st_dev || st.st_ino != seen->st_ino)
-                        return ect_error_set(err, EAGAIN, "'%s' changed while it was opened",
-                                             name);
+                        return ect_error_set(err, EAGAIN, "'%s' changed while it was opened", name);
         }
         return steal_fd(&fd);
 }
@@ -339,8 +337,8 @@ int ect_rootfs_open_walk(int rootfd, const char *path, int flags, struct ect_err
                 }
 
                 if (last && (flags & O_NOFOLLOW)) {
-                        r = open_final(w.fds[w.n], comp, flags | (want_dir ? O_DIRECTORY : 0),
-                                       NULL, err);
+                        r = open_final(w.fds[w.n], comp, flags | (want_dir ? O_DIRECTORY : 0), NULL,
+                                       err);
                         if (r < 0)
                                 goto out;
                         result = r;
@@ -362,8 +360,8 @@ int ect_rootfs_open_walk(int rootfd, const char *path, int flags, struct ect_err
                         }
                         n = readlinkat(fd, "", target, sizeof target);
                         if (n <= 0) {
-                                r = ect_error_set(err, n < 0 ? errno : ENOENT,
-                                                  "readlink in '%s'", path);
+                                r = ect_error_set(err, n < 0 ? errno : ENOENT, "readlink in '%s'",
+                                                  path);
                                 goto out;
                         }
                         if ((size_t)n + 1 + tail > ECT_ROOTFS_MAX_PATH) {
@@ -390,8 +388,8 @@ int ect_rootfs_open_walk(int rootfd, const char *path, int flags, struct ect_err
                                 r = ect_error_set(err, ENOTDIR, "open '%s'", path);
                                 goto out;
                         }
-                        if ((flags & O_PATH) && !(flags & ~(O_PATH | O_DIRECTORY | O_CLOEXEC |
-                                                           O_NOFOLLOW))) {
+                        if ((flags & O_PATH) &&
+                            !(flags & ~(O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW))) {
                                 result = steal_fd(&fd);
                         } else {
                                 r = open_final(w.fds[w.n], comp, flags, &st, err);
@@ -557,8 +555,8 @@ static int check_existing(int dirfd, const char *name, unsigned maj, unsigned mi
                 return ect_error_set(err, errno, "stat '%s'", name);
         if (S_ISCHR(st.st_mode) && major(st.st_rdev) == maj && minor(st.st_rdev) == min)
                 return ECT_ROOTFS_EXISTED;
-        return ect_error_set(err, EEXIST, "'%s' exists and is %s, not character device %u:%u",
-                             name, describe(&st, buf, sizeof buf), maj, min);
+        return ect_error_set(err, EEXIST, "'%s' exists and is %s, not character device %u:%u", name,
+                             describe(&st, buf, sizeof buf), maj, min);
 }
 
 int ect_rootfs_mknod(int dirfd, const char *name, unsigned major, unsigned minor, mode_t mode,

@@ -15,9 +15,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define ECT_ROOTFS_MAX_HOPS 40     /* symlinks followed in one resolution */
-#define ECT_ROOTFS_MAX_PATH 4096   /* bytes of a path, links substituted */
-#define ECT_ROOTFS_MAX_DEPTH 256   /* directory levels in one resolution */
+#define ECT_ROOTFS_MAX_HOPS 40   /* symlinks followed in one resolution */
+#define ECT_ROOTFS_MAX_PATH 4096 /* bytes of a path, links substituted */
+#define ECT_ROOTFS_MAX_DEPTH 256 /* directory levels in one resolution */
 
 /* Opens path inside the root rootfd (an O_PATH or O_RDONLY directory fd).
  * A leading "/" is optional; "" and "/" give the root itself. flags are

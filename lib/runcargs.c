@@ -5,13 +5,12 @@
 
 /* runc 1.1 global options that take a value; everything else is boolean
  * (--debug, --systemd-cgroup, --help, --version). */
-static const char *const global_values[] = {"root", "log", "log-format", "criu", "rootless",
-                                            NULL};
+static const char *const global_values[] = {"root", "log", "log-format", "criu", "rootless", NULL};
 /* Options of create, run and restore that take a value. */
 static const char *const command_values[] = {
-        "bundle",     "b",          "console-socket",      "pid-file",
-        "preserve-fds", "image-path", "work-path",         "manage-cgroups-mode",
-        "empty-ns",   "lsm-profile", "lsm-mount-context", "parent-path",
+        "bundle",       "b",           "console-socket",    "pid-file",
+        "preserve-fds", "image-path",  "work-path",         "manage-cgroups-mode",
+        "empty-ns",     "lsm-profile", "lsm-mount-context", "parent-path",
         "pidfd-socket", /* runc 1.2 */
         NULL,
 };
@@ -107,7 +106,6 @@ void ect_runc_args_parse(int argc, char *const argv[], struct ect_runc_args *ret
 
 bool ect_runc_args_builds_container(const struct ect_runc_args *a)
 {
-        return a->command && (strcmp(a->command, "create") == 0 ||
-                              strcmp(a->command, "run") == 0 ||
+        return a->command && (strcmp(a->command, "create") == 0 || strcmp(a->command, "run") == 0 ||
                               strcmp(a->command, "restore") == 0);
 }

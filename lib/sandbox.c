@@ -4,9 +4,9 @@
 #include "sandbox_calls.h"
 
 #include <errno.h>
-#include <seccomp.h>
 #include <linux/capability.h>
 #include <linux/seccomp.h>
+#include <seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -192,8 +192,7 @@ static int strip_cdi_kind(const char *value, const char **is, const char *ie,
                                      "'%.*s' is not an eRDMA CDI device name (expected %s=NAME)",
                                      (int)(ie - *is), *is, ECT_CDI_KIND);
         if (eq + 1 == ie)
-                return ect_error_set(err, EINVAL, "CDI device name without a name in '%s'",
-                                     value);
+                return ect_error_set(err, EINVAL, "CDI device name without a name in '%s'", value);
         *is = eq + 1;
         return 0;
 }
@@ -213,8 +212,7 @@ int ect_select_parse(const struct ect_host *host, const char *value, bool all_ne
         for (size_t i = 0; i < len; i++)
                 if ((unsigned char)value[i] < 0x20 && value[i] != '\t')
                         return ect_error_set(err, EINVAL,
-                                             "device list holds a control character (byte %zu)",
-                                             i);
+                                             "device list holds a control character (byte %zu)", i);
 
         sel = xcalloc(1, sizeof *sel);
         sel->devices = xcalloc(host->n_devices + 1, sizeof *sel->devices);
@@ -242,9 +240,8 @@ int ect_select_parse(const struct ect_host *host, const char *value, bool all_ne
                         break;
                 }
                 if (n == 0) {
-                        r = ect_error_set(err, EINVAL,
-                                          "empty item in device list '%s' (item %zu)", value,
-                                          n_items);
+                        r = ect_error_set(err, EINVAL, "empty item in device list '%s' (item %zu)",
+                                          value, n_items);
                         break;
                 }
                 r = strip_cdi_kind(value, &is, ie, err);
@@ -265,8 +262,8 @@ int ect_select_parse(const struct ect_host *host, const char *value, bool all_ne
                                 sel->devices[sel->n_devices++] = d;
                 } else {
                         cleanup_free char *names = host_names(host);
-                        r = ect_error_set(err, 0, "unknown eRDMA device '%.*s' (%s)",
-                                          (int)n, is, names);
+                        r = ect_error_set(err, 0, "unknown eRDMA device '%.*s' (%s)", (int)n, is,
+                                          names);
                         break;
                 }
                 if (!comma)
@@ -274,14 +271,12 @@ int ect_select_parse(const struct ect_host *host, const char *value, bool all_ne
                 p = comma + 1;
         }
         if (r >= 0 && (all || none) && n_items > 1)
-                r = ect_error_set(err, EINVAL,
-                                  "'%s' must stand alone in the device list, got '%s'",
+                r = ect_error_set(err, EINVAL, "'%s' must stand alone in the device list, got '%s'",
                                   all ? "all" : "none", value);
         if (r >= 0 && all) {
                 if (host->n_devices == 0 && all_needs_devices) {
                         cleanup_free char *names = host_names(host);
-                        r = ect_error_set(err, 0, "all eRDMA devices requested, but %s",
-                                          names);
+                        r = ect_error_set(err, 0, "all eRDMA devices requested, but %s", names);
                 }
                 for (size_t i = 0; i < host->n_devices; i++)
                         sel->devices[i] = &host->devices[i];

@@ -40,7 +40,7 @@
 #define ECT_SELECT_MAX_ITEMS 256
 
 enum ect_select_source {
-        ECT_SELECT_NONE,       /* no request at all: nothing to do */
+        ECT_SELECT_NONE, /* no request at all: nothing to do */
         ECT_SELECT_FROM_ANNOTATION,
         ECT_SELECT_FROM_ENV,
         ECT_SELECT_FROM_DEFAULT,

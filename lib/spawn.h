@@ -8,8 +8,8 @@
 #include <stddef.h>
 
 struct ect_spawn_result {
-        int status;  /* exit status, or 128 + signal */
-        char *out;   /* stdout (NUL-terminated), NULL when passed through */
+        int status; /* exit status, or 128 + signal */
+        char *out;  /* stdout (NUL-terminated), NULL when passed through */
         size_t out_len;
         char *errout; /* stderr (NUL-terminated) */
 };

@@ -23,8 +23,7 @@ void ect_state_free(struct ect_state *s)
 }
 
 /* An optional string member: NULL when absent, error when not a string. */
-static int opt_str(const struct ect_json *obj, const char *key, char **ret,
-                   struct ect_error **err)
+static int opt_str(const struct ect_json *obj, const char *key, char **ret, struct ect_error **err)
 {
         const struct ect_json *v = ect_json_get(obj, key);
         const char *s;
@@ -41,8 +40,7 @@ static int opt_str(const struct ect_json *obj, const char *key, char **ret,
         return 0;
 }
 
-int ect_state_parse(const char *buf, size_t len, struct ect_state **ret,
-                        struct ect_error **err)
+int ect_state_parse(const char *buf, size_t len, struct ect_state **ret, struct ect_error **err)
 {
         cleanup_json struct ect_json *j = NULL;
         struct ect_state *s = NULL;
@@ -51,7 +49,8 @@ int ect_state_parse(const char *buf, size_t len, struct ect_state **ret,
         int r;
 
         if (len == 0)
-                return ect_error_set(err, EINVAL, "OCI state: empty input (is this run as a hook?)");
+                return ect_error_set(err, EINVAL,
+                                     "OCI state: empty input (is this run as a hook?)");
         r = ect_json_parse(buf, len, &j, err);
         if (r < 0)
                 return ect_error_wrap(err, "OCI state");
@@ -67,7 +66,8 @@ int ect_state_parse(const char *buf, size_t len, struct ect_state **ret,
         }
         v = ect_json_get(j, "pid");
         if (!v) {
-                r = ect_error_set(err, EINVAL, "OCI state: no 'pid' (the container has no process)");
+                r = ect_error_set(err, EINVAL,
+                                  "OCI state: no 'pid' (the container has no process)");
                 goto fail;
         }
         if (!ect_json_i64(v, &pid) || pid <= 0 || pid > INT32_MAX) {
@@ -92,7 +92,8 @@ int ect_state_parse(const char *buf, size_t len, struct ect_state **ret,
         v = ect_json_get(j, "annotations");
         if (v && v->type != ECT_JSON_NULL) {
                 if (v->type != ECT_JSON_OBJECT) {
-                        r = ect_error_set(err, EINVAL, "OCI state: 'annotations' is %s, not an object",
+                        r = ect_error_set(err, EINVAL,
+                                          "OCI state: 'annotations' is %s, not an object",
                                           ect_json_type_name(v));
                         goto fail;
                 }

@@ -14,18 +14,17 @@
 #define ECT_STATE_MAX_SIZE (1024 * 1024)
 
 struct ect_state {
-        char *oci_version; /* NULL when absent */
-        char *id;          /* NULL when absent */
-        char *status;      /* NULL when absent */
-        pid_t pid;         /* > 0 */
-        char *bundle;      /* absolute path */
+        char *oci_version;            /* NULL when absent */
+        char *id;                     /* NULL when absent */
+        char *status;                 /* NULL when absent */
+        pid_t pid;                    /* > 0 */
+        char *bundle;                 /* absolute path */
         struct ect_json *annotations; /* object, or NULL */
 };
 
 /* Parses a state document. A missing or non-positive pid, a missing or
  * relative bundle, or a status "stopped" are errors. Caller frees *ret. */
-int ect_state_parse(const char *buf, size_t len, struct ect_state **ret,
-                        struct ect_error **err);
+int ect_state_parse(const char *buf, size_t len, struct ect_state **ret, struct ect_error **err);
 /* Reads fd to its end (at most ECT_STATE_MAX_SIZE bytes) and parses. */
 int ect_state_read(int fd, struct ect_state **ret, struct ect_error **err);
 void ect_state_free(struct ect_state *s);

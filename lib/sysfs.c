@@ -89,7 +89,8 @@ bool ect_sysfs_parse_hex16(const char *s, unsigned *ret)
         unsigned v = 0;
         size_t n;
 
-        if (!ect_sysfs_one_line(s, &n) || n < 3 || n > 6 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+        if (!ect_sysfs_one_line(s, &n) || n < 3 || n > 6 || s[0] != '0' ||
+            (s[1] != 'x' && s[1] != 'X'))
                 return false;
         for (size_t i = 2; i < n; i++) {
                 int c = (unsigned char)s[i];

@@ -33,8 +33,7 @@ static int dbus_fail(struct ect_error **err, DBusError *e, const char *what)
 
 /* Opens address; on a message bus (not peer to peer) registers with it
  * (Hello), which the bus requires before any other call. */
-static int connect_to(const char *address, bool bus, DBusConnection **ret,
-                      struct ect_error **err)
+static int connect_to(const char *address, bool bus, DBusConnection **ret, struct ect_error **err)
 {
         DBusError e;
         DBusConnection *c;
@@ -163,8 +162,8 @@ static int get_prop(struct ect_systemd *s, const char *path, const char *iface, 
         return 0;
 }
 
-static int get_string(struct ect_systemd *s, const char *path, const char *iface,
-                      const char *prop, char **ret, struct ect_error **err)
+static int get_string(struct ect_systemd *s, const char *path, const char *iface, const char *prop,
+                      char **ret, struct ect_error **err)
 {
         cleanup_msg DBusMessage *reply = NULL;
         DBusMessageIter v;
@@ -186,12 +185,12 @@ static const char *cgroup_iface(const char *unit)
         static const struct {
                 const char *suffix, *iface;
         } t[] = {
-            {".scope", "org.freedesktop.systemd1.Scope"},
-            {".service", "org.freedesktop.systemd1.Service"},
-            {".slice", "org.freedesktop.systemd1.Slice"},
-            {".socket", "org.freedesktop.systemd1.Socket"},
-            {".mount", "org.freedesktop.systemd1.Mount"},
-            {".swap", "org.freedesktop.systemd1.Swap"},
+                {".scope", "org.freedesktop.systemd1.Scope"},
+                {".service", "org.freedesktop.systemd1.Service"},
+                {".slice", "org.freedesktop.systemd1.Slice"},
+                {".socket", "org.freedesktop.systemd1.Socket"},
+                {".mount", "org.freedesktop.systemd1.Mount"},
+                {".swap", "org.freedesktop.systemd1.Swap"},
         };
         size_t ul = strlen(unit);
 
@@ -249,8 +248,8 @@ static size_t count_missing(DBusMessageIter *arr, const struct ect_cgroup_dev *d
 int ect_systemd_unit_of_pid(struct ect_systemd *s, pid_t pid, const struct ect_cgroup_dev *devs,
                             size_t n, struct ect_systemd_unit *ret, struct ect_error **err)
 {
-        cleanup_msg DBusMessage *m = dbus_message_new_method_call(DEST, PATH, MANAGER,
-                                                                   "GetUnitByPID");
+        cleanup_msg DBusMessage *m =
+                dbus_message_new_method_call(DEST, PATH, MANAGER, "GetUnitByPID");
         cleanup_msg DBusMessage *reply = NULL, *allow = NULL;
         cleanup_free char *errname = NULL, *policy = NULL;
         struct ect_systemd_unit u = {0};
@@ -311,8 +310,8 @@ int ect_systemd_allow_devices(struct ect_systemd *s, const char *unit,
                               const struct ect_cgroup_dev *devs, size_t n, size_t *ret_n,
                               struct ect_error **err)
 {
-        cleanup_msg DBusMessage *m = dbus_message_new_method_call(DEST, PATH, MANAGER,
-                                                                   "SetUnitProperties");
+        cleanup_msg DBusMessage *m =
+                dbus_message_new_method_call(DEST, PATH, MANAGER, "SetUnitProperties");
         cleanup_msg DBusMessage *reply = NULL;
         DBusMessageIter it, props, prop, var, arr, st;
         dbus_bool_t runtime = TRUE;

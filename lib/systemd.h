@@ -28,9 +28,9 @@
 #define ECT_SYSTEMD_SOCKET "/run/systemd/private"
 
 struct ect_systemd_unit {
-        char *name;      /* "libpod-abc.scope" */
-        char *cgroup;    /* its ControlGroup, "/machine.slice/libpod-abc.scope" */
-        bool restricted; /* DevicePolicy strict or closed, or auto with a DeviceAllow= list */
+        char *name;       /* "libpod-abc.scope" */
+        char *cgroup;     /* its ControlGroup, "/machine.slice/libpod-abc.scope" */
+        bool restricted;  /* DevicePolicy strict or closed, or auto with a DeviceAllow= list */
         size_t n_missing; /* of the devices asked about, those DeviceAllow= lacks (rw) */
 };
 

@@ -15,8 +15,8 @@ struct lex {
         struct ect_error **err;
 };
 
-static int __attribute__((format(printf, 3, 4))) lex_error(struct lex *l, size_t pos,
-                                                            const char *fmt, ...)
+static int __attribute__((format(printf, 3, 4)))
+lex_error(struct lex *l, size_t pos, const char *fmt, ...)
 {
         cleanup_free char *msg = NULL;
         size_t line = 1, col = 1;
@@ -129,12 +129,24 @@ static int escape(struct lex *l, bool multiline, char **out, size_t *n, size_t *
                 return lex_error(l, pos, "unterminated string");
         c = l->b[l->i++];
         switch (c) {
-        case 'b': c = '\b'; break;
-        case 't': c = '\t'; break;
-        case 'n': c = '\n'; break;
-        case 'f': c = '\f'; break;
-        case 'r': c = '\r'; break;
-        case 'e': c = 0x1b; break;
+        case 'b':
+                c = '\b';
+                break;
+        case 't':
+                c = '\t';
+                break;
+        case 'n':
+                c = '\n';
+                break;
+        case 'f':
+                c = '\f';
+                break;
+        case 'r':
+                c = '\r';
+                break;
+        case 'e':
+                c = 0x1b;
+                break;
         case '"':
         case '\\':
                 break;
@@ -248,8 +260,14 @@ char *ect_toml_quote(const char *s)
 
         put_byte(&out, &n, &cap, '"');
         for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-                char e = *p == '"' ? '"' : *p == '\\' ? '\\' : *p == '\n' ? 'n' : *p == '\t' ? 't'
-                                         : *p == '\r' ? 'r' : *p == '\b' ? 'b' : *p == '\f' ? 'f' : 0;
+                char e = *p == '"'    ? '"'
+                         : *p == '\\' ? '\\'
+                         : *p == '\n' ? 'n'
+                         : *p == '\t' ? 't'
+                         : *p == '\r' ? 'r'
+                         : *p == '\b' ? 'b'
+                         : *p == '\f' ? 'f'
+                                      : 0;
                 if (e) {
                         put_byte(&out, &n, &cap, '\\');
                         put_byte(&out, &n, &cap, e);

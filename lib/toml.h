@@ -28,11 +28,11 @@ struct ect_toml_item {
          * ([A-Za-z0-9_-]+), else double-quoted; parts joined by '.'. For a
          * KEYVAL, relative to its table. */
         char *key;
-        char *table;              /* KEYVAL: the table it sits in ("" at top level) */
-        size_t start;             /* first byte of the statement (its key or '[') */
+        char *table;               /* KEYVAL: the table it sits in ("" at top level) */
+        size_t start;              /* first byte of the statement (its key or '[') */
         size_t val_start, val_end; /* KEYVAL: the value's bytes */
-        size_t end;               /* after the statement's line, '\n' included */
-        size_t line;              /* 1-based line of start */
+        size_t end;                /* after the statement's line, '\n' included */
+        size_t line;               /* 1-based line of start */
 };
 
 struct ect_toml_doc {

@@ -19,7 +19,7 @@
  * goes or changes owner and mode (udev sets those after devtmpfs made the
  * node). IN_DELETE_SELF/IN_MOVE_SELF say that the directory itself went. */
 #define DIR_MASK                                                                                   \
-        (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF |         \
+        (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF |        \
          IN_MOVE_SELF | IN_ONLYDIR)
 /* On the dev root, only while infiniband/ is missing. */
 #define ROOT_MASK (IN_CREATE | IN_MOVED_TO | IN_ONLYDIR)
@@ -55,10 +55,8 @@ static int arm(struct ect_watch *w, struct ect_error **err)
                 if (w->root_wd < 0) {
                         w->root_wd = inotify_add_watch(w->fd, w->dev_root, ROOT_MASK);
                         if (w->root_wd < 0)
-                                return ect_error_set(err, errno, "inotify watch '%s'",
-                                                     w->dev_root);
-                        log_debug("'%s' is missing: watching '%s' for it", w->ib_path,
-                                  w->dev_root);
+                                return ect_error_set(err, errno, "inotify watch '%s'", w->dev_root);
+                        log_debug("'%s' is missing: watching '%s' for it", w->ib_path, w->dev_root);
                 }
         }
         return 0;

@@ -256,8 +256,7 @@ int ect_yaml_parse(const char *buf, size_t len, struct ect_json **ret, struct ec
         yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
         if (!yaml_parser_load(&parser, &doc)) {
                 int r = ect_error_set(err, EINVAL, "invalid YAML at line %zu, column %zu: %s",
-                                      parser.problem_mark.line + 1,
-                                      parser.problem_mark.column + 1,
+                                      parser.problem_mark.line + 1, parser.problem_mark.column + 1,
                                       parser.problem ? parser.problem : "syntax error");
                 yaml_parser_delete(&parser);
                 return r;
@@ -266,8 +265,9 @@ int ect_yaml_parse(const char *buf, size_t len, struct ect_json **ret, struct ec
         yaml_document_delete(&doc);
         yaml_parser_delete(&parser);
         if (!j)
-                return ect_error_set(err, EINVAL, "YAML document is empty, too deep, too large "
-                                                  "(aliases) or has a key that is not a scalar");
+                return ect_error_set(err, EINVAL,
+                                     "YAML document is empty, too deep, too large "
+                                     "(aliases) or has a key that is not a scalar");
         *ret = j;
         return 0;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The device checks of erdma-probe: are the nodes there (nodes), do they open
  * (access), and do they match what the host's sysfs says (sysfs). */
-#include "probe-int.h"
 #include "cleanup.h"
+#include "probe-int.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -11,9 +11,9 @@
 /* ---- 1. nodes ---- */
 
 static const char HINT_PASS_IN[] =
-    "pass the devices in: CDI (--device from the spec erdma-cdi writes), the "
-    "erdma-container-runtime or erdma-hook, or by hand --device "
-    "/dev/infiniband/uverbsN --device /dev/infiniband/rdma_cm";
+        "pass the devices in: CDI (--device from the spec erdma-cdi writes), the "
+        "erdma-container-runtime or erdma-hook, or by hand --device "
+        "/dev/infiniband/uverbsN --device /dev/infiniband/rdma_cm";
 
 void probe_check_nodes(struct probe *p)
 {
@@ -81,13 +81,13 @@ static char *explain_open(const struct probe *p, int e, char **hint, unsigned ma
         case EPERM:
                 if (!*hint)
                         *hint = xasprintf(
-                            "allow 'c %u:%u rw' in the container's device cgroup: "
-                            "docker/podman --device, the CDI spec or the erdma runtime do; "
-                            "a bind mount of /dev alone does not%s",
-                            maj, min,
-                            p->has_rawio ? ""
-                                         : "; on older eRDMA hardware also add "
-                                           "--cap-add SYS_RAWIO");
+                                "allow 'c %u:%u rw' in the container's device cgroup: "
+                                "docker/podman --device, the CDI spec or the erdma runtime do; "
+                                "a bind mount of /dev alone does not%s",
+                                maj, min,
+                                p->has_rawio ? ""
+                                             : "; on older eRDMA hardware also add "
+                                               "--cap-add SYS_RAWIO");
                 return xasprintf("denied by the device cgroup%s",
                                  p->has_rawio ? " (CAP_SYS_RAWIO is present, so not a "
                                                 "capability problem)"
@@ -134,7 +134,7 @@ void probe_check_access(struct probe *p)
                 st = ECT_PROBE_FAIL;
                 cleanup_free char *et = probe_errtext(d->open_errno);
                 cleanup_free char *why =
-                    explain_open(p, d->open_errno, &hint, d->node_major, d->node_minor);
+                        explain_open(p, d->open_errno, &hint, d->node_major, d->node_minor);
                 probe_strapp(&detail, "%s: %s: %s", d->name, et, why);
         }
         if (p->has_cm_node && p->cm_is_chr) {
@@ -146,7 +146,7 @@ void probe_check_access(struct probe *p)
                         st = ECT_PROBE_FAIL;
                         cleanup_free char *et = probe_errtext(p->cm_errno);
                         cleanup_free char *why =
-                            explain_open(p, p->cm_errno, &hint, p->cm_major, p->cm_minor);
+                                explain_open(p, p->cm_errno, &hint, p->cm_major, p->cm_minor);
                         probe_strapp(&detail, "rdma_cm: %s: %s", et, why);
                 }
         }

@@ -2,9 +2,9 @@
 /* The checks of erdma-probe on the container around the devices: the
  * locked-memory limit (memlock), the network namespace (netns) and the
  * image's own RDMA stack (image), which is inspected, never loaded. */
-#include "probe-int.h"
 #include "cleanup.h"
 #include "fileio.h"
+#include "probe-int.h"
 #include "rdma.h"
 #include "xalloc.h"
 
@@ -43,12 +43,12 @@ void probe_check_memlock(struct probe *p)
         }
         cleanup_free char *cur = probe_human_size(rl.rlim_cur);
         cleanup_free char *hard =
-            rl.rlim_max == RLIM_INFINITY ? xstrdup("unlimited") : probe_human_size(rl.rlim_max);
+                rl.rlim_max == RLIM_INFINITY ? xstrdup("unlimited") : probe_human_size(rl.rlim_max);
         if (rl.rlim_cur >= p->mr_size) {
-                probe_add_check(
-                    p, "memlock", ECT_PROBE_PASS,
-                    xasprintf("RLIMIT_MEMLOCK %s (hard %s) covers --mr-size %s", cur, hard, want),
-                    NULL);
+                probe_add_check(p, "memlock", ECT_PROBE_PASS,
+                                xasprintf("RLIMIT_MEMLOCK %s (hard %s) covers --mr-size %s", cur,
+                                          hard, want),
+                                NULL);
                 return;
         }
         if (p->has_ipc_lock) {
@@ -113,23 +113,23 @@ void probe_check_netns(struct probe *p)
         }
         probe_add_check(p, "netns", st, detail,
                         st == ECT_PROBE_PASS
-                            ? NULL
-                            : xstrdup("run the container in the host network namespace: "
-                                      "--net=host (docker, podman), hostNetwork: true "
-                                      "(Kubernetes); verbs without rdma_cm work without it"));
+                                ? NULL
+                                : xstrdup("run the container in the host network namespace: "
+                                          "--net=host (docker, podman), hostNetwork: true "
+                                          "(Kubernetes); verbs without rdma_cm work without it"));
 }
 
 /* ---- 8. the image's own stack (inspected, never loaded) ---- */
 
 static const char *const LIBDIRS[] = {
-    "usr/lib64",
-    "lib64",
-    "usr/lib",
-    "lib",
-    "usr/lib/x86_64-linux-gnu",
-    "lib/x86_64-linux-gnu",
-    "usr/lib/aarch64-linux-gnu",
-    "lib/aarch64-linux-gnu",
+        "usr/lib64",
+        "lib64",
+        "usr/lib",
+        "lib",
+        "usr/lib/x86_64-linux-gnu",
+        "lib/x86_64-linux-gnu",
+        "usr/lib/aarch64-linux-gnu",
+        "lib/aarch64-linux-gnu",
 };
 
 /* The highest N of "IBVERBS_PRIVATE_N" in the file, -1 if none: the private
@@ -223,8 +223,8 @@ static void find_stack(int rootfd, struct image_stack *s)
                 find_provider(rootfd, LIBDIRS[i], s);
         }
         struct stat st;
-        s->has_driver_file =
-            fstatat(rootfd, "etc/libibverbs.d/erdma.driver", &st, 0) == 0 && S_ISREG(st.st_mode);
+        s->has_driver_file = fstatat(rootfd, "etc/libibverbs.d/erdma.driver", &st, 0) == 0 &&
+                             S_ISREG(st.st_mode);
 }
 
 /* The image check from what find_stack found: libibverbs, its provider ABI,

@@ -3,8 +3,8 @@
  * the devices and does each run the verbs sequence (verbs_one.c), and do an
  * rdma_cm event channel and id open (rdma_cm). Every call goes through
  * p->ops. */
-#include "probe-int.h"
 #include "cleanup.h"
+#include "probe-int.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -95,11 +95,11 @@ void probe_check_verbs(struct probe *p)
         if (!list) {
                 int e = errno ? errno : EIO;
                 cleanup_free char *et = probe_errtext(e);
-                probe_add_check(
-                    p, "verbs", ECT_PROBE_FAIL,
-                    xasprintf("ibv_get_device_list failed: %s%s", et,
-                              e == ENOSYS ? " (no class/infiniband_verbs in sysfs)" : ""),
-                    xstrdup("see sysfs; libibverbs needs the host's sysfs"));
+                probe_add_check(p, "verbs", ECT_PROBE_FAIL,
+                                xasprintf("ibv_get_device_list failed: %s%s", et,
+                                          e == ENOSYS ? " (no class/infiniband_verbs in sysfs)"
+                                                      : ""),
+                                xstrdup("see sysfs; libibverbs needs the host's sysfs"));
                 return;
         }
         p->n_verbs_devices = (size_t)n;

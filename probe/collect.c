@@ -3,9 +3,9 @@
  * (dev_root/infiniband) and what sysfs says about each (major:minor, ibdev,
  * node GUID). Every check reads this table; none touches /dev or sysfs for
  * devices again. */
-#include "probe-int.h"
 #include "cleanup.h"
 #include "fileio.h"
+#include "probe-int.h"
 #include "xalloc.h"
 
 #include <ctype.h>
@@ -145,7 +145,7 @@ static void scan_sysfs(struct probe *p)
                 pd->ibdev = read_attr(ibp);
                 if (pd->ibdev) {
                         cleanup_free char *gp =
-                            xasprintf("%s/class/infiniband/%s/node_guid", p->sysfs, pd->ibdev);
+                                xasprintf("%s/class/infiniband/%s/node_guid", p->sysfs, pd->ibdev);
                         pd->node_guid = read_attr(gp);
                 }
         }

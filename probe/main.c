@@ -15,22 +15,22 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-    "Usage: erdma-probe [OPTION]...\n"
-    "Checks, from inside a container, that eRDMA verbs contexts open: device nodes,\n"
-    "access, sysfs, verbs (PD, MR, CQ, RC QP), rdma_cm, memlock, network namespace\n"
-    "and the image's own RDMA stack. Names the cause and the fix of each failure.\n"
-    "\n"
-    "  --json             print the report as JSON on stdout\n"
-    "  --device NAME      check one device only (erdma_0, uverbs0 or 0)\n"
-    "  --mr-size SIZE     bytes to register (K/M/G suffixes; default 16M)\n"
-    "  --sysfs-root DIR   read sysfs there (tests; default $SYSFS_PATH or /sys)\n"
-    "  --dev-root DIR     look for infiniband/ nodes there (tests; default /dev)\n"
-    "  --image-root DIR   inspect that image's RDMA stack (default /)\n"
-    "  --debug            debug logging on stderr\n"
-    "  -h, --help         show this help\n"
-    "  --version          show the version\n"
-    "\n"
-    "Exit status: 0 nothing failed, 1 a check failed, 2 usage error.\n";
+        "Usage: erdma-probe [OPTION]...\n"
+        "Checks, from inside a container, that eRDMA verbs contexts open: device nodes,\n"
+        "access, sysfs, verbs (PD, MR, CQ, RC QP), rdma_cm, memlock, network namespace\n"
+        "and the image's own RDMA stack. Names the cause and the fix of each failure.\n"
+        "\n"
+        "  --json             print the report as JSON on stdout\n"
+        "  --device NAME      check one device only (erdma_0, uverbs0 or 0)\n"
+        "  --mr-size SIZE     bytes to register (K/M/G suffixes; default 16M)\n"
+        "  --sysfs-root DIR   read sysfs there (tests; default $SYSFS_PATH or /sys)\n"
+        "  --dev-root DIR     look for infiniband/ nodes there (tests; default /dev)\n"
+        "  --image-root DIR   inspect that image's RDMA stack (default /)\n"
+        "  --debug            debug logging on stderr\n"
+        "  -h, --help         show this help\n"
+        "  --version          show the version\n"
+        "\n"
+        "Exit status: 0 nothing failed, 1 a check failed, 2 usage error.\n";
 
 static const struct ect_cli cli = {.name = "erdma-probe", .usage = usage_text};
 
@@ -47,16 +47,16 @@ int main(int argc, char **argv)
                 OPT_VERSION
         };
         static const struct option longopts[] = {
-            {"json", no_argument, NULL, OPT_JSON},
-            {"device", required_argument, NULL, OPT_DEVICE},
-            {"mr-size", required_argument, NULL, OPT_MR},
-            {"sysfs-root", required_argument, NULL, OPT_SYSFS},
-            {"dev-root", required_argument, NULL, OPT_DEV},
-            {"image-root", required_argument, NULL, OPT_IMAGE},
-            {"debug", no_argument, NULL, OPT_DEBUG},
-            {"help", no_argument, NULL, 'h'},
-            {"version", no_argument, NULL, OPT_VERSION},
-            {NULL, 0, NULL, 0},
+                {"json", no_argument, NULL, OPT_JSON},
+                {"device", required_argument, NULL, OPT_DEVICE},
+                {"mr-size", required_argument, NULL, OPT_MR},
+                {"sysfs-root", required_argument, NULL, OPT_SYSFS},
+                {"dev-root", required_argument, NULL, OPT_DEV},
+                {"image-root", required_argument, NULL, OPT_IMAGE},
+                {"debug", no_argument, NULL, OPT_DEBUG},
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, OPT_VERSION},
+                {NULL, 0, NULL, 0},
         };
         struct ect_probe_opts opts = {.ops = &ect_probe_real_ops};
         bool json = false;

@@ -21,15 +21,15 @@
 struct ect_probe_report *ect_probe_run(const struct ect_probe_opts *opts)
 {
         struct probe p = {
-            .o = opts,
-            .ops = opts->ops,
-            .sysfs = opts->sysfs_root ? opts->sysfs_root : "/sys",
-            .dev = opts->dev_root ? opts->dev_root : "/dev",
-            .image = opts->image_root ? opts->image_root : "/",
-            .mr_size = opts->mr_size ? opts->mr_size : ECT_PROBE_MR_SIZE_DEFAULT,
-            .r = xcalloc(1, sizeof(struct ect_probe_report)),
-            .cm_errno = -1,
-            .n_verbs_devices = SIZE_MAX,
+                .o = opts,
+                .ops = opts->ops,
+                .sysfs = opts->sysfs_root ? opts->sysfs_root : "/sys",
+                .dev = opts->dev_root ? opts->dev_root : "/dev",
+                .image = opts->image_root ? opts->image_root : "/",
+                .mr_size = opts->mr_size ? opts->mr_size : ECT_PROBE_MR_SIZE_DEFAULT,
+                .r = xcalloc(1, sizeof(struct ect_probe_report)),
+                .cm_errno = -1,
+                .n_verbs_devices = SIZE_MAX,
         };
         assert(p.ops);
         uint64_t caps = 0;

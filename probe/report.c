@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The report of erdma-probe: the helpers every check uses to add its entry,
  * and the two ways the report is shown (JSON, readable text). */
-#include "probe-int.h"
 #include "cleanup.h"
+#include "probe-int.h"
 #include "xalloc.h"
 
 #include <ctype.h>
@@ -38,7 +38,7 @@ void probe_add_check(struct probe *p, const char *name, enum ect_probe_status st
         struct ect_probe_report *r = p->r;
         xgrow((void **)&r->checks, &r->cap, r->n_checks + 1, sizeof *r->checks);
         r->checks[r->n_checks++] = (struct ect_probe_check){
-            .name = name, .status = st, .detail = detail ? detail : xstrdup(""), .hint = hint};
+                .name = name, .status = st, .detail = detail ? detail : xstrdup(""), .hint = hint};
 }
 
 static const char *errname(int e)

@@ -4,8 +4,8 @@
  * probe/module.mk) makes ibv_get_device_list() register the erdma provider
  * linked into the binary, so libibverbs never dlopen()s a provider from the
  * image. */
-#include "probe.h"
 #include "cleanup.h"
+#include "probe.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -205,34 +205,34 @@ struct protoent *__wrap_getprotobynumber(int proto)
 #endif
 
 const struct ect_probe_ops ect_probe_real_ops = {
-    .get_device_list = r_get_device_list,
-    .free_device_list = r_free_device_list,
-    .get_device_name = r_get_device_name,
-    .open_device = r_open_device,
-    .close_device = r_close_device,
-    .query_device = r_query_device,
-    .query_port = r_query_port,
-    .alloc_pd = r_alloc_pd,
-    .dealloc_pd = r_dealloc_pd,
-    .reg_mr = r_reg_mr,
-    .dereg_mr = r_dereg_mr,
-    .create_cq = r_create_cq,
-    .destroy_cq = r_destroy_cq,
-    .create_qp = r_create_qp,
-    .modify_qp = r_modify_qp,
-    .destroy_qp = r_destroy_qp,
-    .create_event_channel = r_create_event_channel,
-    .destroy_event_channel = r_destroy_event_channel,
-    .create_id = r_create_id,
-    .destroy_id = r_destroy_id,
-    .open_node = r_open_node,
-    .get_memlock = r_get_memlock,
-    .cap_eff = r_cap_eff,
-    .list_ifaces = r_list_ifaces,
-    .is_static = IS_STATIC,
+        .get_device_list = r_get_device_list,
+        .free_device_list = r_free_device_list,
+        .get_device_name = r_get_device_name,
+        .open_device = r_open_device,
+        .close_device = r_close_device,
+        .query_device = r_query_device,
+        .query_port = r_query_port,
+        .alloc_pd = r_alloc_pd,
+        .dealloc_pd = r_dealloc_pd,
+        .reg_mr = r_reg_mr,
+        .dereg_mr = r_dereg_mr,
+        .create_cq = r_create_cq,
+        .destroy_cq = r_destroy_cq,
+        .create_qp = r_create_qp,
+        .modify_qp = r_modify_qp,
+        .destroy_qp = r_destroy_qp,
+        .create_event_channel = r_create_event_channel,
+        .destroy_event_channel = r_destroy_event_channel,
+        .create_id = r_create_id,
+        .destroy_id = r_destroy_id,
+        .open_node = r_open_node,
+        .get_memlock = r_get_memlock,
+        .cap_eff = r_cap_eff,
+        .list_ifaces = r_list_ifaces,
+        .is_static = IS_STATIC,
 #ifdef ECT_PROBE_PROVIDERS
-    .providers = ECT_PROBE_PROVIDERS,
+        .providers = ECT_PROBE_PROVIDERS,
 #else
-    .providers = "the image's /etc/libibverbs.d",
+        .providers = "the image's /etc/libibverbs.d",
 #endif
 };

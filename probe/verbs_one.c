@@ -4,8 +4,8 @@
  * any step only stops the sequence, and probe_verbs_one_destroy releases what
  * was made, last made first (a QP before its CQ and PD, the MR before the
  * memory under it, the context last). Every call goes through p->ops. */
-#include "probe-int.h"
 #include "cleanup.h"
+#include "probe-int.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -226,8 +226,8 @@ static bool alloc_pd(struct verbs_one *v)
 /* --mr-size bytes of memory, registered. */
 static bool reg_mr(struct verbs_one *v)
 {
-        v->buf =
-            mmap(NULL, v->p->mr_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        v->buf = mmap(NULL, v->p->mr_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                      0);
         if (v->buf == MAP_FAILED) {
                 cleanup_free char *et = probe_errtext(errno);
                 probe_strapp(v->detail, "%s: cannot map %s for the memory registration: %s",
@@ -274,7 +274,7 @@ static bool qp_to_init(struct verbs_one *v)
         qa.port_num = 1;
         qa.qp_access_flags = MR_ACCESS;
         int e = v->ops->modify_qp(
-            v->qp, &qa, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT | IBV_QP_ACCESS_FLAGS);
+                v->qp, &qa, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT | IBV_QP_ACCESS_FLAGS);
         return e ? step_failed(v, "ibv_modify_qp to INIT", e) : true;
 }
 
@@ -282,7 +282,7 @@ bool probe_verbs_one_run(struct verbs_one *v, char **detail, char **hint)
 {
         /* each step needs the ones before it: the first failure ends the run */
         static bool (*const steps[])(struct verbs_one *) = {
-            open_ctx, query, alloc_pd, reg_mr, create_cq, create_qp, qp_to_init,
+                open_ctx, query, alloc_pd, reg_mr, create_cq, create_qp, qp_to_init,
         };
         bool ok = true;
 

@@ -138,8 +138,7 @@ static int resolve(const char *name, char **ret, struct ect_error **err)
                 if (stat(name, &st) < 0)
                         return ect_error_set(err, errno, "runtime '%s'", name);
                 if (!S_ISREG(st.st_mode))
-                        return ect_error_set(err, EACCES, "runtime '%s': not a regular file",
-                                             name);
+                        return ect_error_set(err, EACCES, "runtime '%s': not a regular file", name);
                 if (access(name, X_OK) < 0)
                         return ect_error_set(err, errno, "runtime '%s'", name);
                 if (have_self && same_file(&self, &st))

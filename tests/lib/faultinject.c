@@ -24,6 +24,7 @@
  * environment, so that a program the tool executes (runc) runs without the
  * library. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +34,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -119,7 +119,7 @@ static void after(const char *s)
 
 #define REAL(name) ((__typeof__(&name))dlsym(RTLD_NEXT, #name))
 
-#define WRAP(ret_t, name, s, params, args)                                                        \
+#define WRAP(ret_t, name, s, params, args)                                                         \
         ret_t name params                                                                          \
         {                                                                                          \
                 ret_t r;                                                                           \
@@ -184,9 +184,8 @@ WRAP(int, mknod, "mknod", (const char *a, mode_t b, dev_t c), (a, b, c))
 WRAP(int, mknodat, "mknod", (int a, const char *b, mode_t c, dev_t d), (a, b, c, d))
 WRAP(int, mkdir, "mkdir", (const char *a, mode_t b), (a, b))
 WRAP(int, mkdirat, "mkdir", (int a, const char *b, mode_t c), (a, b, c))
-WRAP(int, mount,
-     "mount", (const char *a, const char *b, const char *c, unsigned long d, const void *e),
-     (a, b, c, d, e))
+WRAP(int, mount, "mount",
+     (const char *a, const char *b, const char *c, unsigned long d, const void *e), (a, b, c, d, e))
 int execv(const char *a, char *const b[])
 {
         int r;

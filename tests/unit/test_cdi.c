@@ -335,10 +335,12 @@ START_TEST(test_ect_cdi_build_mad_nodes)
         d = host_add(h, 0, "mlx5_0");
         d->mad = xcalloc(2, sizeof *d->mad);
         d->n_mad = 2;
-        d->mad[0] =
-            (struct ect_node){.path = xstrdup("/dev/infiniband/umad0"), .major = 231, .minor = 0};
-        d->mad[1] =
-            (struct ect_node){.path = xstrdup("/dev/infiniband/issm0"), .major = 231, .minor = 64};
+        d->mad[0] = (struct ect_node){.path = xstrdup("/dev/infiniband/umad0"),
+                                      .major = 231,
+                                      .minor = 0};
+        d->mad[1] = (struct ect_node){.path = xstrdup("/dev/infiniband/issm0"),
+                                      .major = 231,
+                                      .minor = 64};
         j = build(NULL, NULL);
         ck_assert_uint_eq(nodes(device(j, "mlx5_0"))->n, 3);
         ck_assert_str_eq(str_at(nodes(device(j, "mlx5_0"))->v[2], "path"), "/dev/infiniband/issm0");
@@ -554,13 +556,14 @@ START_TEST(test_ect_cdi_min_version_features)
                                     "\"mounts\":[{\"hostPath\":\"/a\",\"containerPath\":\"/a\","
                                     "\"type\":\"bind\"}]}}]}"),
                          "0.4.0");
-        ck_assert_str_eq(
-            version_of("{\"devices\":[{\"name\":\"x\"}],\"containerEdits\":{"
-                       "\"deviceNodes\":[{\"path\":\"/dev/a\",\"hostPath\":\"/b\"}]}}"),
-            "0.5.0");
+        ck_assert_str_eq(version_of(
+                                 "{\"devices\":[{\"name\":\"x\"}],\"containerEdits\":{"
+                                 "\"deviceNodes\":[{\"path\":\"/dev/a\",\"hostPath\":\"/b\"}]}}"),
+                         "0.5.0");
         ck_assert_str_eq(version_of("{\"devices\":[{\"name\":\"0x\"}]}"), "0.5.0");
-        ck_assert_str_eq(
-            version_of("{\"devices\":[{\"name\":\"x\",\"annotations\":{\"a\":\"b\"}}]}"), "0.6.0");
+        ck_assert_str_eq(version_of(
+                                 "{\"devices\":[{\"name\":\"x\",\"annotations\":{\"a\":\"b\"}}]}"),
+                         "0.6.0");
         ck_assert_str_eq(version_of("{\"kind\":\"a.com/b.c\",\"devices\":[]}"), "0.6.0");
         ck_assert_str_eq(version_of("{\"devices\":[{\"name\":\"0\"}],\"containerEdits\":{"
                                     "\"additionalGids\":[5]}}"),
@@ -608,24 +611,24 @@ static Suite *cdi_suite(void)
                 const char *name;
                 const TTest *t;
         } tests[] = {
-            {"valid_vendor", test_ect_cdi_valid_vendor_rules},
-            {"valid_class", test_ect_cdi_valid_class_rules},
-            {"valid_device_name", test_ect_cdi_valid_device_name_rules},
-            {"parse_naming", test_ect_cdi_parse_naming_values},
-            {"build", test_ect_cdi_build_default_json_text},
-            {"build", test_ect_cdi_build_index_yaml_text},
-            {"build", test_ect_cdi_build_strategies},
-            {"build", test_ect_cdi_build_nodes},
-            {"build", test_ect_cdi_build_mad_nodes},
-            {"build", test_ect_cdi_build_host_path},
-            {"build", test_ect_cdi_build_relative_dev_root},
-            {"build", test_ect_cdi_build_kind},
-            {"build", test_ect_cdi_build_invalid_kind},
-            {"build", test_ect_cdi_build_skips_bad_names},
-            {"build", test_ect_cdi_build_no_device},
-            {"build", test_ect_cdi_build_from_discovery},
-            {"device_selectors", test_ect_cdi_device_selectors_names},
-            {"min_version", test_ect_cdi_min_version_features},
+                {"valid_vendor", test_ect_cdi_valid_vendor_rules},
+                {"valid_class", test_ect_cdi_valid_class_rules},
+                {"valid_device_name", test_ect_cdi_valid_device_name_rules},
+                {"parse_naming", test_ect_cdi_parse_naming_values},
+                {"build", test_ect_cdi_build_default_json_text},
+                {"build", test_ect_cdi_build_index_yaml_text},
+                {"build", test_ect_cdi_build_strategies},
+                {"build", test_ect_cdi_build_nodes},
+                {"build", test_ect_cdi_build_mad_nodes},
+                {"build", test_ect_cdi_build_host_path},
+                {"build", test_ect_cdi_build_relative_dev_root},
+                {"build", test_ect_cdi_build_kind},
+                {"build", test_ect_cdi_build_invalid_kind},
+                {"build", test_ect_cdi_build_skips_bad_names},
+                {"build", test_ect_cdi_build_no_device},
+                {"build", test_ect_cdi_build_from_discovery},
+                {"device_selectors", test_ect_cdi_device_selectors_names},
+                {"min_version", test_ect_cdi_min_version_features},
         };
         TCase *tc = NULL;
         const char *cur = "";

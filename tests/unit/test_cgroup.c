@@ -11,11 +11,10 @@ static const char *mi_hybrid =
         "36 31 0:33 / /sys/fs/cgroup/devices rw,relatime shared:9 - cgroup cgroup rw,devices\n"
         "40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
         "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
-static const char *pc =
-        "12:devices:/default/ctr1\n"
-        "3:cpu,cpuacct:/default/ctr1\n"
-        "1:name=systemd:/default/ctr1\n"
-        "0::/default/ctr1\n";
+static const char *pc = "12:devices:/default/ctr1\n"
+                        "3:cpu,cpuacct:/default/ctr1\n"
+                        "1:name=systemd:/default/ctr1\n"
+                        "0::/default/ctr1\n";
 
 START_TEST(test_find_dir_v1)
 {
@@ -164,7 +163,7 @@ static int load_only_zero(void)
         a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
         a.insns = (uint64_t)(uintptr_t)only_zero;
         a.insn_cnt = sizeof only_zero / sizeof only_zero[0];
-        a.license = (uint64_t)(uintptr_t)"GPL";
+        a.license = (uint64_t)(uintptr_t) "GPL";
         return sys_bpf(BPF_PROG_LOAD, &a);
 }
 
@@ -173,11 +172,12 @@ static int load_only_zero(void)
  * zero-extended, immediates sign-extended in 64-bit compares) over a
  * struct bpf_cgroup_dev_ctx. Anything else fails the test. No bpf(2)
  * needed: it runs unprivileged and under qemu-user for a cross build. */
-static uint64_t run_device_prog(const struct bpf_insn *p, size_t n, uint32_t type,
-                                uint32_t access, uint32_t major, uint32_t minor)
+static uint64_t run_device_prog(const struct bpf_insn *p, size_t n, uint32_t type, uint32_t access,
+                                uint32_t major, uint32_t minor)
 {
         struct bpf_cgroup_dev_ctx ctx = {.access_type = access << 16 | type,
-                                         .major = major, .minor = minor};
+                                         .major = major,
+                                         .minor = minor};
         uint64_t r[11] = {0};
 
         for (size_t at = 0; at < n; at++) {
@@ -360,8 +360,8 @@ static void check_replace(unsigned flags)
         ck_assert_int_eq(sys_bpf(BPF_PROG_QUERY, &a), 0);
         cnt = a.query.prog_cnt;
         ck_assert_uint_eq(cnt, 1);
-        ck_assert_int_eq(open_in_cgroup("/dev/null"), 0);   /* ours */
-        ck_assert_int_eq(open_in_cgroup("/dev/zero"), 0);   /* theirs */
+        ck_assert_int_eq(open_in_cgroup("/dev/null"), 0);     /* ours */
+        ck_assert_int_eq(open_in_cgroup("/dev/zero"), 0);     /* theirs */
         ck_assert_int_eq(open_in_cgroup("/dev/full"), EPERM); /* nobody's */
         close(cg);
 }

@@ -139,14 +139,14 @@ static const struct {
         int status;
         const char *out;
 } early_cases[] = {
-    {"-h", EXIT_SUCCESS, "Usage: erdma-test [--x]\n"},
-    {"--help", EXIT_SUCCESS, "Usage: erdma-test [--x]\n"},
-    {"--version", EXIT_SUCCESS, "erdma-test " ECT_VERSION "\n"},
-    {"list", -1, ""},     /* a command: the caller's */
-    {"--helpx", -1, ""},  /* only the exact words */
-    {"-version", -1, ""}, /* runc's spelling is the shim's business */
-    {"--json", -1, ""},   /* an option before the command: the caller says so */
-    {NULL, -1, ""},       /* no command: the caller names what is missing */
+        {"-h", EXIT_SUCCESS, "Usage: erdma-test [--x]\n"},
+        {"--help", EXIT_SUCCESS, "Usage: erdma-test [--x]\n"},
+        {"--version", EXIT_SUCCESS, "erdma-test " ECT_VERSION "\n"},
+        {"list", -1, ""},     /* a command: the caller's */
+        {"--helpx", -1, ""},  /* only the exact words */
+        {"-version", -1, ""}, /* runc's spelling is the shim's business */
+        {"--json", -1, ""},   /* an option before the command: the caller says so */
+        {NULL, -1, ""},       /* no command: the caller names what is missing */
 };
 
 static int call_early(const void *arg)

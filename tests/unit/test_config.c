@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Host configuration file: defaults, every key, each bad input. */
-#include "config.h"
 #include "cleanup.h"
+#include "config.h"
 #include "log.h"
 
 #include <check.h>
@@ -108,7 +108,8 @@ START_TEST(test_config_parse_bad)
         parse_bad("{\"sysfs-root\":\"sys\"}", "not an absolute path");
         parse_bad("{\"dev-root\":[]}", "key 'dev-root': expected a string, got array");
         parse_bad("{\"default-devices\":\"some\"}", "expected \"none\" or \"all\"");
-        parse_bad("{\"drivers\":\"erdma,,rxe\"}", "key 'drivers': expected \"any\" or driver names");
+        parse_bad("{\"drivers\":\"erdma,,rxe\"}",
+                  "key 'drivers': expected \"any\" or driver names");
         parse_bad("{\"drivers\":\"../x\"}", "key 'drivers'");
         parse_bad("{\"drivers\":\"\"}", "key 'drivers': must not be empty");
         parse_bad("{\"drivers\":[\"rxe\"]}", "key 'drivers': expected a string, got array");

@@ -74,9 +74,9 @@ static void assert_rest_kept(const char *a, const char *b)
                 const struct ect_toml_item *x = &da.items[k];
                 if (!*x->table && strcmp(x->key, "imports") == 0)
                         continue;
-                while (j < db.n && !(*db.items[j].table == *x->table &&
-                                     strcmp(db.items[j].key, x->key) == 0 &&
-                                     strcmp(db.items[j].table, x->table) == 0))
+                while (j < db.n &&
+                       !(*db.items[j].table == *x->table && strcmp(db.items[j].key, x->key) == 0 &&
+                         strcmp(db.items[j].table, x->table) == 0))
                         j++;
                 ck_assert_msg(j < db.n, "statement '%s' in [%s] lost", x->key, x->table);
                 /* The statement's bytes; its line end may have gained the
@@ -94,8 +94,8 @@ START_TEST(test_imports_round_trip)
         /* Held-out shapes: add, then remove, gives back the same bytes;
          * adding again changes nothing; every other statement is kept. */
         static const char *const files[] = {
-            "kubeadm-systemd.toml", "eks-config-d.toml", "odd-spacing.toml",
-            "imports-in-table.toml", "crlf-no-final-newline.toml", "v3-no-imports.toml",
+                "kubeadm-systemd.toml",  "eks-config-d.toml",          "odd-spacing.toml",
+                "imports-in-table.toml", "crlf-no-final-newline.toml", "v3-no-imports.toml",
         };
 
         for (size_t k = 0; k < sizeof files / sizeof *files; k++) {
@@ -136,7 +136,8 @@ START_TEST(test_imports_covered_by_glob)
          * a glob does not cross '/'. */
         ck_assert(covered("version = 2\nimports = [\"conf.d/../conf.d/*.toml\"]\n"));
         ck_assert(!covered("version = 2\nimports = [\"/etc/containerd/*.toml\"]\n"));
-        ck_assert(!covered("version = 2\nimports = [\"/etc/containerd/conf.d/99-erdma.toml.bak\"]\n"));
+        ck_assert(!covered(
+                "version = 2\nimports = [\"/etc/containerd/conf.d/99-erdma.toml.bak\"]\n"));
 }
 END_TEST
 
@@ -145,16 +146,18 @@ START_TEST(test_imports_add_layouts)
         struct {
                 const char *in, *out;
         } cases[] = {
-            {"version = 2\nimports = []\n", "version = 2\nimports = [\"" DROPIN "\"]\n"},
-            {"version = 2\nimports = ['/a.toml']  # x\n",
-             "version = 2\nimports = ['/a.toml', \"" DROPIN "\"]  # x\n"},
-            {"version = 2\nimports = [\n  \"/a.toml\",\n]\n",
-             "version = 2\nimports = [\n  \"/a.toml\",\n  \"" DROPIN "\",\n]\n"},
-            {"version = 2\nimports = [\n\t\"/a.toml\" # c\n]\n",
-             "version = 2\nimports = [\n\t\"/a.toml\",\n\t\"" DROPIN "\" # c\n]\n"},
-            {"version = 2", "version = 2\n" ECT_CTD_IMPORTS_MARK "\nimports = [\"" DROPIN "\"]"},
-            {"# head\n\n[grpc]\n  address = \"x\"\n",
-             "# head\n\n" ECT_CTD_IMPORTS_MARK "\nimports = [\"" DROPIN "\"]\n[grpc]\n  address = \"x\"\n"},
+                {"version = 2\nimports = []\n", "version = 2\nimports = [\"" DROPIN "\"]\n"},
+                {"version = 2\nimports = ['/a.toml']  # x\n",
+                 "version = 2\nimports = ['/a.toml', \"" DROPIN "\"]  # x\n"},
+                {"version = 2\nimports = [\n  \"/a.toml\",\n]\n",
+                 "version = 2\nimports = [\n  \"/a.toml\",\n  \"" DROPIN "\",\n]\n"},
+                {"version = 2\nimports = [\n\t\"/a.toml\" # c\n]\n",
+                 "version = 2\nimports = [\n\t\"/a.toml\",\n\t\"" DROPIN "\" # c\n]\n"},
+                {"version = 2",
+                 "version = 2\n" ECT_CTD_IMPORTS_MARK "\nimports = [\"" DROPIN "\"]"},
+                {"# head\n\n[grpc]\n  address = \"x\"\n",
+                 "# head\n\n" ECT_CTD_IMPORTS_MARK "\nimports = [\"" DROPIN
+                 "\"]\n[grpc]\n  address = \"x\"\n"},
         };
 
         for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
@@ -230,8 +233,9 @@ START_TEST(test_new_main)
 }
 END_TEST
 
-static const struct ect_ctd_opts opts2 = {
-    .version = 2, .runtime_name = "erdma", .runtime_path = "/usr/bin/erdma-container-runtime"};
+static const struct ect_ctd_opts opts2 = {.version = 2,
+                                          .runtime_name = "erdma",
+                                          .runtime_path = "/usr/bin/erdma-container-runtime"};
 
 START_TEST(test_carry_from_dump)
 {
@@ -244,10 +248,12 @@ START_TEST(test_carry_from_dump)
         /* What kubeadm-systemd.toml changed, with its ancestors; nothing of
          * the untouched tables (cni, image_decryption, other plugins). */
         ck_assert_ptr_nonnull(strstr(carry, "sandbox_image = \"registry.example.com/pause:3.9\""));
-        ck_assert_ptr_nonnull(strstr(carry, "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\n"
-                                            "  base_runtime_spec = \"\""));
-        ck_assert_ptr_nonnull(strstr(carry, "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\n"
-                                            "  SystemdCgroup = true\n"));
+        ck_assert_ptr_nonnull(
+                strstr(carry, "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\n"
+                              "  base_runtime_spec = \"\""));
+        ck_assert_ptr_nonnull(strstr(
+                carry, "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\n"
+                       "  SystemdCgroup = true\n"));
         ck_assert_ptr_nonnull(strstr(carry, "config_path = \"/etc/containerd/certs.d\""));
         ck_assert_ptr_null(strstr(carry, ".cni]"));
         ck_assert_ptr_null(strstr(carry, "image_decryption"));
@@ -294,8 +300,9 @@ START_TEST(test_dropin)
         ck_assert_ptr_nonnull(strstr(d, "containerd#5837"));
         ck_assert_ptr_nonnull(strstr(d, "  enable_cdi = true\n"));
         ck_assert_ptr_nonnull(strstr(d, "  default_runtime_name = \"erdma\"\n"));
-        ck_assert_ptr_nonnull(strstr(d, "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.erdma.options]\n"
-                                        "  BinaryName = \"/usr/bin/erdma-container-runtime\"\n"));
+        ck_assert_ptr_nonnull(strstr(
+                d, "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.erdma.options]\n"
+                   "  BinaryName = \"/usr/bin/erdma-container-runtime\"\n"));
         ck_assert_ptr_nonnull(strstr(d, "pod_annotations = [\"com.aliyun.erdma.devices\"]"));
         free(d);
         free(carry);
@@ -307,7 +314,8 @@ START_TEST(test_dropin)
         assert_tables_unique(d);
         ck_assert_ptr_nonnull(strstr(d, "version = 3\n"));
         ck_assert_ptr_null(strstr(d, "#5837"));
-        ck_assert_ptr_nonnull(strstr(d, "[plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes.erdma]\n"));
+        ck_assert_ptr_nonnull(strstr(
+                d, "[plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes.erdma]\n"));
         ck_assert_ptr_null(strstr(d, "enable_cdi"));
         free(d);
         o.version = 1;
@@ -325,14 +333,17 @@ START_TEST(test_verify)
         char *before = slurp(FIX "dumps/1.6-kubeadm-systemd.toml");
         char *after, *bad, *problem = NULL;
         const char *handler =
-            "\n        [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.erdma]\n"
-            "          runtime_type = \"io.containerd.runc.v2\"\n"
-            "          [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.erdma.options]\n"
-            "            BinaryName = \"/usr/bin/erdma-container-runtime\"\n";
-        char *cut = strstr(before, "\n        [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]");
+                "\n        [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.erdma]\n"
+                "          runtime_type = \"io.containerd.runc.v2\"\n"
+                "          [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.erdma.options]\n"
+                "            BinaryName = \"/usr/bin/erdma-container-runtime\"\n";
+        char *cut = strstr(
+                before,
+                "\n        [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]");
 
         ck_assert_ptr_nonnull(cut);
-        ck_assert_int_ge(asprintf(&after, "%.*s%s%s", (int)(cut - before), before, handler, cut), 0);
+        ck_assert_int_ge(asprintf(&after, "%.*s%s%s", (int)(cut - before), before, handler, cut),
+                         0);
         ck_assert_int_eq(ect_ctd_verify(before, after, 1, &opts2, &problem, &err), 0);
         ck_assert_msg(problem == NULL, "%s", problem);
 

@@ -48,14 +48,14 @@ static char *unconfigure(const char *old, const char *rec, bool *removed, char *
         struct ect_error *err = NULL;
         char *out = NULL;
 
-        if (ect_docker_unconfigure(old, strlen(old), rec, strlen(rec), &out, removed, notes,
-                                   &err) < 0)
+        if (ect_docker_unconfigure(old, strlen(old), rec, strlen(rec), &out, removed, notes, &err) <
+            0)
                 ck_abort_msg("unconfigure: %s", err->msg);
         return out;
 }
 
 static const struct ect_docker_opts all = {
-    .runtime_name = "erdma", .runtime_path = SHIM, .set_default = true, .cdi = true};
+        .runtime_name = "erdma", .runtime_path = SHIM, .set_default = true, .cdi = true};
 
 START_TEST(test_round_trip)
 {
@@ -66,9 +66,9 @@ START_TEST(test_round_trip)
                 const char *name;
                 bool exact;
         } files[] = {
-            {"nvidia-4space.json", true},      {"production-2space.json", true},
-            {"tabs-cdi-on.json", true},        {"compact-one-line.json", false},
-            {"escapes-dups.json", false},
+                {"nvidia-4space.json", true}, {"production-2space.json", true},
+                {"tabs-cdi-on.json", true},   {"compact-one-line.json", false},
+                {"escapes-dups.json", false},
         };
 
         for (size_t k = 0; k < sizeof files / sizeof *files; k++) {
@@ -86,7 +86,8 @@ START_TEST(test_round_trip)
                                                            "path")),
                                  SHIM);
                 ck_assert_str_eq(ect_json_str(ect_json_get(a, "default-runtime")), "erdma");
-                ck_assert(ect_json_is(ect_json_get(ect_json_get(a, "features"), "cdi"), ECT_JSON_TRUE));
+                ck_assert(ect_json_is(ect_json_get(ect_json_get(a, "features"), "cdi"),
+                                      ECT_JSON_TRUE));
                 ect_json_free(a);
                 /* Idempotent. */
                 rec = out_rec;
@@ -125,7 +126,9 @@ START_TEST(test_keeps_order_and_values)
          * new member last. */
         ck_assert_ptr_nonnull(strstr(out, "\"mtu\": 18446744073709551615,\n"));
         ck_assert_ptr_nonnull(strstr(out, "\"debug\": true,\n  \"debug\": false,\n"));
-        ck_assert_ptr_nonnull(strstr(out, "  \"runtimes\": {\n    \"erdma\": {\n      \"path\": \"" SHIM "\"\n    }\n  }\n}\n"));
+        ck_assert_ptr_nonnull(strstr(out,
+                                     "  \"runtimes\": {\n    \"erdma\": {\n      \"path\": \"" SHIM
+                                     "\"\n    }\n  }\n}\n"));
         ck_assert_ptr_null(strstr(out, "default-runtime"));
         ck_assert_ptr_null(strstr(out, "features"));
         free(out);
@@ -157,7 +160,8 @@ START_TEST(test_exactly_what_was_added)
 {
         /* features.cdi was on before: unconfigure leaves it on. The default
          * runtime was runc: it comes back. */
-        const char *in = "{\n  \"default-runtime\": \"runc\",\n  \"features\": {\n    \"cdi\": true\n  }\n}\n";
+        const char *in =
+                "{\n  \"default-runtime\": \"runc\",\n  \"features\": {\n    \"cdi\": true\n  }\n}\n";
         const char *rec = NULL;
         char *out = NULL, *out_rec = NULL, *back, *notes;
         bool removed;
@@ -178,7 +182,8 @@ START_TEST(test_exactly_what_was_added)
                 ck_assert_int_eq(ect_json_emit_indent(j, "  ", &edited, NULL, &err), 0);
                 back = unconfigure(edited, out_rec, &removed, &notes);
                 ck_assert_ptr_nonnull(strstr(back, "/opt/other"));
-                ck_assert_ptr_nonnull(strstr(notes, "\"runtimes.erdma\" was changed after configure"));
+                ck_assert_ptr_nonnull(
+                        strstr(notes, "\"runtimes.erdma\" was changed after configure"));
                 ck_assert_ptr_null(strstr(back, "\"default-runtime\": \"erdma\""));
                 free(back);
                 free(notes);
@@ -218,7 +223,8 @@ END_TEST
 
 START_TEST(test_same_binary_kept)
 {
-        const char *in = "{\"runtimes\": {\"erdma\": {\"path\": \"" SHIM "\", \"runtimeArgs\": [\"--x\"]}}}";
+        const char *in =
+                "{\"runtimes\": {\"erdma\": {\"path\": \"" SHIM "\", \"runtimeArgs\": [\"--x\"]}}}";
         struct ect_docker_opts o = {.runtime_name = "erdma", .runtime_path = SHIM};
         const char *rec = NULL;
         char *out = NULL, *out_rec = NULL;
@@ -235,7 +241,8 @@ START_TEST(test_bad_input)
         struct ect_error *err = NULL;
         char *out = NULL, *out_rec = NULL;
 
-        ck_assert_int_lt(ect_docker_configure(in, strlen(in), NULL, 0, &all, &out, &out_rec, &err), 0);
+        ck_assert_int_lt(ect_docker_configure(in, strlen(in), NULL, 0, &all, &out, &out_rec, &err),
+                         0);
         ck_assert_ptr_nonnull(strstr(err->msg, "daemon.json: invalid JSON at line 4, column"));
         ect_error_free(&err);
         ck_assert_int_lt(ect_docker_configure("[1]", 3, NULL, 0, &all, &out, &out_rec, &err), 0);

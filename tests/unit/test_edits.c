@@ -30,16 +30,16 @@ static void setup(void)
         memset(&host, 0, sizeof host);
         devs[0].index = 0;
         devs[0].ibdev = (char *)"erdma_0";
-        node(&devs[0].uverbs, "/dev/infiniband/uverbs0", "/host/dev/infiniband/uverbs0", 231,
-             192, ECT_NODE_OK);
+        node(&devs[0].uverbs, "/dev/infiniband/uverbs0", "/host/dev/infiniband/uverbs0", 231, 192,
+             ECT_NODE_OK);
         node(&mad0[0], "/dev/infiniband/umad0", NULL, 231, 0, ECT_NODE_MISSING);
         node(&mad0[1], "/dev/infiniband/issm0", NULL, 231, 64, ECT_NODE_UNKNOWN);
         devs[0].mad = mad0;
         devs[0].n_mad = 2;
         devs[1].index = 1;
         devs[1].ibdev = (char *)"erdma_1";
-        node(&devs[1].uverbs, "/dev/infiniband/uverbs1", "/host/dev/infiniband/uverbs1", 231,
-             193, ECT_NODE_MISMATCH);
+        node(&devs[1].uverbs, "/dev/infiniband/uverbs1", "/host/dev/infiniband/uverbs1", 231, 193,
+             ECT_NODE_MISMATCH);
         node(&mad1[0], "/dev/infiniband/umad0", NULL, 231, 1, ECT_NODE_OK);
         devs[1].mad = mad1;
         devs[1].n_mad = 1;

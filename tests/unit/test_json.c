@@ -4,7 +4,6 @@
 #include "json.h"
 #include "testutil.h"
 
-
 static struct ect_json *parse_ok(const char *s)
 {
         struct ect_json *j = NULL;
@@ -43,16 +42,19 @@ START_TEST(test_parse_round_trip)
 {
         /* Key order, duplicate keys, 64-bit overflow, exponent, unicode,
          * an escaped NUL: all must come back with the same meaning. */
-        const char *in = "{\"z\":1,\"a\":[true,false,null,-0.5e3],\"big\":18446744073709551615,"
-                         "\"huge\":123456789012345678901234567890,\"u\":\"\xc3\xa9\\u00e9\xf0\x9f\x98\x80\","
-                         "\"nul\":\"a\\u0000b\",\"dup\":1,\"dup\":2,\"e\":{}}";
+        const char *in =
+                "{\"z\":1,\"a\":[true,false,null,-0.5e3],\"big\":18446744073709551615,"
+                "\"huge\":123456789012345678901234567890,\"u\":\"\xc3\xa9\\u00e9\xf0\x9f\x98\x80\","
+                "\"nul\":\"a\\u0000b\",\"dup\":1,\"dup\":2,\"e\":{}}";
         struct ect_json *j = parse_ok(in);
         char *out = emit(j, false);
         uint64_t u;
 
-        ck_assert_str_eq(out, "{\"z\":1,\"a\":[true,false,null,-0.5e3],\"big\":18446744073709551615,"
-                              "\"huge\":123456789012345678901234567890,\"u\":\"\xc3\xa9\xc3\xa9\xf0\x9f\x98\x80\","
-                              "\"nul\":\"a\\u0000b\",\"dup\":1,\"dup\":2,\"e\":{}}");
+        ck_assert_str_eq(
+                out,
+                "{\"z\":1,\"a\":[true,false,null,-0.5e3],\"big\":18446744073709551615,"
+                "\"huge\":123456789012345678901234567890,\"u\":\"\xc3\xa9\xc3\xa9\xf0\x9f\x98\x80\","
+                "\"nul\":\"a\\u0000b\",\"dup\":1,\"dup\":2,\"e\":{}}");
         ck_assert(ect_json_u64(ect_json_get(j, "big"), &u));
         ck_assert(u == UINT64_MAX);
         ck_assert(!ect_json_u64(ect_json_get(j, "huge"), &u));
@@ -76,8 +78,11 @@ START_TEST(test_parse_lone_surrogates_as_go)
         struct ect_json *j = parse_ok(in);
         char *out = emit(j, false);
 
-        ck_assert_str_eq(out, "[\"a\xef\xbf\xbd" "b\",\"\xef\xbf\xbd" "A\",\"\xef\xbf\xbd\","
-                              "\"\xf0\x9f\x98\x80\",\"\\\\ud800\",\"\xef\xbf\xbd\xf0\x90\x80\x80\"]");
+        ck_assert_str_eq(out,
+                         "[\"a\xef\xbf\xbd"
+                         "b\",\"\xef\xbf\xbd"
+                         "A\",\"\xef\xbf\xbd\","
+                         "\"\xf0\x9f\x98\x80\",\"\\\\ud800\",\"\xef\xbf\xbd\xf0\x90\x80\x80\"]");
         free(out);
         ect_json_free(j);
 }
@@ -215,10 +220,30 @@ static unsigned rnd(unsigned n)
  * escape, control bytes, valid and broken UTF-8 sequences. */
 static char *rnd_bytes(size_t *len)
 {
-        static const char *const pieces[] = {
-                "abcdefghij", "x", "/", "\"", "\\", "\n", "\r", "\t", "\b", "\f", "\x01",
-                "\x1f", "\x7f", " ", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xc3",
-                "\xe2\x82", "\xff", "\x80", "\xf8\x80\x80\x80\x80", "\xc0\xaf", "0123456789abcdef"};
+        static const char *const pieces[] = {"abcdefghij",
+                                             "x",
+                                             "/",
+                                             "\"",
+                                             "\\",
+                                             "\n",
+                                             "\r",
+                                             "\t",
+                                             "\b",
+                                             "\f",
+                                             "\x01",
+                                             "\x1f",
+                                             "\x7f",
+                                             " ",
+                                             "\xc3\xa9",
+                                             "\xe2\x82\xac",
+                                             "\xf0\x9f\x98\x80",
+                                             "\xc3",
+                                             "\xe2\x82",
+                                             "\xff",
+                                             "\x80",
+                                             "\xf8\x80\x80\x80\x80",
+                                             "\xc0\xaf",
+                                             "0123456789abcdef"};
         size_t n = rnd(12), cap = 256, l = 0;
         char *s = malloc(cap);
 
@@ -288,7 +313,12 @@ static struct ect_json *rnd_tree(int depth, bool valid_only)
 START_TEST(test_emit_round_trip)
 {
         const char *docs[] = {
-                "{}", "[]", "null", "1", "\"s\"", "{\"a\":{},\"b\":[],\"c\":[{}],\"d\":[[]]}",
+                "{}",
+                "[]",
+                "null",
+                "1",
+                "\"s\"",
+                "{\"a\":{},\"b\":[],\"c\":[{}],\"d\":[[]]}",
                 "[1,[2,[3,{\"x\":[]}]],\"a\\/b\\u0001\\u001f\\u007f\"]",
                 "{\"a\":{\"b\":{\"c\":[1,2,{\"d\":null}]}},\"e\":true,\"f\":false,\"g\":-1.5e-3}",
         };
@@ -356,7 +386,8 @@ END_TEST
 
 START_TEST(test_integers)
 {
-        struct ect_json *j = parse_ok("[1, -1, 1.0, 1e3, 9223372036854775808, -9223372036854775808]");
+        struct ect_json *j =
+                parse_ok("[1, -1, 1.0, 1e3, 9223372036854775808, -9223372036854775808]");
         int64_t i;
         uint64_t u;
 

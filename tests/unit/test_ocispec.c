@@ -94,8 +94,7 @@ static bool apply(struct ect_oci_doc *d, const struct ect_edits *e)
 {
         bool changed = false;
         struct ect_error *err = NULL;
-        ck_assert_msg(ect_oci_apply(d, e, &changed, &err) == 0, "apply: %s",
-                      err ? err->msg : "");
+        ck_assert_msg(ect_oci_apply(d, e, &changed, &err) == 0, "apply: %s", err ? err->msg : "");
         return changed;
 }
 
@@ -162,11 +161,9 @@ START_TEST(test_oci_apply_full)
                                     "\"gid\":0}");
                 free(s);
         }
-        ck_assert_str_eq(ect_json_str(ect_json_get(devs->v[2], "path")),
-                         "/dev/infiniband/rdma_cm");
+        ck_assert_str_eq(ect_json_str(ect_json_get(devs->v[2], "path")), "/dev/infiniband/rdma_cm");
 
-        rules = ect_json_get(ect_json_get(ect_json_get(d->tree, "linux"), "resources"),
-                             "devices");
+        rules = ect_json_get(ect_json_get(ect_json_get(d->tree, "linux"), "resources"), "devices");
         ck_assert_uint_eq(rules->n, 4);
         {
                 char *s = NULL;
@@ -193,12 +190,12 @@ START_TEST(test_oci_apply_full)
         /* Everything else is as it was. */
         ck_assert(ect_json_equal(ect_json_get(d->tree, "annotations"),
                                  ect_json_get(orig->tree, "annotations")));
-        ck_assert_str_eq(ect_json_get(ect_json_get(ect_json_get(ect_json_get(d->tree, "linux"),
-                                                                 "resources"),
-                                                    "memory"),
-                                      "swap")
-                                 ->str,
-                         "123456789012345678901234567890");
+        ck_assert_str_eq(
+                ect_json_get(ect_json_get(ect_json_get(ect_json_get(d->tree, "linux"), "resources"),
+                                          "memory"),
+                             "swap")
+                        ->str,
+                "123456789012345678901234567890");
         ck_assert(ect_json_equal(ect_json_get(ect_json_get(d->tree, "process"), "env"),
                                  ect_json_get(ect_json_get(orig->tree, "process"), "env")));
 
@@ -255,8 +252,7 @@ START_TEST(test_oci_apply_existing)
         ck_assert(apply(d, e));
         devs = ect_json_get(ect_json_get(d->tree, "linux"), "devices");
         ck_assert_uint_eq(devs->n, 2); /* uverbs0 not duplicated */
-        rules = ect_json_get(ect_json_get(ect_json_get(d->tree, "linux"), "resources"),
-                             "devices");
+        rules = ect_json_get(ect_json_get(ect_json_get(d->tree, "linux"), "resources"), "devices");
         /* uverbs0 covered; rdma_cm's allow was undone by a later deny. */
         ck_assert_uint_eq(rules->n, 5);
         ck_assert_str_eq(ect_json_get(rules->v[4], "minor")->str, "241");
@@ -270,12 +266,12 @@ START_TEST(test_oci_apply_memlock)
         const struct ect_json *rl;
         uint64_t soft = 0, hard = 0;
         /* soft lower: raised; hard higher: kept */
-        cleanup_oci struct ect_oci_doc *d = P(
-                "{\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_MEMLOCK\",\"hard\":"
-                "18446744073709551615,\"soft\":65536}]}}");
-        cleanup_oci struct ect_oci_doc *big = P(
-                "{\"process\":{\"rlimits\":[{\"soft\":99999999,\"type\":\"RLIMIT_MEMLOCK\","
-                "\"hard\":99999999}]}}");
+        cleanup_oci struct ect_oci_doc *d =
+                P("{\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_MEMLOCK\",\"hard\":"
+                  "18446744073709551615,\"soft\":65536}]}}");
+        cleanup_oci struct ect_oci_doc *big =
+                P("{\"process\":{\"rlimits\":[{\"soft\":99999999,\"type\":\"RLIMIT_MEMLOCK\","
+                  "\"hard\":99999999}]}}");
 
         ck_assert(apply(d, e));
         rl = ect_json_get(ect_json_get(d->tree, "process"), "rlimits");
@@ -316,11 +312,11 @@ START_TEST(test_oci_apply_bad)
         ck_assert_ptr_nonnull(
                 strstr(apply_err("{\"linux\":{\"resources\":{\"devices\":\"x\"}}}", e),
                        "linux.resources.devices: expected an array"));
-        ck_assert_ptr_nonnull(strstr(
-                apply_err("{\"linux\":{\"devices\":[{\"path\":\"/dev/infiniband/uverbs0\","
-                          "\"type\":\"c\",\"major\":1,\"minor\":5}]}}",
-                          e),
-                "already has '/dev/infiniband/uverbs0' as another device (type c, 1:5)"));
+        ck_assert_ptr_nonnull(
+                strstr(apply_err("{\"linux\":{\"devices\":[{\"path\":\"/dev/infiniband/uverbs0\","
+                                 "\"type\":\"c\",\"major\":1,\"minor\":5}]}}",
+                                 e),
+                       "already has '/dev/infiniband/uverbs0' as another device (type c, 1:5)"));
         ck_assert_ptr_nonnull(strstr(apply_err("{\"process\":\"x\"}", e),
                                      "process: expected an object, got string"));
         ck_assert_ptr_nonnull(strstr(apply_err("{\"process\":{\"rlimits\":{}}}", e),
@@ -344,37 +340,37 @@ START_TEST(test_oci_apply_duplicate_objects)
          * struct: linux.devices of the first "linux" is in force when the
          * last has none. Editing the last alone would drop /dev/fuse. */
         struct ect_edits *e = E(8388608, true);
-        ck_assert_ptr_nonnull(strstr(
-                apply_err("{\"linux\":{\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\","
-                          "\"major\":10,\"minor\":229}]},\"linux\":{\"namespaces\":[]}}",
-                          e),
-                "config.json: key 'linux' appears more than once"));
-        ck_assert_ptr_nonnull(strstr(
-                apply_err("{\"linux\":{\"resources\":{\"memory\":{}},\"resources\":{}}}", e),
-                "key 'linux.resources' appears more than once"));
+        ck_assert_ptr_nonnull(
+                strstr(apply_err("{\"linux\":{\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\","
+                                 "\"major\":10,\"minor\":229}]},\"linux\":{\"namespaces\":[]}}",
+                                 e),
+                       "config.json: key 'linux' appears more than once"));
+        ck_assert_ptr_nonnull(
+                strstr(apply_err("{\"linux\":{\"resources\":{\"memory\":{}},\"resources\":{}}}", e),
+                       "key 'linux.resources' appears more than once"));
         ck_assert_ptr_nonnull(strstr(apply_err("{\"process\":{},\"process\":{}}", e),
                                      "key 'process' appears more than once"));
-        ck_assert_ptr_nonnull(strstr(
-                apply_err("{\"process\":{\"capabilities\":{},\"capabilities\":{}}}", e),
-                "key 'process.capabilities' appears more than once"));
+        ck_assert_ptr_nonnull(
+                strstr(apply_err("{\"process\":{\"capabilities\":{},\"capabilities\":{}}}", e),
+                       "key 'process.capabilities' appears more than once"));
         /* Go matches keys to fields without regard to case (and reads
          * U+017F as s, U+212A as k): "Linux" is linux, "Devices" devices. */
-        ck_assert_ptr_nonnull(strstr(
-                apply_err("{\"Linux\":{\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\","
-                          "\"major\":10,\"minor\":229}]}}",
-                          e),
-                "key 'linux' appears more than once"));
+        ck_assert_ptr_nonnull(
+                strstr(apply_err("{\"Linux\":{\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\","
+                                 "\"major\":10,\"minor\":229}]}}",
+                                 e),
+                       "key 'linux' appears more than once"));
         ck_assert_ptr_nonnull(strstr(apply_err("{\"linux\":{\"DEVICES\":[]}}", e),
                                      "key 'linux.devices' appears more than once"));
         ck_assert_ptr_nonnull(
                 strstr(apply_err("{\"process\":{\"rlimits\":[],\"rlimit\xc5\xbf\":[]}}", e),
                        "key 'process.rlimits' appears more than once"));
-        ck_assert_ptr_nonnull(strstr(
-                apply_err("{\"process\":{\"capabilities\":{\"bounding\":[],"
-                          "\"bounding\":[],\"permitted\":[],\"effective\":[],"
-                          "\"Effective\":[]}}}",
-                          e),
-                "key 'process.capabilities.effective' appears more than once"));
+        ck_assert_ptr_nonnull(
+                strstr(apply_err("{\"process\":{\"capabilities\":{\"bounding\":[],"
+                                 "\"bounding\":[],\"permitted\":[],\"effective\":[],"
+                                 "\"Effective\":[]}}}",
+                                 e),
+                       "key 'process.capabilities.effective' appears more than once"));
         ck_assert_ptr_nonnull(strstr(apply_err("{\"process\":{},\"\xe2\x84\xaa\":1,"
                                                "\"PROCESS\":{}}",
                                                e),
@@ -396,8 +392,8 @@ static const char *parse_err(const char *doc)
         cleanup_oci struct ect_oci_doc *d = NULL;
         struct ect_error *err = NULL;
 
-        ck_assert_msg(ect_oci_parse(doc, strlen(doc), "config.json", &d, &err) < 0,
-                      "accepted: %s", doc);
+        ck_assert_msg(ect_oci_parse(doc, strlen(doc), "config.json", &d, &err) < 0, "accepted: %s",
+                      doc);
         ck_assert_int_eq(err->code, EINVAL);
         snprintf(msg, sizeof msg, "%s", err->msg);
         ect_error_free(&err);
@@ -417,8 +413,7 @@ START_TEST(test_oci_keys_spelled_twice)
                 {"{\"root\":{\"path\":\"/a\",\"path\":null}}", "'root.path'"},
                 {"{\"annotations\":{},\"Annotations\":{\"com.aliyun.erdma.devices\":\"all\"}}",
                  "'annotations'"},
-                {"{\"annotations\":{\"a\":\"1\"},\"annotations\":{\"b\":\"2\"}}",
-                 "'annotations'"},
+                {"{\"annotations\":{\"a\":\"1\"},\"annotations\":{\"b\":\"2\"}}", "'annotations'"},
                 {"{\"process\":{\"env\":[],\"Env\":[\"ERDMA_VISIBLE_DEVICES=all\"]}}",
                  "'process.env'"},
                 {"{\"process\":{},\"pRocess\":{}}", "'process'"},
@@ -437,7 +432,8 @@ START_TEST(test_oci_keys_spelled_twice)
                  "'linux.devices[0].path'"},
                 {"{\"linux\":{\"devices\":[{\"type\":\"c\",\"TYPE\":\"b\"}]}}",
                  "'linux.devices[0].type'"},
-                {"{\"linux\":{\"devices\":[{\"major\":1,\"Major\":2}]}}", "'linux.devices[0].major'"},
+                {"{\"linux\":{\"devices\":[{\"major\":1,\"Major\":2}]}}",
+                 "'linux.devices[0].major'"},
                 {"{\"linux\":{\"devices\":[{\"minor\":1,\"minor\":null}]}}",
                  "'linux.devices[0].minor'"},
                 {"{\"linux\":{\"devices\":[{\"fileMode\":1,\"filemode\":2}]}}",
@@ -491,8 +487,7 @@ END_TEST
 START_TEST(test_oci_apply_device_path_spellings)
 {
         static const char *const same[] = {"/dev/../dev/infiniband/uverbs0",
-                                           "//dev/infiniband/uverbs0",
-                                           "/dev/./infiniband//uverbs0",
+                                           "//dev/infiniband/uverbs0", "/dev/./infiniband//uverbs0",
                                            "dev/infiniband/uverbs0",
                                            "/../../dev/infiniband/uverbs0/"};
         struct ect_edits *e = E(8388608, false);
@@ -518,7 +513,7 @@ START_TEST(test_oci_apply_device_path_spellings)
                          "\"major\":1,\"minor\":3}]}}",
                          same[i]);
                 ck_assert_msg(strstr(apply_err(doc, e), "already has '/dev/infiniband/uverbs0' as "
-                                                       "another device"),
+                                                        "another device"),
                               "'%s': not refused", same[i]);
         }
         ect_edits_free(e);
@@ -611,8 +606,8 @@ START_TEST(test_oci_load_bad)
         char p[128];
         int fd;
 
-        ck_assert_ptr_nonnull(strstr(load_err("/nonexistent/bundle"),
-                                     "bundle '/nonexistent/bundle'"));
+        ck_assert_ptr_nonnull(
+                strstr(load_err("/nonexistent/bundle"), "bundle '/nonexistent/bundle'"));
         ck_assert_ptr_nonnull(strstr(load_err(dir), "config.json'"));
         put("config.json", "{\"ociVersion\":\"1.0.2\",\n\"process\":{\"args\":[\"sh\"", 0644);
         ck_assert_ptr_nonnull(strstr(load_err(dir), "config.json: invalid JSON at line 2"));
@@ -650,7 +645,6 @@ START_TEST(test_oci_selection_inputs)
         ck_assert_ptr_null(ect_oci_annotations(bare));
 }
 END_TEST
-
 
 /* Parses s both ways; both fail with the same message, or both succeed,
  * write the same text (compact, pretty, tab-indented) and, after the same

@@ -157,8 +157,7 @@ END_TEST
  * shim has no state. config.json's own annotations win. */
 START_TEST(test_plan_make_state_annotations)
 {
-        cleanup_state struct ect_state *st =
-                state_of("{\"com.aliyun.erdma.devices\":\"erdma_0\"}");
+        cleanup_state struct ect_state *st = state_of("{\"com.aliyun.erdma.devices\":\"erdma_0\"}");
         cleanup_plan struct ect_plan *live = plan_ok("{}", st);
         cleanup_plan struct ect_plan *shim = plan_ok("{}", NULL);
         cleanup_plan struct ect_plan *both = plan_ok(ANN("erdma_1"), st);
@@ -316,8 +315,7 @@ START_TEST(test_plan_limit_text)
         ck_assert_str_eq(ect_plan_limit_text(ECT_MEMLOCK_UNLIMITED, b, sizeof b), "unlimited");
         ck_assert_str_eq(ect_plan_limit_text(0, b, sizeof b), "0");
         ck_assert_str_eq(ect_plan_limit_text(8388608, b, sizeof b), "8388608");
-        ck_assert_str_eq(ect_plan_limit_text(UINT64_MAX - 1, b, sizeof b),
-                         "18446744073709551614");
+        ck_assert_str_eq(ect_plan_limit_text(UINT64_MAX - 1, b, sizeof b), "18446744073709551614");
 }
 END_TEST
 

@@ -226,32 +226,32 @@ static int f_list_ifaces(struct ect_probe_iface **ret, size_t *n)
 }
 
 static const struct ect_probe_ops fake_ops = {
-    .get_device_list = f_get_device_list,
-    .free_device_list = f_free_device_list,
-    .get_device_name = f_get_device_name,
-    .open_device = f_open_device,
-    .close_device = f_close_device,
-    .query_device = f_query_device,
-    .query_port = f_query_port,
-    .alloc_pd = f_alloc_pd,
-    .dealloc_pd = f_dealloc_pd,
-    .reg_mr = f_reg_mr,
-    .dereg_mr = f_dereg_mr,
-    .create_cq = f_create_cq,
-    .destroy_cq = f_destroy_cq,
-    .create_qp = f_create_qp,
-    .modify_qp = f_modify_qp,
-    .destroy_qp = f_destroy_qp,
-    .create_event_channel = f_create_event_channel,
-    .destroy_event_channel = f_destroy_event_channel,
-    .create_id = f_create_id,
-    .destroy_id = f_destroy_id,
-    .open_node = f_open_node,
-    .get_memlock = f_get_memlock,
-    .cap_eff = f_cap_eff,
-    .list_ifaces = f_list_ifaces,
-    .is_static = true,
-    .providers = "erdma",
+        .get_device_list = f_get_device_list,
+        .free_device_list = f_free_device_list,
+        .get_device_name = f_get_device_name,
+        .open_device = f_open_device,
+        .close_device = f_close_device,
+        .query_device = f_query_device,
+        .query_port = f_query_port,
+        .alloc_pd = f_alloc_pd,
+        .dealloc_pd = f_dealloc_pd,
+        .reg_mr = f_reg_mr,
+        .dereg_mr = f_dereg_mr,
+        .create_cq = f_create_cq,
+        .destroy_cq = f_destroy_cq,
+        .create_qp = f_create_qp,
+        .modify_qp = f_modify_qp,
+        .destroy_qp = f_destroy_qp,
+        .create_event_channel = f_create_event_channel,
+        .destroy_event_channel = f_destroy_event_channel,
+        .create_id = f_create_id,
+        .destroy_id = f_destroy_id,
+        .open_node = f_open_node,
+        .get_memlock = f_get_memlock,
+        .cap_eff = f_cap_eff,
+        .list_ifaces = f_list_ifaces,
+        .is_static = true,
+        .providers = "erdma",
 };
 
 /* ---- the fake host tree ---- */
@@ -307,7 +307,7 @@ static void host_setup(void)
               "ELF...IBVERBS_PRIVATE_34...IBVERBS_1.1",
               "image/usr/lib/x86_64-linux-gnu/libibverbs.so.1.14.44.0");
         cleanup_free char *lnk =
-            xasprintf("%s/image/usr/lib/x86_64-linux-gnu/libibverbs.so.1", top);
+                xasprintf("%s/image/usr/lib/x86_64-linux-gnu/libibverbs.so.1", top);
         ck_assert_int_eq(symlink("libibverbs.so.1.14.44.0", lnk), 0);
         wfile("ELF", "image/usr/lib/x86_64-linux-gnu/libibverbs/liberdma-rdmav34.so");
         wfile("driver erdma\n", "image/etc/libibverbs.d/erdma.driver");
@@ -458,13 +458,13 @@ static const struct {
         int node, cm;
         const char *detail, *hint;
 } access_cases[] = {
-    {EPERM, 0, "EPERM (Operation not permitted): denied by the device cgroup", "c 231:192 rw"},
-    {ENXIO, 0, "ENXIO (No such device or address): no kernel driver behind this node",
-     "modprobe erdma"},
-    {0, ENODEV, "rdma_cm: ENODEV (No such device): no kernel driver", "rdma_ucm"},
-    {EACCES, 0, "file permissions", "0666"},
-    {0, EPERM, "rdma_cm: EPERM", "c 10:241 rw"},
-    {EIO, 0, "EIO (Input/output error): cannot be opened", "dmesg"},
+        {EPERM, 0, "EPERM (Operation not permitted): denied by the device cgroup", "c 231:192 rw"},
+        {ENXIO, 0, "ENXIO (No such device or address): no kernel driver behind this node",
+         "modprobe erdma"},
+        {0, ENODEV, "rdma_cm: ENODEV (No such device): no kernel driver", "rdma_ucm"},
+        {EACCES, 0, "file permissions", "0666"},
+        {0, EPERM, "rdma_cm: EPERM", "c 10:241 rw"},
+        {EIO, 0, "EIO (Input/output error): cannot be opened", "dmesg"},
 };
 
 START_TEST(test_probe_access_errno)
@@ -570,19 +570,19 @@ static const struct {
         const char *detail;
         const char *hint;
 } verbs_cases[] = {
-    {&F.open_errno, EPERM, "ibv_open_device failed: EPERM", "SYS_RAWIO"},
-    {&F.query_device_ret, EIO, "ibv_query_device failed: EIO", NULL},
-    {&F.query_port_ret, EINVAL, "ibv_query_port 1 failed: EINVAL", NULL},
-    {&F.pd_errno, ENOMEM, "ibv_alloc_pd failed: ENOMEM", "dmesg"},
-    {&F.mr_errno, ENOMEM,
-     "ibv_reg_mr of 16 MiB failed: ENOMEM (Cannot allocate memory): locked memory limit "
-     "reached (memlock, RLIMIT_MEMLOCK unlimited)",
-     "--ulimit memlock=-1"},
-    {&F.mr_errno, EFAULT, "ibv_reg_mr of 16 MiB failed: EFAULT", NULL},
-    {&F.cq_errno, ENOMEM, "ibv_create_cq failed: ENOMEM", "memlock"},
-    {&F.qp_errno, ENOMEM, "ibv_create_qp (RC) failed: ENOMEM", "memlock"},
-    {&F.qp_errno, EINVAL, "ibv_create_qp (RC) failed: EINVAL", NULL},
-    {&F.modify_ret, EINVAL, "ibv_modify_qp to INIT failed: EINVAL", NULL},
+        {&F.open_errno, EPERM, "ibv_open_device failed: EPERM", "SYS_RAWIO"},
+        {&F.query_device_ret, EIO, "ibv_query_device failed: EIO", NULL},
+        {&F.query_port_ret, EINVAL, "ibv_query_port 1 failed: EINVAL", NULL},
+        {&F.pd_errno, ENOMEM, "ibv_alloc_pd failed: ENOMEM", "dmesg"},
+        {&F.mr_errno, ENOMEM,
+         "ibv_reg_mr of 16 MiB failed: ENOMEM (Cannot allocate memory): locked memory limit "
+         "reached (memlock, RLIMIT_MEMLOCK unlimited)",
+         "--ulimit memlock=-1"},
+        {&F.mr_errno, EFAULT, "ibv_reg_mr of 16 MiB failed: EFAULT", NULL},
+        {&F.cq_errno, ENOMEM, "ibv_create_cq failed: ENOMEM", "memlock"},
+        {&F.qp_errno, ENOMEM, "ibv_create_qp (RC) failed: ENOMEM", "memlock"},
+        {&F.qp_errno, EINVAL, "ibv_create_qp (RC) failed: EINVAL", NULL},
+        {&F.modify_ret, EINVAL, "ibv_modify_qp to INIT failed: EINVAL", NULL},
 };
 
 START_TEST(test_probe_verbs_step_fails)
@@ -714,7 +714,7 @@ START_TEST(test_probe_image)
         ck_has(chk(r1, "image", ECT_PROBE_WARN)->detail, "no /etc/libibverbs.d/erdma.driver");
         wfile("driver erdma\n", "image/etc/libibverbs.d/erdma.driver");
         cleanup_free char *prov =
-            xasprintf("%s/usr/lib/x86_64-linux-gnu/libibverbs/liberdma-rdmav34.so", image);
+                xasprintf("%s/usr/lib/x86_64-linux-gnu/libibverbs/liberdma-rdmav34.so", image);
         unlink(prov);
         wfile("ELF", "image/usr/lib/x86_64-linux-gnu/libibverbs/liberdma-rdmav25.so");
         cleanup_report struct ect_probe_report *r2 = run();
@@ -769,7 +769,7 @@ END_TEST
 START_TEST(test_probe_parse_size_bad)
 {
         static const char *const bad[] = {
-            "", "M", "-1", "0", "1X", "1MM", "12 M", "99999999999999999999", "17179869184G"};
+                "", "M", "-1", "0", "1X", "1MM", "12 M", "99999999999999999999", "17179869184G"};
         for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
                 uint64_t v = 7;
                 struct ect_error *err = NULL;

@@ -3,8 +3,8 @@
 #include "config.h"
 #include "json.h"
 #include "rdma.h"
-#include "sysfs.h"
 #include "select.h"
+#include "sysfs.h"
 #include "testutil.h"
 
 #include <sys/stat.h>
@@ -260,7 +260,9 @@ END_TEST
 
 START_TEST(test_discover_bad_driver_list)
 {
-        struct ect_discover_opts o = {.sysfs_root = sysfs, .dev_root = devroot, .drivers = "erdma,,x"};
+        struct ect_discover_opts o = {.sysfs_root = sysfs,
+                                      .dev_root = devroot,
+                                      .drivers = "erdma,,x"};
         struct ect_host *h = NULL;
         struct ect_error *err = NULL;
 
@@ -280,9 +282,9 @@ START_TEST(test_discover_broken_attributes)
            "fakehost_add_device %s 2 erdma_2 mknod=0; fakehost_add_device %s 3 erdma_3 mknod=0;"
            "fakehost_add_device %s 4 erdma_4 mknod=0;"
            "u=%s/sys/class/infiniband_verbs;"
-           "echo garbage > $u/uverbs0/dev;"             /* device dropped */
-           "rm $u/uverbs1/ibdev;"                        /* device dropped */
-           "echo \"x y\" > $u/uverbs3/abi_version;"        /* warning only */
+           "echo garbage > $u/uverbs0/dev;"         /* device dropped */
+           "rm $u/uverbs1/ibdev;"                   /* device dropped */
+           "echo \"x y\" > $u/uverbs3/abi_version;" /* warning only */
            "echo \"4: ACTIVE\" > $u/uverbs3/device/numa_node;"
            "echo zzz > %s/sys/class/infiniband/erdma_3/node_guid;"
            "printf ACTIVE > %s/sys/class/infiniband/erdma_3/ports/1/state;"
@@ -381,7 +383,8 @@ START_TEST(test_discover_node_cross_check)
         ck_assert_int_eq(h->devices[1].uverbs.status, ECT_NODE_MISMATCH);
         ck_assert_int_eq(h->devices[2].uverbs.status, ECT_NODE_MISSING);
         ck_assert_int_eq(h->rdma_cm.status, ECT_NODE_MISMATCH);
-        ck_assert(has_warning(h, "/infiniband/uverbs1: not the character device 231:193 that sysfs describes"));
+        ck_assert(has_warning(
+                h, "/infiniband/uverbs1: not the character device 231:193 that sysfs describes"));
         ck_assert(has_warning(h, "/infiniband/uverbs2: missing (sysfs says c 231:194)"));
         ck_assert(has_warning(h, "/infiniband/rdma_cm: not the character device 10:241"));
         ck_assert(!has_warning(h, "uverbs0"));
@@ -449,7 +452,9 @@ static bool want_erdma_2_or_index_0(const char *ibdev, unsigned index, const voi
 
 START_TEST(test_discover_want)
 {
-        struct ect_discover_opts o = {.sysfs_root = sysfs, .dev_root = devroot, .nodes_only = true,
+        struct ect_discover_opts o = {.sysfs_root = sysfs,
+                                      .dev_root = devroot,
+                                      .nodes_only = true,
                                       .want = want_erdma_2_or_index_0};
         struct ect_error *err = NULL;
         struct ect_host *h = NULL;

@@ -10,8 +10,8 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <seccomp.h>
 #include <sched.h>
+#include <seccomp.h>
 #include <stddef.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -23,7 +23,7 @@
 #define SYS_openat2 437
 #endif
 
-static char *tmp;  /* tmp/root is the rootfs, tmp/outside a host dir */
+static char *tmp; /* tmp/root is the rootfs, tmp/outside a host dir */
 static char root[512], outside[512];
 static int rootfd = -1;
 
@@ -74,7 +74,9 @@ static bool openat2_missing(void)
 static void force_no_openat2(void)
 {
         scmp_filter_ctx ctx = NULL;
-        struct { unsigned long long flags, mode, resolve; } how = {O_PATH, 0, 0};
+        struct {
+                unsigned long long flags, mode, resolve;
+        } how = {O_PATH, 0, 0};
 
         /* Under emulation no filter can be loaded; where openat2 is
          * missing already, the fallback is taken all the same. */
@@ -335,18 +337,21 @@ START_TEST(test_mknod_cases)
         setup_mode(_i);
         dfd = ect_rootfs_mkdir_p(rootfd, "/d", 0755, NULL, &err);
         ck_assert_int_ge(dfd, 0);
-        ck_assert_int_eq(ect_rootfs_mknod(dfd, "uverbs0", 231, 192, 0666, &err), ECT_ROOTFS_CREATED);
+        ck_assert_int_eq(ect_rootfs_mknod(dfd, "uverbs0", 231, 192, 0666, &err),
+                         ECT_ROOTFS_CREATED);
         snprintf(p, sizeof p, "%s/d/uverbs0", root);
         ck_assert_int_eq(stat(p, &st), 0);
         ck_assert(S_ISCHR(st.st_mode));
         ck_assert_uint_eq(major(st.st_rdev), 231);
         ck_assert_uint_eq(minor(st.st_rdev), 192);
         /* The same device again (CDI, --device, a second run): kept. */
-        ck_assert_int_eq(ect_rootfs_mknod(dfd, "uverbs0", 231, 192, 0666, &err), ECT_ROOTFS_EXISTED);
+        ck_assert_int_eq(ect_rootfs_mknod(dfd, "uverbs0", 231, 192, 0666, &err),
+                         ECT_ROOTFS_EXISTED);
         /* Another device there: error, and it stays as it was. */
         ck_assert_int_lt(ect_rootfs_mknod(dfd, "uverbs0", 231, 193, 0666, &err), 0);
         ck_assert_int_eq(err->code, EEXIST);
-        ck_assert_ptr_nonnull(strstr(err->msg, "character device 231:192, not character device 231:193"));
+        ck_assert_ptr_nonnull(
+                strstr(err->msg, "character device 231:192, not character device 231:193"));
         ect_error_free(&err);
         /* A planted symlink: error, its target is not created. */
         snprintf(p, sizeof p, "%s/d/uverbs1", root);
@@ -412,8 +417,7 @@ static void assert_exdev(const char *path, const char *named, const char *mount_
         ck_assert_msg(err->code == EXDEV, "'%s': errno %d (%s)", path, err->code, err->msg);
         ck_assert_msg(strstr(err->msg, named) && strstr(err->msg, mount_point) &&
                               strstr(err->msg, "neither the container's /dev nor its rootfs"),
-                      "'%s': message '%s' lacks '%s' or '%s'", path, err->msg, named,
-                      mount_point);
+                      "'%s': message '%s' lacks '%s' or '%s'", path, err->msg, named, mount_point);
         ect_error_free(&err);
 }
 

@@ -6,25 +6,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct ect_runc_args A(int argc, const char *const *argv)
-{
+static struct ect_runc_args A(int argc, const char *const *argv) {
         struct ect_runc_args a;
         ect_runc_args_parse(argc, (char *const *)argv, &a);
         return a;
 }
 #define PARSE(...)                                                                                 \
         ({                                                                                         \
-                static const char *const v_[] = {"shim", __VA_ARGS__};                            \
+                static const char *const v_[] = {"shim", __VA_ARGS__};                             \
                 A((int)(sizeof v_ / sizeof v_[0]), v_);                                            \
         })
 
 START_TEST(test_runcargs_containerd)
 {
         /* as containerd-shim-runc-v2 calls it (Docker 20.10) */
-        struct ect_runc_args a = PARSE("--root", "/run/docker/runtime-runc/moby", "--log",
-                                       "/run/x/log.json", "--log-format", "json", "create",
-                                       "--bundle", "/run/b", "--pid-file", "/run/b/init.pid",
-                                       "abc123");
+        struct ect_runc_args a =
+                PARSE("--root", "/run/docker/runtime-runc/moby", "--log", "/run/x/log.json",
+                      "--log-format", "json", "create", "--bundle", "/run/b", "--pid-file",
+                      "/run/b/init.pid", "abc123");
         ck_assert_str_eq(a.root, "/run/docker/runtime-runc/moby");
         ck_assert_str_eq(a.log, "/run/x/log.json");
         ck_assert_str_eq(a.log_format, "json");
@@ -37,8 +36,8 @@ START_TEST(test_runcargs_containerd)
 
         /* Go's strconv.ParseBool spellings of false */
         for (size_t i = 0; i < 6; i++) {
-                static const char *const f[] = {"--debug=false", "--debug=0", "--debug=f",
-                                                "--debug=F", "--debug=FALSE", "--debug=False"};
+                static const char *const f[] = {"--debug=false", "--debug=0",     "--debug=f",
+                                                "--debug=F",     "--debug=FALSE", "--debug=False"};
                 const char *v[] = {"shim", f[i], "state", "x"};
                 a = A(4, v);
                 ck_assert_msg(!a.debug, "%s", f[i]);

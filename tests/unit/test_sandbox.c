@@ -15,14 +15,14 @@
 #include "testutil.h"
 
 #include <fcntl.h>
-#include <seccomp.h>
-#include <signal.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -121,23 +121,21 @@ struct arch_expect {
 };
 #if defined(__x86_64__)
 #define HAVE_TARGET
-static const struct arch_expect target = {AUDIT_ARCH_X86_64,
-                                          {AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64},
-                                          257, 258, 259, 41, 59, 165};
+static const struct arch_expect target = {
+        AUDIT_ARCH_X86_64, {AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64}, 257, 258, 259, 41, 59, 165};
 #elif defined(__aarch64__)
 /* arm64 has no open, mkdir, mknod or readlink: only the *at forms. */
 #define HAVE_TARGET
-static const struct arch_expect target = {AUDIT_ARCH_AARCH64,
-                                          {AUDIT_ARCH_ARM, AUDIT_ARCH_X86_64},
-                                          56, 34, 33, 198, 221, 40};
+static const struct arch_expect target = {
+        AUDIT_ARCH_AARCH64, {AUDIT_ARCH_ARM, AUDIT_ARCH_X86_64}, 56, 34, 33, 198, 221, 40};
 #endif
 
 #ifdef HAVE_TARGET
 /* Every call the sandbox allows besides its own list, by name. */
 static const char *const base_names[] = {
-        "write", "writev", "exit", "exit_group", "brk", "mmap", "munmap", "mremap", "madvise",
-        "rt_sigreturn", "rt_sigprocmask", "futex", "close", "getpid", "gettid", "tgkill",
-        "clock_gettime", "fstat", "newfstatat", "lseek",
+        "write",  "writev",  "exit",          "exit_group",     "brk",        "mmap",  "munmap",
+        "mremap", "madvise", "rt_sigreturn",  "rt_sigprocmask", "futex",      "close", "getpid",
+        "gettid", "tgkill",  "clock_gettime", "fstat",          "newfstatat", "lseek",
 };
 static const char *const hook_names[] = {
         "openat", "openat2", "readlinkat", "mkdirat", "mknodat", "move_mount", "statx", "fcntl",

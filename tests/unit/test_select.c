@@ -52,8 +52,8 @@ static struct ect_json *J(const char *s)
 
 /* Names of the selected devices, comma separated; or "ERR:" + message. */
 static char out[4096];
-static const char *sel_str(const struct ect_host *h, const struct ect_config *cfg,
-                           const char *ann, const char *env)
+static const char *sel_str(const struct ect_host *h, const struct ect_config *cfg, const char *ann,
+                           const char *env)
 {
         cleanup_json struct ect_json *a = ann ? J(ann) : NULL;
         cleanup_json struct ect_json *e = env ? J(env) : NULL;
@@ -108,9 +108,10 @@ END_TEST
 
 START_TEST(test_select_bad)
 {
-        ck_assert_str_eq(val("erdma_9"),
-                         "ERR:annotation com.aliyun.erdma.devices: unknown eRDMA device 'erdma_9' "
-                         "(this host has: erdma_0 (index 0), erdma_1 (index 1), erdma_7 (index 7))");
+        ck_assert_str_eq(
+                val("erdma_9"),
+                "ERR:annotation com.aliyun.erdma.devices: unknown eRDMA device 'erdma_9' "
+                "(this host has: erdma_0 (index 0), erdma_1 (index 1), erdma_7 (index 7))");
         ck_assert_ptr_nonnull(strstr(val("2"), "unknown eRDMA device '2'"));
         ck_assert_ptr_nonnull(strstr(val("01"), "unknown eRDMA device '01'"));
         ck_assert_ptr_nonnull(strstr(val("-1"), "unknown eRDMA device '-1'"));
@@ -205,9 +206,9 @@ START_TEST(test_select_empty_host)
         ck_assert_str_eq(sel_str(&empty_host, cfg, "{\"com.aliyun.erdma.devices\":\"all\"}", NULL),
                          "ERR:annotation com.aliyun.erdma.devices: all eRDMA devices requested, "
                          "but this host has no eRDMA device");
-        ck_assert_ptr_nonnull(strstr(
-                sel_str(&empty_host, cfg, "{\"com.aliyun.erdma.devices\":\"erdma_0\"}", NULL),
-                "this host has no eRDMA device"));
+        ck_assert_ptr_nonnull(strstr(sel_str(&empty_host, cfg,
+                                             "{\"com.aliyun.erdma.devices\":\"erdma_0\"}", NULL),
+                                     "this host has no eRDMA device"));
         cfg->default_devices = ECT_DEFAULT_ALL;
         ck_assert_str_eq(sel_str(&empty_host, cfg, NULL, NULL), "default-devices:");
 }
@@ -216,14 +217,15 @@ END_TEST
 START_TEST(test_select_bad_types)
 {
         cleanup_config struct ect_config *cfg = ect_config_new_default();
-        ck_assert_ptr_nonnull(strstr(sel_str(&host, cfg, "[]", NULL), "annotations: expected an object"));
+        ck_assert_ptr_nonnull(
+                strstr(sel_str(&host, cfg, "[]", NULL), "annotations: expected an object"));
         ck_assert_ptr_nonnull(strstr(sel_str(&host, cfg, "{\"com.aliyun.erdma.devices\":1}", NULL),
                                      "expected a string, got number"));
-        ck_assert_ptr_nonnull(strstr(sel_str(&host, cfg, NULL, "{}"), "process.env: expected an array"));
+        ck_assert_ptr_nonnull(
+                strstr(sel_str(&host, cfg, NULL, "{}"), "process.env: expected an array"));
         ck_assert_ptr_nonnull(strstr(sel_str(&host, cfg, NULL, "[\"A=1\",2]"), "item 1"));
-        ck_assert_ptr_nonnull(strstr(sel_str(&host, cfg, NULL,
-                                             "[\"ERDMA_VISIBLE_DEVICES=erdma_0\\u0000x\"]"),
-                                     "NUL"));
+        ck_assert_ptr_nonnull(strstr(
+                sel_str(&host, cfg, NULL, "[\"ERDMA_VISIBLE_DEVICES=erdma_0\\u0000x\"]"), "NUL"));
 }
 END_TEST
 

@@ -43,8 +43,9 @@ START_TEST(test_state_parse_engines)
         ck_assert_str_eq(st->status, "created");
         ect_state_free(st);
         /* Podman: annotations. */
-        st = parse_ok("{\"ociVersion\":\"1.0.2\",\"id\":\"c3\",\"status\":\"creating\",\"pid\":9,"
-                      "\"bundle\":\"/b\",\"annotations\":{\"com.aliyun.erdma.devices\":\"erdma_0\"}}");
+        st = parse_ok(
+                "{\"ociVersion\":\"1.0.2\",\"id\":\"c3\",\"status\":\"creating\",\"pid\":9,"
+                "\"bundle\":\"/b\",\"annotations\":{\"com.aliyun.erdma.devices\":\"erdma_0\"}}");
         ck_assert_str_eq(ect_json_str(ect_json_get(st->annotations, "com.aliyun.erdma.devices")),
                          "erdma_0");
         ect_state_free(st);

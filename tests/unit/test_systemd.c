@@ -22,8 +22,8 @@ static struct {
         const char *policy;
         char *allow[MAX_ALLOW][2];
         size_t n_allow;
-        pid_t known_pid;   /* GetUnitByPID answers for this pid only */
-        int fail_set;      /* SetUnitProperties answers with an error */
+        pid_t known_pid; /* GetUnitByPID answers for this pid only */
+        int fail_set;    /* SetUnitProperties answers with an error */
         unsigned set_calls;
 } unit;
 

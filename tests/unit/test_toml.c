@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* lib/toml.c: the statement outline of TOML documents. */
-#include "toml.h"
 #include "testutil.h"
+#include "toml.h"
 
 static struct ect_toml_doc scan_ok(const char *s)
 {
@@ -91,15 +91,15 @@ START_TEST(test_scan_errors)
         struct {
                 const char *in, *msg;
         } cases[] = {
-            {"a = \"open\n", "line 1, column 5: newline in a single-line string"},
-            {"a = 1\nb = [1, 2\n", "line 2, column 5: unterminated array"},
-            {"a = 1\n\nb\n", "line 3, column 2: expected '=' after the key"},
-            {"a = 1 2\n", "line 1, column 7: expected the end of the line"},
-            {"[t\n", "line 1, column 3: expected ']'"},
-            {"a = \"\"\"\nnever closed\n", "line 1, column 5: unterminated string"},
-            {"a =\n", "line 1, column 4: missing value"},
-            {"a = \"\\q\"\n", "line 1, column 6: unknown escape"},
-            {"= 1\n", "line 1, column 1: expected a key"},
+                {"a = \"open\n", "line 1, column 5: newline in a single-line string"},
+                {"a = 1\nb = [1, 2\n", "line 2, column 5: unterminated array"},
+                {"a = 1\n\nb\n", "line 3, column 2: expected '=' after the key"},
+                {"a = 1 2\n", "line 1, column 7: expected the end of the line"},
+                {"[t\n", "line 1, column 3: expected ']'"},
+                {"a = \"\"\"\nnever closed\n", "line 1, column 5: unterminated string"},
+                {"a =\n", "line 1, column 4: missing value"},
+                {"a = \"\\q\"\n", "line 1, column 6: unknown escape"},
+                {"= 1\n", "line 1, column 1: expected a key"},
         };
 
         for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {

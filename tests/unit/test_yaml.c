@@ -14,14 +14,14 @@
 static enum ect_json_type resolve_plain(const char *s)
 {
         static const char *const pats[] = {
-            "^(~|null|Null|NULL|)$",
-            "^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|"
-            "Off|OFF)$",
-            "^[-+]?(0b[01_]+|0[0-7_]+|(0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+|[1-9][0-9_]*(:[0-5]?"
-            "[0-9])+)$",
-            "^[-+]?([0-9][0-9_]*)?\\.[0-9_]*([eE][-+][0-9]+)?$",
-            "^[-+]?\\.(inf|Inf|INF)$|^\\.(nan|NaN|NAN)$",
-            "^[-+]?[0-9]+(\\.[0-9]*)?[eE][-+]?[0-9]+$", /* 1.2 core floats */
+                "^(~|null|Null|NULL|)$",
+                "^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|"
+                "Off|OFF)$",
+                "^[-+]?(0b[01_]+|0[0-7_]+|(0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+|[1-9][0-9_]*(:[0-5]?"
+                "[0-9])+)$",
+                "^[-+]?([0-9][0-9_]*)?\\.[0-9_]*([eE][-+][0-9]+)?$",
+                "^[-+]?\\.(inf|Inf|INF)$|^\\.(nan|NaN|NAN)$",
+                "^[-+]?[0-9]+(\\.[0-9]*)?[eE][-+]?[0-9]+$", /* 1.2 core floats */
         };
         for (size_t i = 0; i < sizeof pats / sizeof *pats; i++) {
                 regex_t re;
@@ -183,14 +183,14 @@ END_TEST
 START_TEST(test_ect_yaml_emit_round_trip_scalars)
 {
         static const char doc[] =
-            "{\"s\":[\"\",\"0.3.0\",\"1\",\"1.5\",\"-2\",\"0x10\",\"1e3\",\".inf\",\"~\","
-            "\"null\",\"true\",\"no\",\"ON\",\"y\",\"<<\",\" x\",\"x \",\"a: b\",\"#c\","
-            "\"- d\",\"[e]\",\"{f}\",\"&g\",\"*h\",\"!i\",\"|j\",\">k\",\"%l\",\"@m\",\"`n\","
-            "\"'o'\",\"\\\"p\\\"\",\"q # r\",\"line1\\nline2\",\"tab\\there\",\"nul\\u0000x\","
-            "\"\\u00e4\\u4e2d\",\"12:30\",\"1_000\",\"0o17\",\"0b101\"],"
-            "\"n\":[0,231,-5,1.5,1e+30,12345678901234567890123],"
-            "\"b\":[true,false,null],\"e\":{},\"a\":[],"
-            "\"true\":1,\"0.3.0\":\"k\",\"\":\"empty key\",\"nested\":[[1,[2]],{\"x\":{}}]}";
+                "{\"s\":[\"\",\"0.3.0\",\"1\",\"1.5\",\"-2\",\"0x10\",\"1e3\",\".inf\",\"~\","
+                "\"null\",\"true\",\"no\",\"ON\",\"y\",\"<<\",\" x\",\"x \",\"a: b\",\"#c\","
+                "\"- d\",\"[e]\",\"{f}\",\"&g\",\"*h\",\"!i\",\"|j\",\">k\",\"%l\",\"@m\",\"`n\","
+                "\"'o'\",\"\\\"p\\\"\",\"q # r\",\"line1\\nline2\",\"tab\\there\",\"nul\\u0000x\","
+                "\"\\u00e4\\u4e2d\",\"12:30\",\"1_000\",\"0o17\",\"0b101\"],"
+                "\"n\":[0,231,-5,1.5,1e+30,12345678901234567890123],"
+                "\"b\":[true,false,null],\"e\":{},\"a\":[],"
+                "\"true\":1,\"0.3.0\":\"k\",\"\":\"empty key\",\"nested\":[[1,[2]],{\"x\":{}}]}";
         cleanup_json struct ect_json *j = NULL;
         struct ect_error *err = NULL;
 
