@@ -15,7 +15,7 @@ kver=${2:?usage: initramfs.sh MODULES_BASE KVER OUT}
 out=${3:?usage: initramfs.sh MODULES_BASE KVER OUT}
 here=$(cd "$(dirname "$0")" && pwd)
 bb=$(command -v busybox) || { echo "initramfs.sh: busybox missing (busybox-static)" >&2; exit 1; }
-if ! file -L "$bb" | grep -q 'statically linked'; then
+if ! file -L "$bb" | grep 'statically linked' >/dev/null; then
 	echo "initramfs.sh: $bb is not static (install busybox-static)" >&2
 	exit 1
 fi
@@ -43,7 +43,7 @@ while read -r verb path _; do
 	esac
 done < <(modprobe -a -d "$base" -S "$kver" --show-depends \
 	virtio_pci 9pnet_virtio 9p overlay | awk '!seen[$2]++')
-if [ "$n" = 0 ] && ! modprobe -d "$base" -S "$kver" --show-depends 9p | grep -q builtin; then
+if [ "$n" = 0 ] && ! modprobe -d "$base" -S "$kver" --show-depends 9p | grep builtin >/dev/null; then
 	echo "initramfs.sh: no 9p modules found under $base/lib/modules/$kver" >&2
 	exit 1
 fi

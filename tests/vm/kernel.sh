@@ -11,7 +11,7 @@ set -euo pipefail
 cache=${1:?usage: kernel.sh CACHE_DIR}
 # The archive moves on (linux-image-6.1.0-NN-amd64): look the name up.
 pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-	sed -n 's/^[[:space:]]*Depends:[[:space:]]*\(linux-image-[0-9][^[:space:]]*\)$/\1/p' | head -n 1)
+	sed -n 's/^[[:space:]]*Depends:[[:space:]]*\(linux-image-[0-9][^[:space:]]*\)$/\1/p' | sed -n 1p)
 if [ -z "$pkg" ]; then
 	echo "kernel.sh: apt-cache knows no linux-image-amd64 dependency (run apt-get update)" >&2
 	exit 1

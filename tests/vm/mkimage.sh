@@ -35,14 +35,14 @@ for t in rping ib_write_bw ibv_devinfo ibv_rc_pingpong; do
 	copy "$p"
 	libs="$libs $(in_root ldd "$p" | awk '/=>/ { print $3 } /^[[:space:]]*\/[^ ]*ld-linux/ { print $1 }')"
 done
-provdir=$(in_root readlink -f "$(dirname "$(in_root ldconfig -p | awk '/libibverbs.so.1 / { print $NF; exit }')")")/libibverbs
+provdir=$(in_root readlink -f "$(dirname "$(in_root ldconfig -p | awk '/libibverbs.so.1 / && !f { print $NF; f = 1 }')")")/libibverbs
 for p in "$root$provdir"/*.so; do
 	p=${p#"$root"}
 	p=/${p#/}
 	libs="$libs $p $(in_root ldd "$p" | awk '/=>/ { print $3 }')"
 done
 # rping ends its threads with pthread_exit, which loads libgcc_s at run time.
-libs="$libs $(in_root ldconfig -p | awk '/libgcc_s.so.1 / { print $NF; exit }')"
+libs="$libs $(in_root ldconfig -p | awk '/libgcc_s.so.1 / && !f { print $NF; f = 1 }')"
 # shellcheck disable=SC2086 # $libs is a list of paths without blanks: one per word
 for l in $(printf '%s\n' $libs | sort -u); do
 	[ -e "$root$l" ] && copy "$l"

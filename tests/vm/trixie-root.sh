@@ -17,7 +17,7 @@ cache=${1:?usage: trixie-root.sh CACHE_DIR}
 suite=trixie
 # The archive the host's own sources name (deb822 or one-line form).
 mirror=$(sed -n 's/^URIs:[[:space:]]*\(http[^ ]*debian\)[[:space:]]*$/\1/p' \
-		/etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
+		/etc/apt/sources.list.d/debian.sources 2>/dev/null | sed -n 1p)
 [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
 # Recipe version: bump when the steps below change what the root holds.
 recipe=1
