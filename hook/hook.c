@@ -387,9 +387,12 @@ static int apply_host_side(int pidfd, int procfd, pid_t pid, const struct ect_pl
 static int open_host_trees(const struct ect_edits *e, bool userns, int *trees,
                            struct ect_error **err)
 {
+        /* All -1 first: on a failure half-way, host_trees_closep() closes only
+         * what was opened (never fd 0 of a zeroed entry). */
+        for (size_t i = 0; i < e->n_nodes; i++)
+                trees[i] = -1;
         for (size_t i = 0; i < e->n_nodes; i++) {
                 const struct ect_edit_node *n = &e->nodes[i];
-                trees[i] = -1;
                 if (!userns)
                         continue;
                 if (!n->host_path || n->status != ECT_NODE_OK)
@@ -405,10 +408,17 @@ static int open_host_trees(const struct ect_edits *e, bool userns, int *trees,
         return 0;
 }
 
-static void close_trees(int *trees, size_t n)
+/* The trees of open_host_trees(), closed on every way out of apply_plan(). */
+struct host_trees {
+        int *fd;
+        size_t n;
+};
+
+static void host_trees_closep(struct host_trees *t)
 {
-        for (size_t i = 0; trees && i < n; i++)
-                ect_closep(&trees[i]);
+        for (size_t i = 0; t->fd && i < t->n; i++)
+                ect_closep(&t->fd[i]);
+        free(t->fd);
 }
 
 /* The plan, applied to the live container of st. */
@@ -417,7 +427,7 @@ static int apply_plan(const struct ect_state *st, const struct ect_oci_doc *doc,
 {
         const struct ect_edits *edits = plan->edits;
         cleanup_free char *rootfs = NULL;
-        cleanup_free int *trees = NULL;
+        __attribute__((cleanup(host_trees_closep))) struct host_trees trees = {.n = 0};
         cleanup_free dev_t *host_sbs = NULL;
         size_t n_host_sbs = 0;
         struct ect_rootfs_mounts mounts = {.n = 0};
@@ -440,12 +450,10 @@ static int apply_plan(const struct ect_state *st, const struct ect_oci_doc *doc,
         if (userns && (root_id(procfd, "uid_map", &ns_uid, err) < 0 ||
                        root_id(procfd, "gid_map", &ns_gid, err) < 0))
                 return ect_error_wrap(err, "user namespace of %d", (int)st->pid);
-        trees = xcalloc(edits->n_nodes, sizeof *trees);
-        r = open_host_trees(edits, userns, trees, err);
-        if (r < 0) {
-                close_trees(trees, edits->n_nodes);
-                return r;
-        }
+        trees.fd = xcalloc(edits->n_nodes, sizeof *trees.fd);
+        trees.n = edits->n_nodes;
+        if (open_host_trees(edits, userns, trees.fd, err) < 0)
+                return -1;
 
         /* The host's view of the rootfs is what the namespace's must match:
          * without it there is nothing to check against, so no rootfs. */
@@ -478,8 +486,7 @@ static int apply_plan(const struct ect_state *st, const struct ect_oci_doc *doc,
         umask(0);
         if (ect_sandbox_enter(&ect_hook_sandbox, err) < 0)
                 return -1;
-        r = make_nodes(rootfd, edits, trees, &mounts, err);
-        close_trees(trees, edits->n_nodes);
+        r = make_nodes(rootfd, edits, trees.fd, &mounts, err);
         return r < 0 ? r : 0;
 }
 
