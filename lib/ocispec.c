@@ -123,12 +123,13 @@ int ect_oci_parse_lean(const char *buf, size_t len, const char *path, struct ect
         return parse_with(buf, len, path, true, ret, err);
 }
 
-int ect_oci_read_owned(const char *bundle, char **ret_buf, size_t *ret_len, char **ret_path,
-                       mode_t *ret_mode, uid_t *ret_uid, gid_t *ret_gid, struct ect_error **err)
+/* The bytes of <bundle>/config.json, its path, and the stat of the fd
+ * they were read from (mode and owner are kept on write). */
+static int read_config(const char *bundle, char **ret_buf, size_t *ret_len, char **ret_path,
+                       struct stat *ret_st, struct ect_error **err)
 {
         cleanup_close int dfd = -1, fd = -1;
         cleanup_free char *path = NULL;
-        struct stat st;
 
         if (!bundle || !*bundle)
                 bundle = ".";
@@ -140,44 +141,40 @@ int ect_oci_read_owned(const char *bundle, char **ret_buf, size_t *ret_len, char
         fd = openat(dfd, "config.json", O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return ect_error_set(err, errno, "open '%s'", path);
-        if (fstat(fd, &st) < 0)
+        if (fstat(fd, ret_st) < 0)
                 return ect_error_set(err, errno, "stat '%s'", path);
-        if (!S_ISREG(st.st_mode))
+        if (!S_ISREG(ret_st->st_mode))
                 return ect_error_set(err, EINVAL, "'%s' is not a regular file", path);
         if (ect_read_fd(fd, path, ECT_OCI_MAX_SIZE, ret_buf, ret_len, err) < 0)
                 return ect_error_rc(*err);
-        if (ret_mode)
-                *ret_mode = st.st_mode & 07777;
-        if (ret_uid)
-                *ret_uid = st.st_uid;
-        if (ret_gid)
-                *ret_gid = st.st_gid;
         *ret_path = steal_ptr(&path);
         return 0;
 }
 
-int ect_oci_read(const char *bundle, char **ret_buf, size_t *ret_len, char **ret_path,
-                 mode_t *ret_mode, struct ect_error **err)
-{
-        return ect_oci_read_owned(bundle, ret_buf, ret_len, ret_path, ret_mode, NULL, NULL, err);
-}
-
-int ect_oci_load(const char *bundle, struct ect_oci_doc **ret, struct ect_error **err)
+int ect_oci_load_if(const char *bundle, ect_oci_parse_if_fn *parse_if, const void *ctx,
+                    struct ect_oci_doc **ret, struct ect_error **err)
 {
         cleanup_free char *buf = NULL;
         cleanup_free char *path = NULL;
         size_t len = 0;
-        mode_t mode = 0;
-        uid_t uid = (uid_t)-1;
-        gid_t gid = (gid_t)-1;
+        struct stat st;
 
-        if (ect_oci_read_owned(bundle, &buf, &len, &path, &mode, &uid, &gid, err) < 0 ||
-            ect_oci_parse_lean(buf, len, path, ret, err) < 0)
+        *ret = NULL;
+        if (read_config(bundle, &buf, &len, &path, &st, err) < 0)
                 return ect_error_rc(*err);
-        (*ret)->mode = mode;
-        (*ret)->uid = uid;
-        (*ret)->gid = gid;
+        if (parse_if && !parse_if(ctx, buf, len))
+                return 0;
+        if (ect_oci_parse_lean(buf, len, path, ret, err) < 0)
+                return ect_error_rc(*err);
+        (*ret)->mode = st.st_mode & 07777;
+        (*ret)->uid = st.st_uid; /* a rootless engine's bundle stays its own */
+        (*ret)->gid = st.st_gid;
         return 0;
+}
+
+int ect_oci_load(const char *bundle, struct ect_oci_doc **ret, struct ect_error **err)
+{
+        return ect_oci_load_if(bundle, NULL, NULL, ret, err);
 }
 
 const struct ect_json *ect_oci_annotations(const struct ect_oci_doc *d)

@@ -29,18 +29,18 @@ struct ect_oci_doc {
 };
 
 /* Reads and parses (lean, see ect_oci_parse_lean) <bundle>/config.json
- * (bundle NULL or "": the working directory). Errors name the file: missing bundle, not a regular
- * file, larger than ECT_OCI_MAX_SIZE, invalid JSON with line and column, not an object. Caller
- * frees with ect_oci_free. */
+ * (bundle NULL or "": the working directory), keeping the file's mode and
+ * owner for ect_oci_save. Errors name the file: missing bundle, not a
+ * regular file, larger than ECT_OCI_MAX_SIZE, invalid JSON with line and
+ * column, not an object. Caller frees with ect_oci_free. */
 int ect_oci_load(const char *bundle, struct ect_oci_doc **ret, struct ect_error **err);
-/* The first half of ect_oci_load: the bytes of <bundle>/config.json with
- * the same checks, its path and mode, not parsed (the shim looks for a
- * request in the raw text first). */
-int ect_oci_read(const char *bundle, char **ret_buf, size_t *ret_len, char **ret_path,
-                 mode_t *ret_mode, struct ect_error **err);
-/* Same, with the file's owner (taken from the fd that was read). */
-int ect_oci_read_owned(const char *bundle, char **ret_buf, size_t *ret_len, char **ret_path,
-                       mode_t *ret_mode, uid_t *ret_uid, gid_t *ret_gid, struct ect_error **err);
+/* Whether a file whose bytes are buf[0..len) is worth parsing. */
+typedef bool ect_oci_parse_if_fn(const void *ctx, const char *buf, size_t len);
+/* Same, but parse_if (when not NULL) sees the bytes first: false leaves
+ * *ret NULL and returns 0 without a parse (the shim: no request can be in
+ * the text, the common case). */
+int ect_oci_load_if(const char *bundle, ect_oci_parse_if_fn *parse_if, const void *ctx,
+                    struct ect_oci_doc **ret, struct ect_error **err);
 /* Same from memory (tests, tools); path is used in messages. The whole
  * document becomes a tree. */
 int ect_oci_parse(const char *buf, size_t len, const char *path, struct ect_oci_doc **ret,

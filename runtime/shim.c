@@ -14,33 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Reads and parses <bundle>/config.json, keeping its mode and owner (a
- * rootless engine's bundle stays its own). *ret NULL with 0: no request
- * can be in it, and the common case costs not even a parse. */
-static int load_doc(const struct ect_config *cfg, const char *bundle, struct ect_oci_doc **ret,
-                    struct ect_error **err)
+/* No request can be in a config.json without one of the strings that make
+ * it: the common case costs not even a parse. */
+static bool may_request(const void *cfg, const char *buf, size_t len)
 {
-        cleanup_free char *buf = NULL;
-        cleanup_free char *path = NULL;
-        struct ect_oci_doc *doc = NULL;
-        size_t len = 0;
-        mode_t mode = 0;
-        uid_t uid = (uid_t)-1;
-        gid_t gid = (gid_t)-1;
-
-        if (ect_oci_read_owned(bundle, &buf, &len, &path, &mode, &uid, &gid, err) < 0)
-                return -1;
-        if (!ect_select_may_request(cfg, buf, len)) {
-                *ret = NULL;
-                return 0;
-        }
-        if (ect_oci_parse_lean(buf, len, path, &doc, err) < 0)
-                return -1;
-        doc->mode = mode;
-        doc->uid = uid;
-        doc->gid = gid;
-        *ret = doc;
-        return 0;
+        return ect_select_may_request(cfg, buf, len);
 }
 
 static void log_warnings(const struct ect_plan *plan)
@@ -92,7 +70,7 @@ int ect_shim_edit_bundle(const struct ect_config *cfg, const struct ect_runc_arg
         cleanup_plan struct ect_plan *plan = NULL;
         const char *id = args->id ? args->id : "?";
 
-        if (load_doc(cfg, args->bundle, &doc, err) < 0)
+        if (ect_oci_load_if(args->bundle, may_request, cfg, &doc, err) < 0)
                 return -1;
         if (!doc) {
                 log_debug("container '%s': no eRDMA request", id);
