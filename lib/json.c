@@ -750,6 +750,19 @@ static const struct ect_json_keep *keep_find(const struct ect_json_keep *keep, c
 
 static struct ect_json *lean_value(struct scan *sc, const struct ect_json_keep *keep, bool each);
 
+/* After a member or an element: past its ',' to the next one, or at the
+ * close of its container. */
+static void scan_after(struct scan *sc, char close)
+{
+        scan_ws(sc);
+        if (peek(sc) == ',') {
+                sc->pos++;
+                scan_ws(sc);
+        } else if (peek(sc) != close) {
+                sc->bad = true;
+        }
+}
+
 /* Ends a run of unread members [*run, end) with one RAW member. */
 static void flush_run(struct ect_json *obj, const char *s, size_t *run, size_t end)
 {
@@ -790,13 +803,7 @@ static struct ect_json *lean_object(struct scan *sc, const struct ect_json_keep 
                         run_end = sc->pos;
                 }
                 ect_json_free(copy);
-                scan_ws(sc);
-                if (peek(sc) == ',') {
-                        sc->pos++;
-                        scan_ws(sc);
-                } else if (peek(sc) != '}') {
-                        sc->bad = true;
-                }
+                scan_after(sc, '}');
         }
         flush_run(obj, sc->s, &run, run_end);
         sc->pos++;
@@ -811,13 +818,7 @@ static struct ect_json *lean_array(struct scan *sc, const struct ect_json_keep *
         scan_ws(sc);
         while (!sc->bad && peek(sc) != ']') {
                 push(arr, NULL, 0, lean_value(sc, keep, false));
-                scan_ws(sc);
-                if (peek(sc) == ',') {
-                        sc->pos++;
-                        scan_ws(sc);
-                } else if (peek(sc) != ']') {
-                        sc->bad = true;
-                }
+                scan_after(sc, ']');
         }
         sc->pos++;
         return arr;
