@@ -23,14 +23,7 @@ HOOK=$(ect_bin erdma-hook)
 e2e_tmpdir ect-hostile-memory
 SIZE=$((15 * 1024 * 1024))
 
-fakehost_standard "$T/host"
-cat >"$T/fake-runc" <<SH
-#!/bin/sh
-touch "$T/ran"
-SH
-chmod +x "$T/fake-runc"
-printf '{"sysfs-root":"%s","dev-root":"%s","memlock":8388608,"runtime":"%s"}\n' \
-	"$T/host/sys" "$T/host/dev" "$T/fake-runc" >"$T/erdma.json"
+shim_host
 mkdir -p "$T/b/rootfs"
 printf '{"ociVersion":"1.0.2","id":"m","status":"creating","pid":1,"bundle":"%s"}' "$T/b" >"$T/state"
 

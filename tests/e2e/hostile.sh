@@ -18,14 +18,7 @@ PROBE=$(ect_bin erdma-probe)
 e2e_tmpdir ect-hostile
 CASES=0
 
-fakehost_standard "$T/host"
-cat >"$T/fake-runc" <<SH
-#!/bin/sh
-touch "$T/ran"
-SH
-chmod +x "$T/fake-runc"
-printf '{"sysfs-root":"%s","dev-root":"%s","memlock":8388608,"runtime":"%s"}\n' \
-	"$T/host/sys" "$T/host/dev" "$T/fake-runc" >"$T/erdma.json"
+shim_host
 export ERDMA_CONFIG=$T/erdma.json
 mkdir -p "$T/b"
 

@@ -20,6 +20,10 @@
 #                        `need_bins -h HINT BIN...` the reason adds (HINT)
 #   need_built PROG...   skip_all naming the first program not built
 #   need_root, need_cgroup2
+#   shim_host            the shim's run without an engine: a fake host in
+#                        $T/host, a runtime $T/fake-runc that only leaves
+#                        $T/ran behind, the host config $T/erdma.json naming
+#                        both (memlock 8 MiB)
 #   e2e_no_errexit       set +e, for a script not yet converted to -e
 #   stop_pid PIDFILE     stops the daemon whose pid PIDFILE holds (by its pid:
 #                        never by name, other people's engines run here)
@@ -106,6 +110,17 @@ need_built() {
 }
 
 need_cgroup2() { grep -q cgroup2 /proc/filesystems || skip_all "kernel without cgroup2"; }
+
+shim_host() {
+	fakehost_standard "$T/host"
+	cat >"$T/fake-runc" <<SH
+#!/bin/sh
+touch "$T/ran"
+SH
+	chmod +x "$T/fake-runc"
+	printf '{"sysfs-root":"%s","dev-root":"%s","memlock":8388608,"runtime":"%s"}\n' \
+		"$T/host/sys" "$T/host/dev" "$T/fake-runc" >"$T/erdma.json"
+}
 
 stop_pid() {
 	[ -f "$1" ] || return 0
