@@ -13,9 +13,13 @@
  * node, and a second edit changes nothing, on the tree and on the re-parsed
  * output (a second shim run on an edited bundle). The lean parse (what the
  * hook and the shim use) fails with the same message or writes the same
- * bytes as the full tree, before and after the same edit. */
+ * bytes as the full tree, before and after the same edit, and reads the
+ * same request and RLIMIT_MEMLOCK (its arrays are read element by element
+ * from text there). */
 #include "fakehost.h"
 #include "ocispec.h"
+#include "select.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +52,30 @@ static bool has_node(const struct ect_oci_doc *d, const struct ect_edit_node *n)
         return false;
 }
 
+/* The request (env and annotation accepted) and the RLIMIT_MEMLOCK that
+ * the programs read from d, as text. */
+static char *reads(const struct ect_oci_doc *d)
+{
+        struct ect_config cfg = {.accept_env = true, .accept_annotation = true};
+        enum ect_select_source src = ECT_SELECT_NONE;
+        struct ect_error *err = NULL;
+        uint64_t soft = 0, hard = 0;
+        bool memlock = ect_oci_memlock(d, &soft, &hard);
+        char *value = NULL, *r;
+
+        if (ect_select_request(&cfg, ect_oci_annotations(d), ect_oci_env(d), &src, &value, &err) <
+            0) {
+                r = xasprintf("%s|%d %llu %llu", err->msg, memlock, (unsigned long long)soft,
+                              (unsigned long long)hard);
+                ect_error_free(&err);
+                return r;
+        }
+        r = xasprintf("%d %s|%d %llu %llu", (int)src, value ? value : "-", memlock,
+                      (unsigned long long)soft, (unsigned long long)hard);
+        free(value);
+        return r;
+}
+
 /* d: the full tree of buf, already edited with ed when ed is not NULL;
  * full_msg: the full parse's error, or NULL. */
 static void same_as_lean(const char *buf, size_t len, const char *full_msg,
@@ -67,6 +95,13 @@ static void same_as_lean(const char *buf, size_t len, const char *full_msg,
         }
         if (full_msg)
                 abort();
+        if (!ed) {
+                char *rd = reads(d), *rl = reads(l);
+                if (strcmp(rd, rl) != 0)
+                        abort();
+                free(rd);
+                free(rl);
+        }
         if (ed && ect_oci_apply(l, ed, &changed, &err) < 0)
                 abort(); /* called only where the full tree took the edit */
         a = emit(d, &an);
@@ -124,12 +159,13 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
                  * request can be in this text", there is none. */
                 if (!ect_select_may_request(cfg, (const char *)data + 1, size - 1)) {
                         enum ect_select_source src = ECT_SELECT_NONE;
-                        const char *v = NULL;
+                        char *v = NULL;
                         if (ect_select_request(cfg, ect_oci_annotations(d), ect_oci_env(d), &src,
                                                &v, &err) < 0)
                                 ect_error_free(&err);
                         else if (v || src != ECT_SELECT_NONE)
                                 abort();
+                        free(v);
                 }
                 if (ect_select(host, cfg, ect_oci_annotations(d), ect_oci_env(d), &sel, &err) < 0) {
                         if (!err || !err->msg)

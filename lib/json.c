@@ -221,6 +221,7 @@ struct ect_json *ect_json_dup(const struct ect_json *j)
                 memcpy(c->str, j->str, j->len + 1);
                 c->len = j->len;
         }
+        c->count = j->count;
         for (size_t i = 0; i < j->n; i++) {
                 char *k = NULL;
                 size_t kl = 0;
@@ -739,16 +740,17 @@ static const char *lean_key(struct scan *sc, size_t *ret_len, struct ect_json **
         return (*ret_copy)->str;
 }
 
-static const struct ect_json_keep *keep_find(const struct ect_json_keep *keep, const char *k,
-                                             size_t klen)
+static const struct ect_json_keep *keep_find(const struct ect_json_keep *keep, bool exact,
+                                             const char *k, size_t klen)
 {
         for (; keep->name; keep++)
-                if (ect_json_go_key(k, klen, keep->name))
+                if (exact ? strlen(keep->name) == klen && memcmp(keep->name, k, klen) == 0
+                          : ect_json_go_key(k, klen, keep->name))
                         return keep;
         return NULL;
 }
 
-static struct ect_json *lean_value(struct scan *sc, const struct ect_json_keep *keep, bool each);
+static struct ect_json *lean_value(struct scan *sc, const struct ect_json_keep *f);
 
 /* After a member or an element: past its ',' to the next one, or at the
  * close of its container. */
@@ -763,19 +765,44 @@ static void scan_after(struct scan *sc, char close)
         }
 }
 
-/* Ends a run of unread members [*run, end) with one RAW member. */
-static void flush_run(struct ect_json *obj, const char *s, size_t *run, size_t end)
+/* A run of consecutive members or elements that nobody reads as nodes:
+ * where it starts in the text (SIZE_MAX: none open), where its last one
+ * ends, and how many it holds. */
+struct run {
+        size_t start, end, count;
+};
+#define RUN_NONE                                                                                   \
+        {                                                                                          \
+                .start = SIZE_MAX                                                                  \
+        }
+
+static void run_add(struct run *r, size_t start, size_t end)
 {
-        if (*run == SIZE_MAX)
-                return;
-        push(obj, xstrdup(""), 0, new_raw(s + *run, end - *run));
-        *run = SIZE_MAX;
+        if (r->start == SIZE_MAX)
+                r->start = start;
+        r->end = end;
+        r->count++;
 }
 
-static struct ect_json *lean_object(struct scan *sc, const struct ect_json_keep *keep)
+/* Ends the run, if one is open, with one RAW member or element of c. */
+static void run_flush(struct ect_json *c, const char *s, struct run *r)
+{
+        struct ect_json *raw;
+
+        if (r->start == SIZE_MAX)
+                return;
+        raw = new_raw(s + r->start, r->end - r->start);
+        raw->count = r->count;
+        push(c, c->type == ECT_JSON_OBJECT ? xstrdup("") : NULL, 0, raw);
+        *r = (struct run)RUN_NONE;
+}
+
+/* keep: the fields to keep as nodes (exact: map keys); the other members
+ * are folded into RAW runs. */
+static struct ect_json *lean_object(struct scan *sc, const struct ect_json_keep *keep, bool exact)
 {
         struct ect_json *obj = ect_json_new(ECT_JSON_OBJECT);
-        size_t run = SIZE_MAX, run_end = 0;
+        struct run run = RUN_NONE;
 
         sc->pos++;
         scan_ws(sc);
@@ -783,7 +810,7 @@ static struct ect_json *lean_object(struct scan *sc, const struct ect_json_keep 
                 size_t member = sc->pos, klen;
                 struct ect_json *copy;
                 const char *k = lean_key(sc, &klen, &copy);
-                const struct ect_json_keep *f = keep_find(keep, k, klen);
+                const struct ect_json_keep *f = keep_find(keep, exact, k, klen);
 
                 scan_ws(sc);
                 if (peek(sc) != ':')
@@ -794,47 +821,81 @@ static struct ect_json *lean_object(struct scan *sc, const struct ect_json_keep 
                         char *kd = xmalloc(klen + 1);
                         memcpy(kd, k, klen);
                         kd[klen] = '\0';
-                        flush_run(obj, sc->s, &run, run_end);
-                        push(obj, kd, klen, lean_value(sc, f->sub, f->each));
+                        run_flush(obj, sc->s, &run);
+                        push(obj, kd, klen, lean_value(sc, f));
                 } else {
-                        if (run == SIZE_MAX)
-                                run = member;
                         skip_value(sc);
-                        run_end = sc->pos;
+                        run_add(&run, member, sc->pos);
                 }
                 ect_json_free(copy);
                 scan_after(sc, '}');
         }
-        flush_run(obj, sc->s, &run, run_end);
+        run_flush(obj, sc->s, &run);
         sc->pos++;
         return obj;
 }
 
-static struct ect_json *lean_array(struct scan *sc, const struct ect_json_keep *keep)
+/* An array of objects of which sub's fields are read. */
+static struct ect_json *lean_array(struct scan *sc, const struct ect_json_keep *sub)
 {
         struct ect_json *arr = ect_json_new(ECT_JSON_ARRAY);
 
         sc->pos++;
         scan_ws(sc);
         while (!sc->bad && peek(sc) != ']') {
-                push(arr, NULL, 0, lean_value(sc, keep, false));
+                push(arr, NULL, 0, peek(sc) == '{' ? lean_object(sc, sub, false) : lean_whole(sc));
                 scan_after(sc, ']');
         }
         sc->pos++;
         return arr;
 }
 
-/* keep: the fields to keep of an object here (each: of each object in an
- * array here); NULL: everything. A value of another type is kept whole:
- * its reader reports the type. */
-static struct ect_json *lean_value(struct scan *sc, const struct ect_json_keep *keep, bool each)
+/* An array read through ect_json_iter: its elements folded into RAW runs,
+ * but for those keep_elem wants as nodes. Without keep_elem an element is
+ * only skipped over, not parsed. */
+static struct ect_json *lean_fold(struct scan *sc, const struct ect_json_keep *f)
+{
+        struct ect_json *arr = ect_json_new(ECT_JSON_ARRAY);
+        struct run run = RUN_NONE;
+        size_t n_kept = 0;
+
+        sc->pos++;
+        scan_ws(sc);
+        while (!sc->bad && peek(sc) != ']') {
+                size_t start = sc->pos;
+                if (f->keep_elem) {
+                        struct ect_json *e = lean_whole(sc);
+                        if (f->keep_elem(e, n_kept)) {
+                                run_flush(arr, sc->s, &run);
+                                push(arr, NULL, 0, e);
+                                n_kept++;
+                                scan_after(sc, ']');
+                                continue;
+                        }
+                        ect_json_free(e);
+                } else {
+                        skip_value(sc);
+                }
+                run_add(&run, start, sc->pos);
+                scan_after(sc, ']');
+        }
+        run_flush(arr, sc->s, &run);
+        sc->pos++;
+        return arr;
+}
+
+/* The value of field f (NULL: read whole). A value of another type than
+ * f expects is kept whole: its reader reports the type. */
+static struct ect_json *lean_value(struct scan *sc, const struct ect_json_keep *f)
 {
         char c = peek(sc);
 
-        if (keep && !each && c == '{')
-                return lean_object(sc, keep);
-        if (keep && each && c == '[')
-                return lean_array(sc, keep);
+        if (f && f->fold && c == '[')
+                return lean_fold(sc, f);
+        if (f && f->sub && !f->each && c == '{')
+                return lean_object(sc, f->sub, f->exact);
+        if (f && f->sub && f->each && c == '[')
+                return lean_array(sc, f->sub);
         return lean_whole(sc);
 }
 
@@ -848,13 +909,128 @@ int ect_json_parse_lean(const char *buf, size_t len, const struct ect_json_keep 
         if (run_parser(sc.s, len, &depth_callbacks, &d, &d.too_deep, err) < 0)
                 return ect_error_rc(*err);
         scan_ws(&sc);
-        *ret = lean_value(&sc, keep, false);
+        *ret = lean_value(&sc, &(const struct ect_json_keep){.name = "", .sub = keep});
         if (sc.bad) { /* a bug of the scanner must not change what is read */
                 ect_json_free(*ret);
                 *ret = NULL;
                 return parse_fixed(sc.s, len, ret, err);
         }
         return 0;
+}
+
+/* ---- iterating ----
+ *
+ * A RAW run of elements is read by one yajl parser (a streaming handle),
+ * fed the run's text element by element behind an opening '[': each
+ * element is complete once the ',' or ']' after it is fed (a number ends
+ * only there), and is then taken out of the wrapper array. */
+
+struct ect_json_run {
+        yajl_handle h;
+        struct builder b; /* root: the wrapper array */
+        struct scan sc;   /* over the run's text */
+        struct ect_json *cur;
+};
+
+/* The text was validated as part of the whole document and split by the
+ * same scanner: only a bug of ours gets here. Reading on could skip an
+ * element (a deny rule), so the program stops. */
+static void __attribute__((noreturn)) run_broken(void)
+{
+        static const char msg[] = "erdma: internal error: a folded JSON run is unreadable\n";
+        (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
+        abort();
+}
+
+static void run_feed(struct ect_json_run *r, const char *s, size_t len)
+{
+        if (yajl_parse(r->h, (const unsigned char *)s, len) != yajl_status_ok)
+                run_broken();
+}
+
+static struct ect_json_run *run_open(const struct ect_json *raw)
+{
+        struct ect_json_run *r = xcalloc(1, sizeof *r);
+
+        r->h = yajl_alloc(&callbacks, NULL, &r->b);
+        if (!r->h)
+                run_broken();
+        r->sc = (struct scan){.s = raw->str, .len = raw->len};
+        run_feed(r, "[", 1);
+        return r;
+}
+
+static void run_close(struct ect_json_run *r)
+{
+        if (!r)
+                return;
+        ect_json_free(r->cur);
+        yajl_free(r->h);
+        free(r->b.key);
+        ect_json_free(r->b.root);
+        free(r);
+}
+
+/* The next element of the run, owned by the run; NULL after the last. */
+static struct ect_json *run_next(struct ect_json_run *r)
+{
+        struct scan *sc = &r->sc;
+        size_t start;
+        bool last;
+
+        ect_json_free(r->cur);
+        r->cur = NULL;
+        scan_ws(sc);
+        if (sc->pos >= sc->len)
+                return NULL;
+        start = sc->pos;
+        skip_value(sc);
+        if (sc->bad)
+                run_broken();
+        run_feed(r, sc->s + start, sc->pos - start);
+        scan_ws(sc);
+        last = sc->pos >= sc->len;
+        if (!last && sc->s[sc->pos++] != ',')
+                run_broken();
+        run_feed(r, last ? "]" : ",", 1);
+        if (last && yajl_complete_parse(r->h) != yajl_status_ok)
+                run_broken();
+        if (!r->b.root || r->b.root->n != 1)
+                run_broken();
+        r->cur = r->b.root->v[0];
+        r->b.root->n = 0;
+        return r->cur;
+}
+
+struct ect_json *ect_json_next(struct ect_json_iter *it)
+{
+        const struct ect_json *a = it->arr;
+
+        while (ect_json_is(a, ECT_JSON_ARRAY) && it->i < a->n) {
+                struct ect_json *v = a->v[it->i], *e;
+                if (!ect_json_is(v, ECT_JSON_RAW)) {
+                        it->i++;
+                        it->index++; /* from SIZE_MAX to 0 first */
+                        it->transient = false;
+                        return v;
+                }
+                if (!it->run)
+                        it->run = run_open(v);
+                e = run_next(it->run);
+                if (e) {
+                        it->index++;
+                        it->transient = true;
+                        return e;
+                }
+                run_close(steal_ptr(&it->run));
+                it->i++;
+        }
+        return NULL;
+}
+
+void ect_json_iter_done(struct ect_json_iter *it)
+{
+        run_close(steal_ptr(&it->run));
 }
 
 /* ---- emitting ----

@@ -15,11 +15,12 @@
  * lean (ect_json_parse_lean): the tree holds only the paths the programs
  * read, and the text of everything else is kept once, as ECT_JSON_RAW
  * nodes, and streamed back through yajl's parser into the generator on
- * output, which therefore does not change. Measured (bench/hostile.sh):
- * about 2x the input for tiny values outside the paths read. Inside them
- * (process.env, annotations, linux.devices, ...) every value is still a
- * node: see docs/SECURITY.md. Small files (host config, daemon.json, CDI
- * specs, state) keep the full tree. */
+ * output, which therefore does not change. The arrays that are read
+ * (process.env, linux.devices, ...) are kept as text too, in runs, and
+ * read one element at a time (ect_json_iter); only what is edited in place
+ * stays a node. Measured (bench/hostile.sh): about 2x the input for tiny
+ * values anywhere. Small files (host config, daemon.json, CDI specs,
+ * state) keep the full tree. */
 #pragma once
 #include "error.h"
 
@@ -53,6 +54,7 @@ struct ect_json {
                        NUMBER: the number's text exactly as read or made */
         size_t len; /* of str */
         size_t n, cap;
+        size_t count;        /* RAW: the elements (members) its text holds */
         char **keys;         /* OBJECT: n keys, NUL-terminated */
         size_t *key_lens;    /* OBJECT: their lengths (keys may hold NULs) */
         struct ect_json **v; /* ARRAY, OBJECT: n values */
@@ -65,11 +67,22 @@ int ect_json_parse(const char *buf, size_t len, struct ect_json **ret, struct ec
  * (ect_json_go_key) to one of these field names, each with the whole of its
  * value (sub NULL) or, when the value is an object (each false) or an array
  * (each true: of each element that is an object), only the fields of sub.
- * A list ends with name NULL. */
+ * A list ends with name NULL.
+ *
+ * exact: sub names map keys (annotations), matched exactly as Go matches
+ * them, with no further check; the other members are folded into text.
+ * fold: the value is an array read only through ect_json_iter (which
+ * parses the folded elements one at a time): its elements are folded into
+ * ECT_JSON_RAW runs, but for those that keep_elem (if set) wants as nodes,
+ * to be edited in place; n_kept is how many it already wanted. A reader
+ * that edits a folded element would lose the edit: it must refuse. */
 struct ect_json_keep {
         const char *name;
         const struct ect_json_keep *sub;
         bool each;
+        bool exact;
+        bool fold;
+        bool (*keep_elem)(const struct ect_json *elem, size_t n_kept);
 };
 /* As ect_json_parse (the same checks, errors and bound), for a large input
  * of which a program reads a few paths: the root object keeps the members
@@ -80,6 +93,29 @@ struct ect_json_keep {
 int ect_json_parse_lean(const char *buf, size_t len, const struct ect_json_keep *keep,
                         struct ect_json **ret, struct ect_error **err);
 void ect_json_free(struct ect_json *j);
+
+/* The elements of an array one at a time, whatever the parse kept: a node
+ * of the array as it is, the elements of a RAW run (lean parse, fold)
+ * parsed when reached into a node of the iterator's own, freed at the next
+ * step (transient: an edit of it is lost). index: the element's place in
+ * the document's array, RAW runs counted. Not an array: no elements.
+ *
+ *     cleanup_json_iter struct ect_json_iter it = ECT_JSON_ITER(arr);
+ *     for (struct ect_json *e; (e = ect_json_next(&it));) ... it.index ... */
+struct ect_json_iter {
+        const struct ect_json *arr;
+        size_t i;                 /* arr->v[i]: the node read next, or the RAW run being read */
+        size_t index;             /* of the element ect_json_next() returned last */
+        bool transient;           /* that element is the iterator's own */
+        struct ect_json_run *run; /* the parser over arr->v[i] when it is RAW */
+};
+#define ECT_JSON_ITER(a)                                                                           \
+        {                                                                                          \
+                .arr = (a), .index = SIZE_MAX                                                      \
+        }
+struct ect_json *ect_json_next(struct ect_json_iter *it);
+void ect_json_iter_done(struct ect_json_iter *it);
+#define cleanup_json_iter __attribute__((cleanup(ect_json_iter_done)))
 static inline void ect_json_freep(struct ect_json **j)
 {
         ect_json_free(*j);

@@ -2,6 +2,7 @@
 #include "ocispec.h"
 #include "cleanup.h"
 #include "fileio.h"
+#include "select.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -20,34 +21,90 @@ void ect_oci_free(struct ect_oci_doc *d)
 
 /* The fields of config.json that the hook or the shim reads or edits, as
  * runc's Go structs name them: what ect_oci_check_keys() checks and what a
- * lean parse keeps (sub: of an object, each: of each object in an array). */
+ * lean parse keeps (sub: of an object, each: of each object in an array).
+ * Issue 13: the arrays we read are folded (json.h) and read one element at
+ * a time through ect_json_iter, so that millions of tiny elements cost
+ * their text, not a node each; the annotations keep the one key we read. */
+static bool first_memlock(const struct ect_json *e, size_t n_kept);
 /* clang-format 14 (Debian 12) reads "F(n) {" as a function definition and
  * spreads each macro over four lines. */
 /* clang-format off */
 #define F(n) {.name = (n)}
 #define OBJ(n, f) {.name = (n), .sub = (f)}
-#define ARR(n, f) {.name = (n), .sub = (f), .each = true}
+#define MAP(n, f) {.name = (n), .sub = (f), .exact = true}
+#define FOLD(n) {.name = (n), .fold = true}
+#define FOLD_EACH(n, f) {.name = (n), .sub = (f), .each = true, .fold = true}
 #define END {.name = NULL}
 /* clang-format on */
 static const struct ect_json_keep f_root[] = {F("path"), END};
+static const struct ect_json_keep f_annotations[] = {F(ECT_SELECT_ANNOTATION), END};
 static const struct ect_json_keep f_rlimit[] = {F("type"), F("soft"), F("hard"), END};
-static const struct ect_json_keep f_caps[] = {F("bounding"), F("effective"), F("permitted"), END};
-static const struct ect_json_keep f_process[] = {F("env"), ARR("rlimits", f_rlimit),
-                                                 OBJ("capabilities", f_caps), END};
+static const struct ect_json_keep f_caps[] = {FOLD("bounding"), FOLD("effective"),
+                                              FOLD("permitted"), END};
+/* raise_memlock() edits the RLIMIT_MEMLOCK entry in place: it stays a node. */
+static const struct ect_json_keep f_process[] = {FOLD("env"),
+                                                 {.name = "rlimits",
+                                                  .sub = f_rlimit,
+                                                  .each = true,
+                                                  .fold = true,
+                                                  .keep_elem = first_memlock},
+                                                 OBJ("capabilities", f_caps),
+                                                 END};
 static const struct ect_json_keep f_device[] = {F("path"),     F("type"), F("major"), F("minor"),
                                                 F("filemode"), F("uid"),  F("gid"),   END};
 static const struct ect_json_keep f_rule[] = {F("allow"), F("type"),   F("major"),
                                               F("minor"), F("access"), END};
-static const struct ect_json_keep f_resources[] = {ARR("devices", f_rule), END};
-static const struct ect_json_keep f_linux[] = {ARR("devices", f_device),
+static const struct ect_json_keep f_resources[] = {FOLD_EACH("devices", f_rule), END};
+static const struct ect_json_keep f_linux[] = {FOLD_EACH("devices", f_device),
                                                OBJ("resources", f_resources), END};
-static const struct ect_json_keep f_config[] = {OBJ("root", f_root), F("annotations"),
+static const struct ect_json_keep f_config[] = {OBJ("root", f_root),
+                                                MAP("annotations", f_annotations),
                                                 OBJ("process", f_process), OBJ("linux", f_linux),
                                                 END};
 #undef F
 #undef OBJ
-#undef ARR
+#undef MAP
+#undef FOLD
+#undef FOLD_EACH
 #undef END
+
+static bool str_is(const struct ect_json *j, const char *s)
+{
+        const char *v = ect_json_str(j);
+        return v && strcmp(v, s) == 0;
+}
+
+static bool is_memlock(const struct ect_json *rl)
+{
+        return str_is(ect_json_get_go(rl, "type"), "RLIMIT_MEMLOCK");
+}
+
+/* A second one is refused (raise_memlock), so the first is all we edit. */
+static bool first_memlock(const struct ect_json *e, size_t n_kept)
+{
+        return n_kept == 0 && is_memlock(e);
+}
+
+static int check_fields(const struct ect_json *obj, const char *where,
+                        const struct ect_json_keep *f, struct ect_error **err);
+
+/* Each object of an array. The place goes into the message only when
+ * there is one: these arrays may hold millions of elements. */
+static int check_each(const struct ect_json *arr, const char *where, const struct ect_json_keep *f,
+                      struct ect_error **err)
+{
+        cleanup_json_iter struct ect_json_iter it = ECT_JSON_ITER(arr);
+
+        for (const struct ect_json *e; (e = ect_json_next(&it));) {
+                struct ect_error *quiet = NULL;
+                if (check_fields(e, "", f->sub, &quiet) == 0)
+                        continue;
+                ect_error_free(&quiet);
+                cleanup_free char *w = xasprintf("%s%s[%zu].", where, f->name, it.index);
+                return check_fields(e, w, f->sub, err);
+        }
+        return 0;
+}
 
 static int check_fields(const struct ect_json *obj, const char *where,
                         const struct ect_json_keep *f, struct ect_error **err)
@@ -57,18 +114,14 @@ static int check_fields(const struct ect_json *obj, const char *where,
                 if (ect_json_check_go_key(obj, where, f->name, err) < 0)
                         return -1;
                 v = ect_json_get_go(obj, f->name);
-                if (!f->sub || !v)
+                if (!f->sub || !v || f->exact) /* map keys: Go compares them exactly */
                         continue;
                 if (!f->each && ect_json_is(v, ECT_JSON_OBJECT)) {
                         cleanup_free char *w = xasprintf("%s%s.", where, f->name);
                         if (check_fields(v, w, f->sub, err) < 0)
                                 return -1;
-                } else if (f->each && ect_json_is(v, ECT_JSON_ARRAY)) {
-                        for (size_t i = 0; i < v->n; i++) {
-                                cleanup_free char *w = xasprintf("%s%s[%zu].", where, f->name, i);
-                                if (check_fields(v->v[i], w, f->sub, err) < 0)
-                                        return -1;
-                        }
+                } else if (f->each && check_each(v, where, f, err) < 0) {
+                        return -1;
                 }
         }
         return 0;
@@ -76,7 +129,7 @@ static int check_fields(const struct ect_json *obj, const char *where,
 
 int ect_oci_check_keys(const struct ect_json *config, struct ect_error **err)
 {
-        return check_fields(config, "", f_config, err) < 0 ? -1 - (*err)->code : 0;
+        return check_fields(config, "", f_config, err) < 0 ? ect_error_rc(*err) : 0;
 }
 
 static int parse_with(const char *buf, size_t len, const char *path, bool lean,
@@ -229,12 +282,6 @@ static struct ect_json *need(struct ect_json *obj, const char *where, const char
         return v;
 }
 
-static bool str_is(const struct ect_json *j, const char *s)
-{
-        const char *v = ect_json_str(j);
-        return v && strcmp(v, s) == 0;
-}
-
 /* Whether a linux.devices path names want (a clean absolute path) where
  * runc creates it: runc joins the path to the rootfs with Go's
  * filepath.Join, which cleans it lexically ("//dev/./x", "/dev/../dev/x"
@@ -273,34 +320,81 @@ static bool same_dev_path(const struct ect_json *j, const char *want)
         return out == wl && memcmp(c, want, wl) == 0;
 }
 
+/* What linux.devices holds at an edit node's path: the first entry there
+ * decides, as runc creates the first. */
+struct dev_found {
+        enum { DEV_NONE, DEV_SAME, DEV_OTHER, DEV_NOT_OBJECT } what;
+        size_t index;     /* DEV_NOT_OBJECT: of that entry */
+        const char *type; /* DEV_OTHER: its type ("?": none), from type_buf */
+        char type_buf[16];
+        int64_t major, minor;
+};
+
+/* One pass over linux.devices for all nodes (it may hold millions of
+ * entries, read one at a time). found[i] is what a scan for node i alone
+ * meets first: its path, or an entry that is not an object. */
+static void scan_devices(const struct ect_json *devices, const struct ect_edits *ed,
+                         struct dev_found *found)
+{
+        cleanup_json_iter struct ect_json_iter it = ECT_JSON_ITER(devices);
+        size_t left = ed->n_nodes;
+
+        for (const struct ect_json *d; left > 0 && (d = ect_json_next(&it));) {
+                for (size_t i = 0; i < ed->n_nodes; i++) {
+                        const struct ect_edit_node *n = &ed->nodes[i];
+                        struct dev_found *f = &found[i];
+                        const char *type;
+                        if (f->what != DEV_NONE)
+                                continue;
+                        if (!ect_json_is(d, ECT_JSON_OBJECT)) {
+                                f->what = DEV_NOT_OBJECT;
+                                f->index = it.index;
+                                f->type = ect_json_type_name(d);
+                                left--;
+                                continue;
+                        }
+                        if (!same_dev_path(ect_json_get_go(d, "path"), n->path))
+                                continue;
+                        left--;
+                        f->major = f->minor = -1;
+                        (void)ect_json_i64(ect_json_get_go(d, "major"), &f->major);
+                        (void)ect_json_i64(ect_json_get_go(d, "minor"), &f->minor);
+                        type = ect_json_str(ect_json_get_go(d, "type"));
+                        if (type && (!strcmp(type, "c") || !strcmp(type, "u")) &&
+                            f->major == (int64_t)n->major && f->minor == (int64_t)n->minor) {
+                                f->what = DEV_SAME; /* from --device or CDI, or our earlier run */
+                                continue;
+                        }
+                        f->what = DEV_OTHER;
+                        snprintf(f->type_buf, sizeof f->type_buf, "%s", type ? type : "?");
+                        f->type = f->type_buf;
+                }
+        }
+}
+
+/* The edit for one node, from what scan_devices() found. The nodes have
+ * distinct paths (edits.h): one appended for an earlier node is never
+ * this one's. */
 static int add_device(const char *file, struct ect_json *devices, const struct ect_edit_node *n,
-                      bool *changed, struct ect_error **err)
+                      const struct dev_found *f, bool *changed, struct ect_error **err)
 {
         struct ect_json *e;
 
-        for (size_t i = 0; i < devices->n; i++) {
-                const struct ect_json *d = devices->v[i];
-                int64_t maj = -1, min = -1;
-                if (!ect_json_is(d, ECT_JSON_OBJECT))
-                        return ect_error_set(err, EINVAL,
-                                             "%s: linux.devices[%zu]: expected an object, got %s",
-                                             file, i, ect_json_type_name(d));
-                if (!same_dev_path(ect_json_get_go(d, "path"), n->path))
-                        continue;
-                (void)ect_json_i64(ect_json_get_go(d, "major"), &maj);
-                (void)ect_json_i64(ect_json_get_go(d, "minor"), &min);
-                if ((str_is(ect_json_get_go(d, "type"), "c") ||
-                     str_is(ect_json_get_go(d, "type"), "u")) &&
-                    maj == (int64_t)n->major && min == (int64_t)n->minor)
-                        return 0; /* from --device or CDI, or our earlier run */
+        switch (f->what) {
+        case DEV_SAME:
+                return 0;
+        case DEV_NOT_OBJECT:
+                return ect_error_set(err, EINVAL,
+                                     "%s: linux.devices[%zu]: expected an object, got %s", file,
+                                     f->index, f->type);
+        case DEV_OTHER:
                 return ect_error_set(err, EEXIST,
                                      "%s: linux.devices already has '%s' as another device "
                                      "(type %s, %lld:%lld), not c %u:%u",
-                                     file, n->path,
-                                     ect_json_str(ect_json_get_go(d, "type"))
-                                             ? ect_json_str(ect_json_get_go(d, "type"))
-                                             : "?",
-                                     (long long)maj, (long long)min, n->major, n->minor);
+                                     file, n->path, f->type, (long long)f->major,
+                                     (long long)f->minor, n->major, n->minor);
+        case DEV_NONE:
+                break;
         }
         e = ect_json_append(devices, ect_json_new(ECT_JSON_OBJECT));
         ect_json_set(e, "path", ect_json_new_str(n->path));
@@ -335,17 +429,17 @@ static bool rule_matches(const struct ect_json *r, unsigned major, unsigned mino
         return true;
 }
 
-static int add_rule(const char *file, struct ect_json *rules, const struct ect_edit_node *n,
-                    bool *changed, struct ect_error **err)
+/* One pass over linux.resources.devices for all nodes. Rules apply in
+ * order, a later one overriding an earlier one: a node's access is in
+ * force (covered[i]) when an allow with r and w follows the last deny
+ * that could take r or w away. Fails on the first entry that is not an
+ * object. */
+static int scan_rules(const char *file, const struct ect_json *rules, const struct ect_edits *ed,
+                      bool *covered, struct ect_error **err)
 {
-        bool covered = false;
-        struct ect_json *e;
+        cleanup_json_iter struct ect_json_iter it = ECT_JSON_ITER(rules);
 
-        /* Rules apply in order, a later one overriding an earlier one: ours
-         * is in force when an allow with r and w follows the last deny that
-         * could take r or w away. */
-        for (size_t i = 0; i < rules->n; i++) {
-                const struct ect_json *r = rules->v[i];
+        for (const struct ect_json *r; (r = ect_json_next(&it));) {
                 const struct ect_json *acc;
                 const char *a;
                 bool allow;
@@ -353,9 +447,7 @@ static int add_rule(const char *file, struct ect_json *rules, const struct ect_e
                         return ect_error_set(err, EINVAL,
                                              "%s: linux.resources.devices[%zu]: expected an "
                                              "object, got %s",
-                                             file, i, ect_json_type_name(r));
-                if (!rule_matches(r, n->major, n->minor))
-                        continue;
+                                             file, it.index, ect_json_type_name(r));
                 allow = ect_json_is(ect_json_get_go(r, "allow"), ECT_JSON_TRUE);
                 acc = ect_json_get_go(r, "access");
                 a = ect_json_str(acc);
@@ -363,13 +455,31 @@ static int add_rule(const char *file, struct ect_json *rules, const struct ect_e
                         a = "rwm";
                 if (!a)
                         continue;
-                if (allow && strchr(a, 'r') && strchr(a, 'w'))
-                        covered = true;
-                else if (!allow && (strchr(a, 'r') || strchr(a, 'w')))
-                        covered = false;
+                for (size_t i = 0; i < ed->n_nodes; i++) {
+                        if (!rule_matches(r, ed->nodes[i].major, ed->nodes[i].minor))
+                                continue;
+                        if (allow && strchr(a, 'r') && strchr(a, 'w'))
+                                covered[i] = true;
+                        else if (!allow && (strchr(a, 'r') || strchr(a, 'w')))
+                                covered[i] = false;
+                }
         }
-        if (covered)
-                return 0;
+        return 0;
+}
+
+/* The rule for node i unless the rules cover it: those of the config
+ * (covered) or one appended for an earlier node of the same number. */
+static void add_rule(struct ect_json *rules, const struct ect_edits *ed, size_t i,
+                     const bool *covered, bool *changed)
+{
+        const struct ect_edit_node *n = &ed->nodes[i];
+        struct ect_json *e;
+
+        if (covered[i])
+                return;
+        for (size_t j = 0; j < i; j++)
+                if (!covered[j] && ed->nodes[j].major == n->major && ed->nodes[j].minor == n->minor)
+                        return;
         e = ect_json_append(rules, ect_json_new(ECT_JSON_OBJECT));
         ect_json_set(e, "allow", ect_json_new_bool(true));
         ect_json_set(e, "type", ect_json_new_str("c"));
@@ -377,7 +487,6 @@ static int add_rule(const char *file, struct ect_json *rules, const struct ect_e
         ect_json_set(e, "minor", ect_json_new_u64(n->minor));
         ect_json_set(e, "access", ect_json_new_str("rw"));
         *changed = true;
-        return 0;
 }
 
 static int raise_field(const char *file, size_t i, struct ect_json *rl, const char *key,
@@ -400,30 +509,55 @@ static int raise_field(const char *file, size_t i, struct ect_json *rl, const ch
         return 0;
 }
 
-static int raise_memlock(const char *file, struct ect_json *process, uint64_t want, bool *changed,
-                         struct ect_error **err)
+/* Raises the RLIMIT_MEMLOCK entry of rls, if any (*ret_found: its index,
+ * else SIZE_MAX). runc (1.1) applies each entry in order; the runtime spec
+ * has a runtime refuse a type given twice. We refuse a second
+ * RLIMIT_MEMLOCK: which one to raise would be a guess, and first_memlock()
+ * keeps only the first as a node to edit. */
+static int raise_existing(const char *file, struct ect_json *rls, uint64_t want, bool *changed,
+                          size_t *ret_found, struct ect_error **err)
 {
-        struct ect_json *rls = need(process, "process.", "rlimits", ECT_JSON_ARRAY, err);
-        bool found = false;
-        struct ect_json *e;
+        cleanup_json_iter struct ect_json_iter it = ECT_JSON_ITER(rls);
 
-        if (!rls)
-                return ect_error_wrap(err, "%s", file);
-        for (size_t i = 0; i < rls->n; i++) {
-                struct ect_json *rl = rls->v[i];
+        *ret_found = SIZE_MAX;
+        for (struct ect_json *rl; (rl = ect_json_next(&it));) {
                 if (!ect_json_is(rl, ECT_JSON_OBJECT))
                         return ect_error_set(err, EINVAL,
                                              "%s: process.rlimits[%zu]: expected an object, "
                                              "got %s",
-                                             file, i, ect_json_type_name(rl));
-                if (!str_is(ect_json_get_go(rl, "type"), "RLIMIT_MEMLOCK"))
+                                             file, it.index, ect_json_type_name(rl));
+                if (!is_memlock(rl))
                         continue;
-                found = true;
-                if (raise_field(file, i, rl, "hard", want, changed, err) < 0 ||
-                    raise_field(file, i, rl, "soft", want, changed, err) < 0)
+                if (*ret_found != SIZE_MAX)
+                        return ect_error_set(err, EINVAL,
+                                             "%s: process.rlimits[%zu]: RLIMIT_MEMLOCK again "
+                                             "(first at [%zu]); the runtime spec has a runtime "
+                                             "refuse a type given twice",
+                                             file, it.index, *ret_found);
+                if (it.transient) /* first_memlock() keeps it: never expected */
+                        return ect_error_set(err, EINVAL,
+                                             "%s: process.rlimits[%zu]: cannot be edited", file,
+                                             it.index);
+                *ret_found = it.index;
+                if (raise_field(file, it.index, rl, "hard", want, changed, err) < 0 ||
+                    raise_field(file, it.index, rl, "soft", want, changed, err) < 0)
                         return ect_error_rc(*err);
         }
-        if (found)
+        return 0;
+}
+
+static int raise_memlock(const char *file, struct ect_json *process, uint64_t want, bool *changed,
+                         struct ect_error **err)
+{
+        struct ect_json *rls = need(process, "process.", "rlimits", ECT_JSON_ARRAY, err);
+        size_t found;
+        struct ect_json *e;
+
+        if (!rls)
+                return ect_error_wrap(err, "%s", file);
+        if (raise_existing(file, rls, want, changed, &found, err) < 0)
+                return ect_error_rc(*err);
+        if (found != SIZE_MAX)
                 return 0;
         e = ect_json_append(rls, ect_json_new(ECT_JSON_OBJECT));
         ect_json_set(e, "type", ect_json_new_str("RLIMIT_MEMLOCK"));
@@ -431,6 +565,26 @@ static int raise_memlock(const char *file, struct ect_json *process, uint64_t wa
         ect_json_set(e, "soft", ect_json_new_u64(want));
         *changed = true;
         return 0;
+}
+
+/* Appends to set each capability it lacks, one pass over the set. */
+static void add_caps_to(struct ect_json *set, const struct ect_edits *ed, bool *changed)
+{
+        cleanup_free bool *have = xcalloc(ed->n_capabilities, sizeof *have);
+        cleanup_json_iter struct ect_json_iter it = ECT_JSON_ITER(set);
+
+        for (const struct ect_json *v; (v = ect_json_next(&it));)
+                for (size_t c = 0; c < ed->n_capabilities; c++)
+                        have[c] = have[c] || str_is(v, ed->capabilities[c]);
+        for (size_t c = 0; c < ed->n_capabilities; c++) {
+                bool dup = false;
+                for (size_t d = 0; d < c && !dup; d++)
+                        dup = strcmp(ed->capabilities[d], ed->capabilities[c]) == 0;
+                if (have[c] || dup)
+                        continue;
+                ect_json_append(set, ect_json_new_str(ed->capabilities[c]));
+                *changed = true;
+        }
 }
 
 static int add_caps(const char *file, struct ect_json *process, const struct ect_edits *ed,
@@ -452,15 +606,32 @@ static int add_caps(const char *file, struct ect_json *process, const struct ect
                         need(caps, "process.capabilities.", sets[s], ECT_JSON_ARRAY, err);
                 if (!set)
                         return ect_error_wrap(err, "%s", file);
-                for (size_t c = 0; c < ed->n_capabilities; c++) {
-                        bool have = false;
-                        for (size_t i = 0; i < set->n && !have; i++)
-                                have = str_is(set->v[i], ed->capabilities[c]);
-                        if (!have) {
-                                ect_json_append(set, ect_json_new_str(ed->capabilities[c]));
-                                *changed = true;
-                        }
-                }
+                add_caps_to(set, ed, changed);
+        }
+        return 0;
+}
+
+/* The nodes, each with its device entry then its cgroup rule, in the
+ * order (and so with the first error) of doing them one by one: the
+ * arrays are each read once for all nodes. */
+static int add_nodes(const char *file, struct ect_json *devices, struct ect_json *rules,
+                     const struct ect_edits *ed, bool *changed, struct ect_error **err)
+{
+        cleanup_free struct dev_found *found = xcalloc(ed->n_nodes, sizeof *found);
+        cleanup_free bool *covered = xcalloc(ed->n_nodes, sizeof *covered);
+
+        if (ed->n_nodes == 0)
+                return 0;
+        scan_devices(devices, ed, found);
+        if (add_device(file, devices, &ed->nodes[0], &found[0], changed, err) < 0)
+                return ect_error_rc(*err);
+        if (scan_rules(file, rules, ed, covered, err) < 0)
+                return ect_error_rc(*err);
+        add_rule(rules, ed, 0, covered, changed);
+        for (size_t i = 1; i < ed->n_nodes; i++) {
+                if (add_device(file, devices, &ed->nodes[i], &found[i], changed, err) < 0)
+                        return ect_error_rc(*err);
+                add_rule(rules, ed, i, covered, changed);
         }
         return 0;
 }
@@ -482,12 +653,8 @@ int ect_oci_apply(struct ect_oci_doc *d, const struct ect_edits *edits, bool *re
             !(rules = need(res, "linux.resources.", "devices", ECT_JSON_ARRAY, err)) ||
             !(process = need(d->tree, "", "process", ECT_JSON_OBJECT, err)))
                 return ect_error_wrap(err, "%s", f);
-        for (size_t i = 0; i < edits->n_nodes; i++) {
-                if (add_device(f, devices, &edits->nodes[i], &changed, err) < 0 ||
-                    add_rule(f, rules, &edits->nodes[i], &changed, err) < 0)
-                        return ect_error_rc(*err);
-        }
-        if (raise_memlock(f, process, edits->memlock, &changed, err) < 0 ||
+        if (add_nodes(f, devices, rules, edits, &changed, err) < 0 ||
+            raise_memlock(f, process, edits->memlock, &changed, err) < 0 ||
             add_caps(f, process, edits, &changed, err) < 0)
                 return ect_error_rc(*err);
         *ret_changed = changed;
@@ -496,21 +663,19 @@ int ect_oci_apply(struct ect_oci_doc *d, const struct ect_edits *edits, bool *re
 
 bool ect_oci_memlock(const struct ect_oci_doc *d, uint64_t *ret_soft, uint64_t *ret_hard)
 {
-        const struct ect_json *rls =
-                ect_json_get_go(ect_json_get_go(d->tree, "process"), "rlimits");
+        cleanup_json_iter struct ect_json_iter it =
+                ECT_JSON_ITER(ect_json_get_go(ect_json_get_go(d->tree, "process"), "rlimits"));
         bool found = false;
         uint64_t soft = 0, hard = 0;
 
-        if (!ect_json_is(rls, ECT_JSON_ARRAY))
-                return false;
-        for (size_t i = 0; i < rls->n; i++) {
+        for (const struct ect_json *rl; (rl = ect_json_next(&it));) {
                 uint64_t s = 0, h = 0;
-                if (!str_is(ect_json_get_go(rls->v[i], "type"), "RLIMIT_MEMLOCK"))
+                if (!is_memlock(rl))
                         continue;
                 found = true;
-                if (ect_json_u64(ect_json_get_go(rls->v[i], "soft"), &s) && s > soft)
+                if (ect_json_u64(ect_json_get_go(rl, "soft"), &s) && s > soft)
                         soft = s;
-                if (ect_json_u64(ect_json_get_go(rls->v[i], "hard"), &h) && h > hard)
+                if (ect_json_u64(ect_json_get_go(rl, "hard"), &h) && h > hard)
                         hard = h;
         }
         if (found) {

@@ -74,7 +74,7 @@ static void live_warnings(struct ect_plan *p)
  * from the state when config.json has none (the hook only: plan.h). */
 static int read_request(const struct ect_config *cfg, const struct ect_oci_doc *doc,
                         const struct ect_json *annotations, enum ect_select_source *ret_src,
-                        const char **ret_value, struct ect_error **err)
+                        char **ret_value, struct ect_error **err)
 {
         if (ect_select_request(cfg, annotations, ect_oci_env(doc), ret_src, ret_value, err) < 0)
                 return ect_error_wrap(err, "%s", doc->path);
@@ -92,7 +92,7 @@ int ect_plan_make(const struct ect_config *cfg, const struct ect_oci_doc *doc,
         cleanup_plan struct ect_plan *p = xcalloc(1, sizeof *p);
         const struct ect_json *annotations = ect_oci_annotations(doc);
         const struct ect_json *env = ect_oci_env(doc);
-        const char *value = NULL;
+        cleanup_free char *value = NULL;
 
         p->live = state != NULL;
         if (!annotations && state)

@@ -40,13 +40,38 @@ void ect_selection_free(struct ect_selection *s)
         free(s);
 }
 
+/* The value of the last ECT_SELECT_ENV entry of env (a copy), or NULL. */
+static int env_request(const struct ect_json *env, char **ret_value, struct ect_error **err)
+{
+        const size_t plen = strlen(ECT_SELECT_ENV "=");
+        cleanup_json_iter struct ect_json_iter it = ECT_JSON_ITER(env);
+        cleanup_free char *value = NULL;
+
+        for (const struct ect_json *e; (e = ect_json_next(&it));) {
+                if (!ect_json_is(e, ECT_JSON_STRING))
+                        return ect_error_set(err, EINVAL,
+                                             "process.env: item %zu: expected a string, got %s",
+                                             it.index, ect_json_type_name(e));
+                if (e->len < plen || memcmp(e->str, ECT_SELECT_ENV "=", plen) != 0)
+                        continue;
+                if (!ect_json_str(e))
+                        return ect_error_set(err, EINVAL, "process.env: %s holds a NUL byte",
+                                             ECT_SELECT_ENV);
+                free(value);
+                value = xstrdup(e->str + plen); /* the last one wins */
+        }
+        *ret_value = steal_ptr(&value);
+        return 0;
+}
+
 int ect_select_request(const struct ect_config *cfg, const struct ect_json *annotations,
                        const struct ect_json *env, enum ect_select_source *ret_source,
-                       const char **ret_value, struct ect_error **err)
+                       char **ret_value, struct ect_error **err)
 {
         const struct ect_json *a;
-        const char *value = NULL;
+        char *value = NULL;
 
+        *ret_value = NULL;
         if (annotations && !ect_json_is(annotations, ECT_JSON_OBJECT) &&
             !ect_json_is(annotations, ECT_JSON_NULL))
                 return ect_error_set(err, EINVAL, "annotations: expected an object, got %s",
@@ -64,44 +89,27 @@ int ect_select_request(const struct ect_config *cfg, const struct ect_json *anno
                         return ect_error_set(err, EINVAL, "annotation '%s': holds a NUL byte",
                                              ECT_SELECT_ANNOTATION);
                 *ret_source = ECT_SELECT_FROM_ANNOTATION;
-                *ret_value = ect_json_str(a);
+                *ret_value = xstrdup(ect_json_str(a));
                 return 0;
         }
 
         if (env && !ect_json_is(env, ECT_JSON_ARRAY) && !ect_json_is(env, ECT_JSON_NULL))
                 return ect_error_set(err, EINVAL, "process.env: expected an array, got %s",
                                      ect_json_type_name(env));
-        if (cfg->accept_env && ect_json_is(env, ECT_JSON_ARRAY)) {
-                const size_t plen = strlen(ECT_SELECT_ENV "=");
-                for (size_t i = 0; i < env->n; i++) {
-                        const struct ect_json *e = env->v[i];
-                        if (!ect_json_is(e, ECT_JSON_STRING))
-                                return ect_error_set(err, EINVAL,
-                                                     "process.env: item %zu: expected a string, "
-                                                     "got %s",
-                                                     i, ect_json_type_name(e));
-                        if (e->len >= plen && memcmp(e->str, ECT_SELECT_ENV "=", plen) == 0) {
-                                if (!ect_json_str(e))
-                                        return ect_error_set(err, EINVAL,
-                                                             "process.env: %s holds a NUL byte",
-                                                             ECT_SELECT_ENV);
-                                value = e->str + plen; /* the last one wins */
-                        }
-                }
-                if (value) {
-                        *ret_source = ECT_SELECT_FROM_ENV;
-                        *ret_value = value;
-                        return 0;
-                }
+        if (cfg->accept_env && env_request(env, &value, err) < 0)
+                return ect_error_rc(*err);
+        if (value) {
+                *ret_source = ECT_SELECT_FROM_ENV;
+                *ret_value = value;
+                return 0;
         }
 
         if (cfg->default_devices == ECT_DEFAULT_ALL) {
                 *ret_source = ECT_SELECT_FROM_DEFAULT;
-                *ret_value = "all";
+                *ret_value = xstrdup("all");
                 return 0;
         }
         *ret_source = ECT_SELECT_NONE;
-        *ret_value = NULL;
         return 0;
 }
 
@@ -296,7 +304,7 @@ int ect_select(const struct ect_host *host, const struct ect_config *cfg,
                struct ect_selection **ret, struct ect_error **err)
 {
         enum ect_select_source src = ECT_SELECT_NONE;
-        const char *value = NULL;
+        cleanup_free char *value = NULL;
         struct ect_selection *sel = NULL;
 
         if (ect_select_request(cfg, annotations, env, &src, &value, err) < 0)
@@ -357,7 +365,7 @@ int ect_select_discover(const struct ect_discover_opts *opts, const struct ect_c
         cleanup_host struct ect_host *host = NULL;
         struct ect_selection *sel = NULL;
         enum ect_select_source src;
-        const char *value = NULL;
+        cleanup_free char *value = NULL;
 
         if (ect_select_request(cfg, annotations, env, &src, &value, err) < 0)
                 return -1;

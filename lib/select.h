@@ -61,11 +61,12 @@ struct ect_selection {
 int ect_select(const struct ect_host *host, const struct ect_config *cfg,
                const struct ect_json *annotations, const struct ect_json *env,
                struct ect_selection **ret, struct ect_error **err);
-/* The request alone: which source applies and its value (borrowed from the
- * JSON, or "all"/"none" for the default). *ret_value NULL: no request. */
+/* The request alone: which source applies and its value (a copy: an env
+ * entry may be one ect_json_iter parsed for the moment, or "all" for the
+ * default; the caller frees it). *ret_value NULL: no request. */
 int ect_select_request(const struct ect_config *cfg, const struct ect_json *annotations,
                        const struct ect_json *env, enum ect_select_source *ret_source,
-                       const char **ret_value, struct ect_error **err);
+                       char **ret_value, struct ect_error **err);
 /* Discovery (opts) and ect_select() in one: reads only the devices the
  * request can name (ect_select_may_name), so that a container asking for
  * one device of many costs one device's sysfs reads. The host describes

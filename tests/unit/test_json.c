@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* lib/json.c: the parser every untrusted document goes through, and the
  * emitter that must give back what it did not change. */
+#include "cleanup.h"
 #include "json.h"
 #include "testutil.h"
+#include "xalloc.h"
 
 static struct ect_json *parse_ok(const char *s)
 {
@@ -405,6 +407,77 @@ START_TEST(test_integers)
 }
 END_TEST
 
+/* The elements of an array one at a time: a full tree's as they are, a
+ * folded array's parsed from its runs (numbers at the end of a run, deep
+ * values, escapes), with their indexes in the document. */
+static bool keep_strings(const struct ect_json *e, size_t n_kept)
+{
+        (void)n_kept;
+        return ect_json_is(e, ECT_JSON_STRING);
+}
+
+static const struct ect_json_keep fold_x[] = {
+        {.name = "x", .fold = true},
+        {.name = "y", .fold = true, .keep_elem = keep_strings},
+        {.name = NULL},
+};
+
+/* Each element with its index ("t": the iterator's own), as text. */
+static void check_iter(const struct ect_json *arr, const char *want)
+{
+        cleanup_json_iter struct ect_json_iter it = ECT_JSON_ITER(arr);
+        cleanup_free char *out = xstrdup("");
+
+        for (struct ect_json *e; (e = ect_json_next(&it));) {
+                cleanup_free char *text = NULL;
+                size_t n;
+                struct ect_error *err = NULL;
+                char *o = out;
+                ck_assert_int_eq(ect_json_emit(e, false, &text, &n, &err), 0);
+                out = xasprintf("%s%zu%s:%s ", o, it.index, it.transient ? "t" : "", text);
+                free(o);
+        }
+        ck_assert_str_eq(out, want);
+}
+
+static void check_same_text(const struct ect_json *a, const struct ect_json *b)
+{
+        cleanup_free char *ta = NULL, *tb = NULL;
+        struct ect_error *err = NULL;
+        size_t an, bn;
+
+        ck_assert_int_eq(ect_json_emit(a, true, &ta, &an, &err), 0);
+        ck_assert_int_eq(ect_json_emit(b, true, &tb, &bn, &err), 0);
+        ck_assert_str_eq(ta, tb);
+}
+
+START_TEST(test_iter)
+{
+        const char *s = "{\"x\":[ 1 ,{\"a\":[2,[3]]},\"\\u00e9\",[],4.5e1 ],\"z\":0,"
+                        "\"y\":[1,\"a\",2,3,\"b\",-0]}";
+        cleanup_json struct ect_json *full = NULL, *lean = NULL;
+        struct ect_error *err = NULL;
+        struct ect_json *y;
+
+        ck_assert_int_eq(ect_json_parse(s, strlen(s), &full, &err), 0);
+        ck_assert_int_eq(ect_json_parse_lean(s, strlen(s), fold_x, &lean, &err), 0);
+        check_iter(ect_json_get(full, "x"), "0:1 1:{\"a\":[2,[3]]} 2:\"\xc3\xa9\" 3:[] 4:4.5e1 ");
+        check_iter(ect_json_get(lean, "x"),
+                   "0t:1 1t:{\"a\":[2,[3]]} 2t:\"\xc3\xa9\" 3t:[] 4t:4.5e1 ");
+        y = ect_json_get(lean, "y");
+        ck_assert_uint_eq(y->n, 5); /* RAW 1, "a", RAW 2,3, "b", RAW -0 */
+        ck_assert_uint_eq(y->v[2]->count, 2);
+        check_iter(y, "0t:1 1:\"a\" 2t:2 3t:3 4:\"b\" 5t:-0 ");
+        /* not an array, or none: no elements */
+        ck_assert_ptr_null(ect_json_next(&(struct ect_json_iter)ECT_JSON_ITER(NULL)));
+        ck_assert_ptr_null(ect_json_next(&(struct ect_json_iter)ECT_JSON_ITER(lean)));
+        /* an edit appends after the runs, and the text is the full tree's */
+        ect_json_append(ect_json_get(full, "y"), ect_json_new_u64(7));
+        ect_json_append(y, ect_json_new_u64(7));
+        check_same_text(full, lean);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("json");
@@ -419,6 +492,7 @@ int main(void)
         tcase_add_test(tc, test_integers);
         tcase_add_test(tc, test_emit_round_trip);
         tcase_add_test(tc, test_emit_fd_same_text);
+        tcase_add_test(tc, test_iter);
         suite_add_tcase(s, tc);
         return run_suite(s);
 }

@@ -6,6 +6,7 @@
 #include "fileio.h"
 #include "json.h"
 #include "ocispec.h"
+#include "select.h"
 #include "xalloc.h"
 
 #include <check.h>
@@ -325,6 +326,16 @@ START_TEST(test_oci_apply_bad)
                 apply_err("{\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_MEMLOCK\",\"hard\":-1}]}}",
                           e),
                 "'hard' is not an unsigned integer"));
+        /* the runtime spec has a runtime refuse a type given twice; which
+         * one to raise would be a guess (issue 13: and only the first is
+         * kept as a node to edit) */
+        ck_assert_ptr_nonnull(strstr(
+                apply_err("{\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_MEMLOCK\",\"hard\":1},"
+                          "{\"type\":\"RLIMIT_CORE\"},{\"type\":\"RLIMIT_MEMLOCK\"}]}}",
+                          e),
+                "process.rlimits[2]: RLIMIT_MEMLOCK again (first at [0])"));
+        ck_assert_ptr_nonnull(strstr(apply_err("{\"process\":{\"rlimits\":[{},{},7]}}", e),
+                                     "process.rlimits[2]: expected an object, got number"));
         ck_assert_ptr_nonnull(strstr(apply_err("{\"process\":{\"capabilities\":[]}}", e),
                                      "process.capabilities: expected an object"));
         ck_assert_ptr_nonnull(
@@ -646,9 +657,33 @@ START_TEST(test_oci_selection_inputs)
 }
 END_TEST
 
+/* What the programs read besides the edits: the request (env and
+ * annotation accepted) and config.json's RLIMIT_MEMLOCK. */
+static char *reads(const struct ect_oci_doc *d)
+{
+        struct ect_config cfg = {.accept_env = true, .accept_annotation = true};
+        enum ect_select_source src = ECT_SELECT_NONE;
+        cleanup_free char *value = NULL;
+        struct ect_error *err = NULL;
+        uint64_t soft = 0, hard = 0;
+        bool memlock = ect_oci_memlock(d, &soft, &hard);
+        char *r;
+
+        if (ect_select_request(&cfg, ect_oci_annotations(d), ect_oci_env(d), &src, &value, &err) <
+            0) {
+                r = xasprintf("error %s; memlock %d %llu %llu", err->msg, memlock,
+                              (unsigned long long)soft, (unsigned long long)hard);
+                ect_error_free(&err);
+                return r;
+        }
+        return xasprintf("%s %s; memlock %d %llu %llu", ect_select_source_name(src),
+                         value ? value : "-", memlock, (unsigned long long)soft,
+                         (unsigned long long)hard);
+}
+
 /* Parses s both ways; both fail with the same message, or both succeed,
- * write the same text (compact, pretty, tab-indented) and, after the same
- * edits, the same text again. */
+ * read the same request and memlock, write the same text (compact,
+ * pretty, tab-indented) and, after the same edits, the same text again. */
 static void same_as_full(const char *s)
 {
         cleanup_oci struct ect_oci_doc *full_d = NULL, *lean_d = NULL;
@@ -665,6 +700,11 @@ static void same_as_full(const char *s)
                 ect_error_free(&e2);
                 ect_edits_free(ed);
                 return;
+        }
+        {
+                cleanup_free char *rf = reads(full_d);
+                cleanup_free char *rl = reads(lean_d);
+                ck_assert_str_eq(rf, rl);
         }
         for (int pass = 0; pass < 2; pass++) {
                 char *a = NULL, *b = NULL;
@@ -718,6 +758,39 @@ START_TEST(test_oci_lean_same_as_full)
                 /* yajl's whitespace includes \v and \f (found by fuzz_ocispec) */
                 "{\v\"process\":\f{\"env\":[\"A=1\"\f]\v,\"x\":1\f}\f,\"y\"\v:\f0\f}\f",
                 "{\"process\":{\"capabilities\":{\"bounding\":[\"CAP_CHOWN\"],\"ambient\":[0]}}}",
+                /* issue 13: arrays read one element at a time (folded in
+                 * the lean tree): the same reads, edits, errors and indexes */
+                "{\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1},"
+                "{\"type\":\"RLIMIT_MEMLOCK\",\"soft\":5,\"hard\":7},{\"type\":\"RLIMIT_CORE\"},"
+                "{\"x\":[[1.5e3]]}]}}",
+                "{\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\"},3,"
+                "{\"type\":\"RLIMIT_MEMLOCK\",\"soft\":5,\"hard\":7}]}}",
+                "{\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_MEMLOCK\",\"hard\":1},"
+                "{\"type\":\"RLIMIT_NOFILE\"},{\"Type\":\"RLIMIT_MEMLOCK\",\"soft\":9}]}}",
+                "{\"linux\":{\"devices\":[{\"path\":\"/dev/a\"},{\"path\":\"/dev/b\"},7,"
+                "{\"path\":\"/dev/infiniband/uverbs0\",\"type\":\"b\"}]}}",
+                "{\"linux\":{\"devices\":[{\"path\":\"/dev/infiniband/uverbs0\",\"type\":\"c\","
+                "\"major\":231,\"minor\":192},{\"path\":\"/x\"},null]}}",
+                "{\"linux\":{\"devices\":[{\"path\":\"/dev/x\",\"q\":[[[{}]]]},"
+                "{\"path\":\"//dev/infiniband/../infiniband/rdma_cm\",\"type\":\"c\","
+                "\"major\":1,\"minor\":2},{\"path\":\"/dev/infiniband/uverbs0\",\"type\":\"u\"}]}}",
+                "{\"linux\":{\"devices\":[{\"path\":\"/a\"},{\"path\":\"/b\",\"PATH\":\"/c\"}]}}",
+                "{\"linux\":{\"resources\":{\"devices\":[{\"allow\":false},{\"allow\":true,"
+                "\"type\":\"c\",\"major\":231,\"minor\":192,\"access\":\"rw\"},\"x\"]}}}",
+                "{\"linux\":{\"resources\":{\"devices\":[{\"allow\":true,\"access\":\"rwm\"},"
+                "{\"allow\":false,\"type\":\"c\",\"major\":10,\"access\":\"w\"},"
+                "{\"allow\":true,\"type\":\"b\",\"access\":\"rw\"},-1e0]}}}",
+                "{\"linux\":{\"resources\":{\"devices\":[{\"allow\":true,\"Allow\":false}]}}}",
+                "{\"process\":{\"env\":[\"A=1\",\"ERDMA_VISIBLE_DEVICES=erdma_0\",\"C=3\",5]}}",
+                "{\"process\":{\"env\":[\"\\u0045RDMA_VISIBLE_DEVICES=x\",\"B\",\"ERDMA_VISIBLE_DEVICES=y\","
+                "\"ERDMA_VISIBLE_DEVICESX=z\",\"\"]}}",
+                "{\"process\":{\"env\":[\"ERDMA_VISIBLE_DEVICES=a\\u0000\"]}}",
+                "{\"annotations\":{\"a\":\"1\",\"com.aliyun.erdma.devices\":\"erdma_0\",\"b\":2,"
+                "\"com.aliyun.erdma.devices\":\"all\",\"c\":{}},\"process\":{\"env\":[\"X=1\"]}}",
+                "{\"annotations\":{\"Com.aliyun.erdma.devices\":\"x\",\"\":\"\"}}",
+                "{\"annotations\":{\"com.aliyun.erdma.devices\":7}}",
+                "{\"process\":{\"capabilities\":{\"bounding\":[\"CAP_IPC_LOCK\",\"CAP_SYS_RAWIO\",1],"
+                "\"effective\":[],\"permitted\":[\"CAP_CHOWN\",\"CAP_SYS_RAWIO\"]}}}",
         };
 
         same_as_full(full);
@@ -748,6 +821,40 @@ START_TEST(test_oci_lean_unread_is_text)
 }
 END_TEST
 
+/* Issue 13: the arrays that are read hold their elements as text, in
+ * runs, but for the RLIMIT_MEMLOCK entry an edit changes in place; the
+ * annotations keep the one key read. */
+START_TEST(test_oci_lean_read_is_text)
+{
+        const char *s = "{\"process\":{\"env\":[\"A=1\",\"B=2\"],\"rlimits\":[{\"type\":"
+                        "\"RLIMIT_NOFILE\"},0,{\"type\":\"RLIMIT_MEMLOCK\"},{},{}]},"
+                        "\"annotations\":{\"a\":\"\",\"com.aliyun.erdma.devices\":\"all\",\"b\":0},"
+                        "\"linux\":{\"devices\":[{},{},{}],\"resources\":{\"devices\":[{}]}}}";
+        cleanup_oci struct ect_oci_doc *d = NULL;
+        struct ect_error *err = NULL;
+        const struct ect_json *env, *rls, *ann, *devs;
+
+        ck_assert_int_eq(ect_oci_parse_lean(s, strlen(s), "c.json", &d, &err), 0);
+        env = ect_oci_env(d);
+        ck_assert_uint_eq(env->n, 1);
+        ck_assert(ect_json_is(env->v[0], ECT_JSON_RAW));
+        ck_assert_uint_eq(env->v[0]->count, 2);
+        rls = ect_json_get(ect_json_get(d->tree, "process"), "rlimits");
+        ck_assert_uint_eq(rls->n, 3);
+        ck_assert_uint_eq(rls->v[0]->count, 2);
+        ck_assert(ect_json_is(rls->v[1], ECT_JSON_OBJECT));
+        ck_assert_uint_eq(rls->v[2]->count, 2);
+        ann = ect_oci_annotations(d);
+        ck_assert_uint_eq(ann->n, 3);
+        ck_assert(ect_json_is(ann->v[0], ECT_JSON_RAW));
+        ck_assert_str_eq(ect_json_str(ann->v[1]), "all");
+        ck_assert(ect_json_is(ann->v[2], ECT_JSON_RAW));
+        devs = ect_json_get(ect_json_get(d->tree, "linux"), "devices");
+        ck_assert_uint_eq(devs->n, 1);
+        ck_assert_uint_eq(devs->v[0]->count, 3);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("ocispec");
@@ -771,6 +878,7 @@ int main(void)
         tcase_add_test(tc, test_oci_selection_inputs);
         tcase_add_test(tc, test_oci_lean_same_as_full);
         tcase_add_test(tc, test_oci_lean_unread_is_text);
+        tcase_add_test(tc, test_oci_lean_read_is_text);
         tcase_add_checked_fixture(tf, mkbundle, rmbundle);
         tcase_add_test(tf, test_oci_load_save);
         tcase_add_test(tf, test_oci_load_bad);
