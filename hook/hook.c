@@ -261,7 +261,7 @@ static int container_mounts(int rootfd, const dev_t *host, size_t n_host,
         struct statfs sfs;
         bool on_host = false;
 
-        if (ect_rootfs_mounts_add(m, rootfd, err) < 0 || ect_rootfs_mount_of(rootfd, &rm, err) < 0)
+        if (ect_rootfs_mount_of(rootfd, &rm, err) < 0 || ect_rootfs_mounts_add(m, &rm, err) < 0)
                 return ect_error_wrap(err, "the rootfs");
         /* Not followed: runc mounts /dev at the path itself. */
         devfd = openat(rootfd, "dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -281,7 +281,7 @@ static int container_mounts(int rootfd, const dev_t *host, size_t n_host,
                           on_host ? "a file system of the host" : "not a tmpfs");
                 return 0;
         }
-        if (ect_rootfs_mounts_add(m, devfd, err) < 0)
+        if (ect_rootfs_mounts_add(m, &dm, err) < 0)
                 return -1;
         *ret_devfd = steal_fd(&devfd);
         return 0;

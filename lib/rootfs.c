@@ -151,18 +151,15 @@ static bool same_mount(const struct ect_rootfs_mount *a, const struct ect_rootfs
         return a->dev == b->dev && a->mnt_id == b->mnt_id;
 }
 
-int ect_rootfs_mounts_add(struct ect_rootfs_mounts *m, int fd, struct ect_error **err)
+int ect_rootfs_mounts_add(struct ect_rootfs_mounts *m, const struct ect_rootfs_mount *x,
+                          struct ect_error **err)
 {
-        struct ect_rootfs_mount x;
-
-        if (ect_rootfs_mount_of(fd, &x, err) < 0)
-                return -1;
         for (size_t i = 0; i < m->n; i++)
-                if (same_mount(&m->m[i], &x))
+                if (same_mount(&m->m[i], x))
                         return 0;
         if (m->n >= ECT_ROOTFS_MAX_MOUNTS)
                 return ect_error_set(err, E2BIG, "too many mounts");
-        m->m[m->n++] = x;
+        m->m[m->n++] = *x;
         return 0;
 }
 
