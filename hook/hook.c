@@ -32,6 +32,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+/* /proc/self/mountinfo: a line per mount, thousands on a busy node. */
+#define MAX_MOUNTINFO (16 << 20)
+
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
@@ -220,17 +223,17 @@ static int open_rootfs_in_ns(const char *rootfs, const struct stat *host_st, str
         return steal_fd(&fd);
 }
 
-/* The superblocks of the host's mount namespace (/proc/self/mountinfo
- * before setns: "ID PARENT MAJ:MIN ..."), in its order. */
-static int host_superblocks(dev_t **ret, size_t *ret_n, struct ect_error **err)
+/* The superblocks of the host's mount namespace, from its mountinfo
+ * ("ID PARENT MAJ:MIN ..." lines), in its order. The text is cut into
+ * lines in place, so it is taken and freed: call this after the device
+ * cgroup, its other reader. */
+static void host_superblocks(char **mountinfo, dev_t **ret, size_t *ret_n)
 {
-        cleanup_free char *buf = NULL;
+        cleanup_free char *buf = steal_ptr(mountinfo);
         cleanup_free dev_t *devs = NULL;
         size_t n = 0, cap = 0;
         char *line, *save = NULL;
 
-        if (ect_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 16 << 20, &buf, NULL, err) < 0)
-                return -1;
         for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 unsigned maj, min;
                 if (!ect_rootfs_mountinfo_dev(line, &maj, &min))
@@ -241,7 +244,6 @@ static int host_superblocks(dev_t **ret, size_t *ret_n, struct ect_error **err)
         }
         *ret = steal_ptr(&devs);
         *ret_n = n;
-        return 0;
 }
 
 /* The mounts the nodes may go on (lib/rootfs.h): the rootfs mount, and the
@@ -259,7 +261,7 @@ static int container_mounts(int rootfd, const dev_t *host, size_t n_host,
         struct statfs sfs;
         bool on_host = false;
 
-        if (ect_rootfs_mounts_add(m, rootfd, err) < 0 || ect_rootfs_mount_of(rootfd, &rm, err) < 0)
+        if (ect_rootfs_mount_of(rootfd, &rm, err) < 0 || ect_rootfs_mounts_add(m, &rm, err) < 0)
                 return ect_error_wrap(err, "the rootfs");
         /* Not followed: runc mounts /dev at the path itself. */
         devfd = openat(rootfd, "dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -279,7 +281,7 @@ static int container_mounts(int rootfd, const dev_t *host, size_t n_host,
                           on_host ? "a file system of the host" : "not a tmpfs");
                 return 0;
         }
-        if (ect_rootfs_mounts_add(m, devfd, err) < 0)
+        if (ect_rootfs_mounts_add(m, &dm, err) < 0)
                 return -1;
         *ret_devfd = steal_fd(&devfd);
         return 0;
@@ -359,9 +361,9 @@ static int pin_process(pid_t pid, int *ret_pidfd, int *ret_procfd, struct ect_er
         return 0;
 }
 
-/* Host side: memlock and the device cgroup. */
+/* Host side: memlock and the device cgroup (mountinfo: the host's). */
 static int apply_host_side(int pidfd, int procfd, pid_t pid, const struct ect_plan *plan,
-                           struct ect_error **err)
+                           const char *mountinfo, struct ect_error **err)
 {
         const struct ect_edits *e = plan->edits;
         cleanup_free struct ect_cgroup_dev *devs = NULL;
@@ -373,7 +375,7 @@ static int apply_host_side(int pidfd, int procfd, pid_t pid, const struct ect_pl
                 devs[i].major = e->nodes[i].major;
                 devs[i].minor = e->nodes[i].minor;
         }
-        if (ect_cgroup_allow(procfd, pid, devs, e->n_nodes, NULL, err) < 0)
+        if (ect_cgroup_allow(procfd, pid, mountinfo, devs, e->n_nodes, NULL, err) < 0)
                 return -1;
         /* prlimit() above took the pid number: make sure it was still ours. */
         if (!alive(pidfd))
@@ -426,7 +428,7 @@ static int apply_plan(const struct ect_state *st, const struct ect_oci_doc *doc,
                       const struct ect_plan *plan, struct ect_error **err)
 {
         const struct ect_edits *edits = plan->edits;
-        cleanup_free char *rootfs = NULL;
+        cleanup_free char *rootfs = NULL, *mountinfo = NULL;
         __attribute__((cleanup(host_trees_closep))) struct host_trees trees = {.n = 0};
         cleanup_free dev_t *host_sbs = NULL;
         size_t n_host_sbs = 0;
@@ -443,7 +445,12 @@ static int apply_plan(const struct ect_state *st, const struct ect_oci_doc *doc,
                 return -1;
         if (pin_process(st->pid, &pidfd, &procfd, err) < 0)
                 return -1;
-        if (apply_host_side(pidfd, procfd, st->pid, plan, err) < 0)
+        /* The host's mount table, read once, before setns: for the device
+         * cgroup and for the host's superblocks. */
+        if (ect_read_file_at(AT_FDCWD, "/proc/self/mountinfo", MAX_MOUNTINFO, &mountinfo, NULL,
+                             err) < 0)
+                return -1;
+        if (apply_host_side(pidfd, procfd, st->pid, plan, mountinfo, err) < 0)
                 return -1;
 
         userns = !same_ns(procfd, "user");
@@ -463,8 +470,7 @@ static int apply_plan(const struct ect_state *st, const struct ect_oci_doc *doc,
                 return ect_error_set(err, ENOTDIR, "rootfs '%s'", rootfs);
         if (ect_rootfs_init_proc(err) < 0)
                 return -1;
-        if (host_superblocks(&host_sbs, &n_host_sbs, err) < 0)
-                return -1;
+        host_superblocks(&mountinfo, &host_sbs, &n_host_sbs);
         if (enter_mntns(pidfd, procfd, st->pid, err) < 0)
                 return -1;
         rootfd = open_rootfs_in_ns(rootfs, &host_st, err);

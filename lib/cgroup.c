@@ -618,10 +618,11 @@ out:
         return r;
 }
 
-int ect_cgroup_allow(int procfd, pid_t pid, const struct ect_cgroup_dev *devs, size_t n,
-                     const char *systemd_bus, struct ect_error **err)
+int ect_cgroup_allow(int procfd, pid_t pid, const char *mountinfo,
+                     const struct ect_cgroup_dev *devs, size_t n, const char *systemd_bus,
+                     struct ect_error **err)
 {
-        cleanup_free char *pc = NULL, *mi = NULL, *v1 = NULL, *v2 = NULL;
+        cleanup_free char *pc = NULL, *v1 = NULL, *v2 = NULL;
         unsigned n_bpf = 0;
         uint32_t keep[MAX_PROGS];
         size_t n_keep = 0;
@@ -629,10 +630,7 @@ int ect_cgroup_allow(int procfd, pid_t pid, const struct ect_cgroup_dev *devs, s
 
         if (ect_read_file_at(procfd, "cgroup", MAX_PROCFILE, &pc, NULL, err) < 0)
                 return ect_error_wrap(err, "container process");
-        if (ect_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 16 * MAX_PROCFILE, &mi, NULL, err) <
-            0)
-                return -1;
-        r = ect_cgroup_find_dir(pc, mi, "devices", &v1, err);
+        r = ect_cgroup_find_dir(pc, mountinfo, "devices", &v1, err);
         if (r < 0)
                 return r;
         if (v1) {
@@ -640,7 +638,7 @@ int ect_cgroup_allow(int procfd, pid_t pid, const struct ect_cgroup_dev *devs, s
                 if (r < 0)
                         return ect_error_wrap(err, "device cgroup v1");
         }
-        r = ect_cgroup_find_dir(pc, mi, NULL, &v2, err);
+        r = ect_cgroup_find_dir(pc, mountinfo, NULL, &v2, err);
         if (r < 0)
                 return r;
         if (systemd_bus == NULL || *systemd_bus) {

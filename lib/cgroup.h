@@ -26,9 +26,12 @@ struct ect_cgroup_dev {
  * at systemd_bus, NULL for systemd's own socket, "" for none); v2: each
  * device program attached to pid's cgroup, except those systemd rebuilt
  * for us, is replaced by one that allows devs first (none attached: nothing
- * to do). Returns 0 or < 0. */
-int ect_cgroup_allow(int procfd, pid_t pid, const struct ect_cgroup_dev *devs, size_t n,
-                     const char *systemd_bus, struct ect_error **err);
+ * to do). Returns 0 or < 0. mountinfo: the text of /proc/self/mountinfo,
+ * read by the caller in the host's mount namespace (the hook reads it once a
+ * run, for this and for its list of the host's superblocks). */
+int ect_cgroup_allow(int procfd, pid_t pid, const char *mountinfo,
+                     const struct ect_cgroup_dev *devs, size_t n, const char *systemd_bus,
+                     struct ect_error **err);
 
 /* The directory of pid's cgroup for a v1 controller ("devices"), or for
  * the v2 hierarchy when controller is NULL, from the text of

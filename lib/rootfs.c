@@ -151,18 +151,15 @@ static bool same_mount(const struct ect_rootfs_mount *a, const struct ect_rootfs
         return a->dev == b->dev && a->mnt_id == b->mnt_id;
 }
 
-int ect_rootfs_mounts_add(struct ect_rootfs_mounts *m, int fd, struct ect_error **err)
+int ect_rootfs_mounts_add(struct ect_rootfs_mounts *m, const struct ect_rootfs_mount *x,
+                          struct ect_error **err)
 {
-        struct ect_rootfs_mount x;
-
-        if (ect_rootfs_mount_of(fd, &x, err) < 0)
-                return -1;
         for (size_t i = 0; i < m->n; i++)
-                if (same_mount(&m->m[i], &x))
+                if (same_mount(&m->m[i], x))
                         return 0;
         if (m->n >= ECT_ROOTFS_MAX_MOUNTS)
                 return ect_error_set(err, E2BIG, "too many mounts");
-        m->m[m->n++] = x;
+        m->m[m->n++] = *x;
         return 0;
 }
 
@@ -464,20 +461,20 @@ int ect_rootfs_mkdir_p(int rootfd, const char *path, mode_t mode,
          * leading '/' (plus the NUL). */
         char prefix[ECT_ROOTFS_MAX_PATH + 2];
         size_t plen = 0;
+        /* The directory reached so far, -1 while that is the root: rootfd
+         * is used then, and "." reopened only when the root itself is the
+         * answer (the hook's first component, /dev, always exists). */
         cleanup_close int cur = -1;
         const char *p = path;
 
         if (strlen(path) > ECT_ROOTFS_MAX_PATH)
                 return ect_error_set(err, ENAMETOOLONG, "path in the rootfs is too long");
-        cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (cur < 0)
-                return ect_error_set(err, errno, "open the rootfs");
 
         for (;;) {
                 char comp[NAME_MAX + 1];
                 size_t len;
                 struct ect_error *e = NULL;
-                int fd, r;
+                int fd, r, at = cur >= 0 ? cur : rootfd;
 
                 while (*p == '/')
                         p++;
@@ -501,7 +498,7 @@ int ect_rootfs_mkdir_p(int rootfd, const char *path, mode_t mode,
                 /* Without the '/' we added: within the bound when path is. */
                 fd = ect_rootfs_open(rootfd, prefix + 1, O_PATH | O_DIRECTORY, &e);
                 if (fd >= 0) {
-                        (void)close(cur);
+                        ect_closep(&cur);
                         cur = fd;
                         continue;
                 }
@@ -514,15 +511,15 @@ int ect_rootfs_mkdir_p(int rootfd, const char *path, mode_t mode,
                 /* Never on a mount that is not the container's own: the
                  * parent is checked on the fd the directory is made in. */
                 prefix[plen - len - 1] = '\0'; /* the parent's path, for the message */
-                r = ect_rootfs_check_mount(cur, mounts, prefix[0] ? prefix : "/", err);
+                r = ect_rootfs_check_mount(at, mounts, prefix[0] ? prefix : "/", err);
                 prefix[plen - len - 1] = '/';
                 if (r < 0)
                         return r;
                 /* Missing (or a dangling symlink: then mkdirat says EEXIST
                  * and the reopen below refuses the link). */
-                if (mkdirat(cur, comp, mode) < 0 && errno != EEXIST)
+                if (mkdirat(at, comp, mode) < 0 && errno != EEXIST)
                         return ect_error_set(err, errno, "mkdir '%s'", prefix);
-                fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                fd = openat(at, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (fd < 0) {
                         if (errno == ENOTDIR || errno == ELOOP)
                                 return ect_error_set(err, ENOTDIR,
@@ -531,9 +528,13 @@ int ect_rootfs_mkdir_p(int rootfd, const char *path, mode_t mode,
                                                      prefix);
                         return ect_error_set(err, errno, "open '%s'", prefix);
                 }
-                (void)close(cur);
+                ect_closep(&cur);
                 cur = fd;
         }
+        if (cur < 0)
+                cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (cur < 0)
+                return ect_error_set(err, errno, "open the rootfs");
         if (ect_rootfs_check_mount(cur, mounts, plen > 0 ? prefix : "/", err) < 0)
                 return ect_error_rc(*err);
         return steal_fd(&cur);

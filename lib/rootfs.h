@@ -48,8 +48,12 @@ struct ect_rootfs_mounts {
 /* The mount fd is on (statx on the fd itself, never a path). Returns 0, or
  * < 0 with *err set. */
 int ect_rootfs_mount_of(int fd, struct ect_rootfs_mount *ret, struct ect_error **err);
-/* Adds the mount of fd to m (at most ECT_ROOTFS_MAX_MOUNTS, no duplicate). */
-int ect_rootfs_mounts_add(struct ect_rootfs_mounts *m, int fd, struct ect_error **err);
+/* Adds mount x (ect_rootfs_mount_of() of an fd) to m (at most
+ * ECT_ROOTFS_MAX_MOUNTS, no duplicate). It takes the mount, not the fd: the
+ * hook has looked at each mount before it adds it, and a second statx of
+ * the same fd would only ask again. */
+int ect_rootfs_mounts_add(struct ect_rootfs_mounts *m, const struct ect_rootfs_mount *x,
+                          struct ect_error **err);
 /* 0 when fd (which names path, inside the root) is on one of the mounts m;
  * otherwise EXDEV with a message naming path and the mount (its mount
  * point as /proc/self/mountinfo shows it, when readable). */

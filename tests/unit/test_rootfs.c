@@ -380,6 +380,7 @@ static struct ect_rootfs_mounts allowed;
 static void setup_mounts(int mode)
 {
         struct ect_error *err = NULL;
+        struct ect_rootfs_mount rm, dm;
         char p[700];
 
         setup_mode(mode);
@@ -396,13 +397,16 @@ static void setup_mounts(int mode)
         ck_assert_int_ge(rootfd, 0);
         ck_assert_int_eq(ect_rootfs_init_proc(&err), 0);
         memset(&allowed, 0, sizeof allowed);
-        ck_assert_int_eq(ect_rootfs_mounts_add(&allowed, rootfd, &err), 0);
+        ck_assert_int_eq(ect_rootfs_mount_of(rootfd, &rm, &err), 0);
+        ck_assert_int_eq(ect_rootfs_mounts_add(&allowed, &rm, &err), 0);
         snprintf(p, sizeof p, "%s/dev", mroot);
         int dfd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
         ck_assert_int_ge(dfd, 0);
-        ck_assert_int_eq(ect_rootfs_mounts_add(&allowed, dfd, &err), 0);
+        ck_assert_int_eq(ect_rootfs_mount_of(dfd, &dm, &err), 0);
+        ck_assert_int_eq(ect_rootfs_mounts_add(&allowed, &dm, &err), 0);
         /* The same mount twice is one entry. */
-        ck_assert_int_eq(ect_rootfs_mounts_add(&allowed, dfd, &err), 0);
+        ck_assert_int_eq(ect_rootfs_mount_of(dfd, &dm, &err), 0);
+        ck_assert_int_eq(ect_rootfs_mounts_add(&allowed, &dm, &err), 0);
         ck_assert_uint_eq(allowed.n, 2);
         close(dfd);
 }
