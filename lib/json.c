@@ -631,15 +631,26 @@ static void scan_ws(struct scan *sc)
 /* At the opening quote of a string; after its closing one. */
 static void skip_string(struct scan *sc)
 {
-        sc->pos++;
-        while (sc->pos < sc->len && sc->s[sc->pos] != '"')
-                sc->pos += sc->s[sc->pos] == '\\' ? 2 : 1;
-        if (sc->pos >= sc->len) {
-                sc->bad = true;
-                sc->pos = sc->len;
-                return;
+        const char *body = sc->s + sc->pos + 1, *end = sc->s + sc->len, *p = body;
+
+        /* The first '"' after an even run of backslashes (each backslash
+         * starts a pair) ends it. */
+        for (;;) {
+                const char *q = memchr(p, '"', (size_t)(end - p));
+                size_t bs = 0;
+                if (!q) {
+                        sc->bad = true;
+                        sc->pos = sc->len;
+                        return;
+                }
+                while (q - bs > body && q[-1 - (ptrdiff_t)bs] == '\\')
+                        bs++;
+                if (bs % 2 == 0) {
+                        sc->pos = (size_t)(q + 1 - sc->s);
+                        return;
+                }
+                p = q + 1;
         }
-        sc->pos++;
 }
 
 static bool ends_scalar(char c)
@@ -678,6 +689,27 @@ static void skip_value(struct scan *sc)
         sc->bad = true;
 }
 
+/* The node of a scalar that is its own text, without yajl: a string with
+ * no escape (the first pass had yajl check its UTF-8 and characters, so
+ * its bytes are its value), a number (kept as text, as yajl gives it),
+ * true, false, null. NULL for anything else. Most values we read are
+ * such scalars, and a parser for each would cost more than the rest of
+ * the parse (a yajl handle is several allocations). */
+static struct ect_json *plain_scalar(const char *s, size_t len)
+{
+        if (len >= 2 && s[0] == '"')
+                return memchr(s, '\\', len) ? NULL : new_bytes(ECT_JSON_STRING, s + 1, len - 2);
+        if (len == 4 && memcmp(s, "true", 4) == 0)
+                return ect_json_new(ECT_JSON_TRUE);
+        if (len == 5 && memcmp(s, "false", 5) == 0)
+                return ect_json_new(ECT_JSON_FALSE);
+        if (len == 4 && memcmp(s, "null", 4) == 0)
+                return ect_json_new(ECT_JSON_NULL);
+        if (len >= 1 && (s[0] == '-' || (s[0] >= '0' && s[0] <= '9')))
+                return new_bytes(ECT_JSON_NUMBER, s, len);
+        return NULL;
+}
+
 /* The value at sc->pos, parsed whole. */
 static struct ect_json *lean_whole(struct scan *sc)
 {
@@ -686,6 +718,8 @@ static struct ect_json *lean_whole(struct scan *sc)
         struct ect_error *err = NULL;
 
         skip_value(sc);
+        if (!sc->bad && sc->pos > start && (j = plain_scalar(sc->s + start, sc->pos - start)))
+                return j;
         if (sc->bad || sc->pos == start ||
             parse_fixed(sc->s + start, sc->pos - start, &j, &err) < 0) {
                 ect_error_free(&err);
@@ -862,9 +896,16 @@ static struct ect_json *lean_fold(struct scan *sc, const struct ect_json_keep *f
         sc->pos++;
         scan_ws(sc);
         while (!sc->bad && peek(sc) != ']') {
-                size_t start = sc->pos;
-                if (f->keep_elem) {
-                        struct ect_json *e = lean_whole(sc);
+                size_t start = sc->pos, len;
+                struct ect_json *e;
+                skip_value(sc);
+                len = sc->pos - start;
+                if (f->keep_elem &&
+                    (!f->keep_text || memchr(sc->s + start, '\\', len) ||
+                     memmem(sc->s + start, len, f->keep_text, strlen(f->keep_text)))) {
+                        struct scan one = {.s = sc->s, .len = sc->pos, .pos = start};
+                        e = lean_whole(&one);
+                        sc->bad |= one.bad;
                         if (f->keep_elem(e, n_kept)) {
                                 run_flush(arr, sc->s, &run);
                                 push(arr, NULL, 0, e);
@@ -873,8 +914,6 @@ static struct ect_json *lean_fold(struct scan *sc, const struct ect_json_keep *f
                                 continue;
                         }
                         ect_json_free(e);
-                } else {
-                        skip_value(sc);
                 }
                 run_add(&run, start, sc->pos);
                 scan_after(sc, ']');
@@ -920,14 +959,18 @@ int ect_json_parse_lean(const char *buf, size_t len, const struct ect_json_keep 
 
 /* ---- iterating ----
  *
- * A RAW run of elements is read by one yajl parser (a streaming handle),
- * fed the run's text element by element behind an opening '[': each
- * element is complete once the ',' or ']' after it is fed (a number ends
- * only there), and is then taken out of the wrapper array. */
+ * A RAW run of elements is read element by element. A plain scalar (the
+ * usual env entry, capability) is its own node (plain_scalar). The others
+ * go to one yajl parser (a streaming handle, made at the first of them),
+ * fed behind an opening '[' with a ',' between them: a container or a
+ * string is complete at its last byte, and is then taken out of the
+ * wrapper array. (A number would need the byte after it: numbers are
+ * plain scalars.) */
 
 struct ect_json_run {
-        yajl_handle h;
+        yajl_handle h;    /* NULL until an element needs it */
         struct builder b; /* root: the wrapper array */
+        bool fed;         /* an element went to h: the next needs a ',' */
         struct scan sc;   /* over the run's text */
         struct ect_json *cur;
 };
@@ -948,15 +991,33 @@ static void run_feed(struct ect_json_run *r, const char *s, size_t len)
                 run_broken();
 }
 
+/* The element s[0..len) through yajl. */
+static struct ect_json *run_parse(struct ect_json_run *r, const char *s, size_t len)
+{
+        struct ect_json *e;
+
+        if (!r->h) {
+                r->h = yajl_alloc(&callbacks, NULL, &r->b);
+                if (!r->h)
+                        run_broken();
+                run_feed(r, "[", 1);
+        }
+        if (r->fed)
+                run_feed(r, ",", 1);
+        r->fed = true;
+        run_feed(r, s, len);
+        if (!r->b.root || r->b.root->n != 1 || r->b.depth != 1)
+                run_broken();
+        e = r->b.root->v[0];
+        r->b.root->n = 0;
+        return e;
+}
+
 static struct ect_json_run *run_open(const struct ect_json *raw)
 {
         struct ect_json_run *r = xcalloc(1, sizeof *r);
 
-        r->h = yajl_alloc(&callbacks, NULL, &r->b);
-        if (!r->h)
-                run_broken();
         r->sc = (struct scan){.s = raw->str, .len = raw->len};
-        run_feed(r, "[", 1);
         return r;
 }
 
@@ -965,7 +1026,8 @@ static void run_close(struct ect_json_run *r)
         if (!r)
                 return;
         ect_json_free(r->cur);
-        yajl_free(r->h);
+        if (r->h)
+                yajl_free(r->h);
         free(r->b.key);
         ect_json_free(r->b.root);
         free(r);
@@ -976,7 +1038,6 @@ static struct ect_json *run_next(struct ect_json_run *r)
 {
         struct scan *sc = &r->sc;
         size_t start;
-        bool last;
 
         ect_json_free(r->cur);
         r->cur = NULL;
@@ -985,20 +1046,14 @@ static struct ect_json *run_next(struct ect_json_run *r)
                 return NULL;
         start = sc->pos;
         skip_value(sc);
-        if (sc->bad)
+        if (sc->bad || sc->pos == start)
                 run_broken();
-        run_feed(r, sc->s + start, sc->pos - start);
+        r->cur = plain_scalar(sc->s + start, sc->pos - start);
+        if (!r->cur)
+                r->cur = run_parse(r, sc->s + start, sc->pos - start);
         scan_ws(sc);
-        last = sc->pos >= sc->len;
-        if (!last && sc->s[sc->pos++] != ',')
+        if (sc->pos < sc->len && sc->s[sc->pos++] != ',')
                 run_broken();
-        run_feed(r, last ? "]" : ",", 1);
-        if (last && yajl_complete_parse(r->h) != yajl_status_ok)
-                run_broken();
-        if (!r->b.root || r->b.root->n != 1)
-                run_broken();
-        r->cur = r->b.root->v[0];
-        r->b.root->n = 0;
         return r->cur;
 }
 

@@ -74,8 +74,10 @@ int ect_json_parse(const char *buf, size_t len, struct ect_json **ret, struct ec
  * fold: the value is an array read only through ect_json_iter (which
  * parses the folded elements one at a time): its elements are folded into
  * ECT_JSON_RAW runs, but for those that keep_elem (if set) wants as nodes,
- * to be edited in place; n_kept is how many it already wanted. A reader
- * that edits a folded element would lose the edit: it must refuse. */
+ * to be edited in place; n_kept is how many it already wanted. keep_text:
+ * keep_elem is asked only of elements whose text holds it or an escape
+ * (the others are folded unparsed). A reader that edits a folded element
+ * would lose the edit: it must refuse. */
 struct ect_json_keep {
         const char *name;
         const struct ect_json_keep *sub;
@@ -83,6 +85,7 @@ struct ect_json_keep {
         bool exact;
         bool fold;
         bool (*keep_elem)(const struct ect_json *elem, size_t n_kept);
+        const char *keep_text;
 };
 /* As ect_json_parse (the same checks, errors and bound), for a large input
  * of which a program reads a few paths: the root object keeps the members

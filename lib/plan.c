@@ -91,7 +91,6 @@ int ect_plan_make(const struct ect_config *cfg, const struct ect_oci_doc *doc,
                                                .nodes_only = true};
         cleanup_plan struct ect_plan *p = xcalloc(1, sizeof *p);
         const struct ect_json *annotations = ect_oci_annotations(doc);
-        const struct ect_json *env = ect_oci_env(doc);
         cleanup_free char *value = NULL;
 
         p->live = state != NULL;
@@ -103,7 +102,7 @@ int ect_plan_make(const struct ect_config *cfg, const struct ect_oci_doc *doc,
                 *ret = steal_ptr(&p);
                 return 0;
         }
-        if (ect_select_discover(&opts, cfg, annotations, env, &p->host, &p->sel, err) < 0)
+        if (ect_select_discover(&opts, p->source, value, &p->host, &p->sel, err) < 0)
                 return -1;
         for (size_t i = 0; i < p->host->n_warnings; i++)
                 add_warning(p, ECT_LOG_INFO, "discovery: %s", p->host->warnings[i]);

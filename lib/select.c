@@ -299,16 +299,12 @@ int ect_select_parse(const struct ect_host *host, const char *value, bool all_ne
         return 0;
 }
 
-int ect_select(const struct ect_host *host, const struct ect_config *cfg,
-               const struct ect_json *annotations, const struct ect_json *env,
-               struct ect_selection **ret, struct ect_error **err)
+/* The selection for a request already read (value NULL: none). */
+static int select_value(const struct ect_host *host, enum ect_select_source src, const char *value,
+                        struct ect_selection **ret, struct ect_error **err)
 {
-        enum ect_select_source src = ECT_SELECT_NONE;
-        cleanup_free char *value = NULL;
         struct ect_selection *sel = NULL;
 
-        if (ect_select_request(cfg, annotations, env, &src, &value, err) < 0)
-                return -1;
         if (!value) {
                 sel = xcalloc(1, sizeof *sel);
                 sel->source = ECT_SELECT_NONE;
@@ -320,6 +316,18 @@ int ect_select(const struct ect_host *host, const struct ect_config *cfg,
         sel->source = src;
         *ret = sel;
         return 0;
+}
+
+int ect_select(const struct ect_host *host, const struct ect_config *cfg,
+               const struct ect_json *annotations, const struct ect_json *env,
+               struct ect_selection **ret, struct ect_error **err)
+{
+        enum ect_select_source src = ECT_SELECT_NONE;
+        cleanup_free char *value = NULL;
+
+        if (ect_select_request(cfg, annotations, env, &src, &value, err) < 0)
+                return -1;
+        return select_value(host, src, value, ret, err);
 }
 
 bool ect_select_may_name(const char *value, const char *ibdev, unsigned index)
@@ -356,26 +364,21 @@ static bool may_name(const char *ibdev, unsigned index, const void *value)
         return ect_select_may_name(value, ibdev, index);
 }
 
-int ect_select_discover(const struct ect_discover_opts *opts, const struct ect_config *cfg,
-                        const struct ect_json *annotations, const struct ect_json *env,
-                        struct ect_host **ret_host, struct ect_selection **ret_sel,
-                        struct ect_error **err)
+int ect_select_discover(const struct ect_discover_opts *opts, enum ect_select_source src,
+                        const char *value, struct ect_host **ret_host,
+                        struct ect_selection **ret_sel, struct ect_error **err)
 {
         struct ect_discover_opts o = *opts;
         cleanup_host struct ect_host *host = NULL;
         struct ect_selection *sel = NULL;
-        enum ect_select_source src;
-        cleanup_free char *value = NULL;
 
-        if (ect_select_request(cfg, annotations, env, &src, &value, err) < 0)
-                return -1;
         if (value) {
                 o.want = may_name;
                 o.want_ctx = value;
         }
         if (ect_rdma_discover(&o, &host, err) < 0)
                 return ect_error_wrap(err, "host discovery");
-        if (ect_select(host, cfg, annotations, env, &sel, err) < 0) {
+        if (select_value(host, src, value, &sel, err) < 0) {
                 if (!o.want)
                         return -1;
                 /* The message names the host's devices: all of them. */
@@ -383,7 +386,7 @@ int ect_select_discover(const struct ect_discover_opts *opts, const struct ect_c
                 ect_rdma_host_free(steal_ptr(&host));
                 if (ect_rdma_discover(opts, &host, err) < 0)
                         return ect_error_wrap(err, "host discovery");
-                if (ect_select(host, cfg, annotations, env, &sel, err) < 0)
+                if (select_value(host, src, value, &sel, err) < 0)
                         return -1;
         }
         *ret_host = steal_ptr(&host);

@@ -67,17 +67,17 @@ int ect_select(const struct ect_host *host, const struct ect_config *cfg,
 int ect_select_request(const struct ect_config *cfg, const struct ect_json *annotations,
                        const struct ect_json *env, enum ect_select_source *ret_source,
                        char **ret_value, struct ect_error **err);
-/* Discovery (opts) and ect_select() in one: reads only the devices the
- * request can name (ect_select_may_name), so that a container asking for
- * one device of many costs one device's sysfs reads. The host describes
- * those devices only (its n_filtered and warnings too). When the selection
- * fails, the whole host is discovered and the selection made again, so
- * that the error lists every device, as ect_select() on a full discovery
- * does. Caller frees both. */
-int ect_select_discover(const struct ect_discover_opts *opts, const struct ect_config *cfg,
-                        const struct ect_json *annotations, const struct ect_json *env,
-                        struct ect_host **ret_host, struct ect_selection **ret_sel,
-                        struct ect_error **err);
+/* Discovery (opts) and the selection for a request that
+ * ect_select_request() read (src, value), in one: reads only the devices
+ * the request can name (ect_select_may_name), so that a container asking
+ * for one device of many costs one device's sysfs reads. The host
+ * describes those devices only (its n_filtered and warnings too). When the
+ * selection fails, the whole host is discovered and the selection made
+ * again, so that the error lists every device, as ect_select() on a full
+ * discovery does. Caller frees both. */
+int ect_select_discover(const struct ect_discover_opts *opts, enum ect_select_source src,
+                        const char *value, struct ect_host **ret_host,
+                        struct ect_selection **ret_sel, struct ect_error **err);
 /* Whether an item of value could name the device (ibdev, index): "all",
  * its name or its index, bare or as a CDI name. */
 bool ect_select_may_name(const char *value, const char *ibdev, unsigned index);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Discovery on fixture trees built by tests/lib/fakehost.sh. */
+#include "cleanup.h"
 #include "config.h"
 #include "json.h"
 #include "rdma.h"
@@ -504,10 +505,13 @@ static const char *sel_discover(const char *annotations, char *out, size_t n)
         cleanup_json struct ect_json *a = NULL;
         cleanup_host struct ect_host *h = NULL;
         cleanup_selection struct ect_selection *sel = NULL;
+        enum ect_select_source src = ECT_SELECT_NONE;
+        cleanup_free char *value = NULL;
         struct ect_error *err = NULL;
 
         ck_assert_int_eq(ect_json_parse(annotations, strlen(annotations), &a, &err), 0);
-        if (ect_select_discover(&o, cfg, a, NULL, &h, &sel, &err) < 0) {
+        ck_assert_int_eq(ect_select_request(cfg, a, NULL, &src, &value, &err), 0);
+        if (ect_select_discover(&o, src, value, &h, &sel, &err) < 0) {
                 snprintf(out, n, "ERR:%s", err->msg);
                 ect_error_free(&err);
                 return out;
