@@ -45,6 +45,14 @@ static int read_fd(int fd, const struct stat *st, const char *what, size_t max, 
                 if (len > max)
                         return ect_error_set(err, EFBIG, "'%s' is larger than %zu bytes", what,
                                              max);
+                /* A short read of a regular file is its end; when it ends
+                 * at the size fstat gave, the read that would return 0 is
+                 * a system call saved (the hook reads two such files on
+                 * every container start). sysfs (4096) and procfs (0)
+                 * sizes are not the content's: those read on to 0. */
+                if (st && S_ISREG(st->st_mode) && (uint64_t)st->st_size == len &&
+                    (size_t)n < cap - (len - (size_t)n) - 1)
+                        break;
         }
         buf[len] = '\0';
         *ret = steal_ptr(&buf);
@@ -59,6 +67,12 @@ int ect_read_fd(int fd, const char *what, size_t max, char **ret, size_t *ret_le
         struct stat st;
 
         return read_fd(fd, fstat(fd, &st) == 0 ? &st : NULL, what, max, ret, ret_len, err);
+}
+
+int ect_read_fd_stat(int fd, const struct stat *st, const char *what, size_t max, char **ret,
+                     size_t *ret_len, struct ect_error **err)
+{
+        return read_fd(fd, st, what, max, ret, ret_len, err);
 }
 
 int ect_read_regular_at(int dirfd, const char *path, const char *what, size_t max, char **ret,

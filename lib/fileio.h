@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* Reads the regular file at path (relative to dirfd) into a NUL-terminated
@@ -20,6 +21,9 @@ int ect_read_regular_at(int dirfd, const char *path, const char *what, size_t ma
 /* Same, from an open fd (read from its current offset). */
 int ect_read_fd(int fd, const char *what, size_t max, char **ret, size_t *ret_len,
                 struct ect_error **err);
+/* Same, with the fd's fstat() that the caller already has. */
+int ect_read_fd_stat(int fd, const struct stat *st, const char *what, size_t max, char **ret,
+                     size_t *ret_len, struct ect_error **err);
 /* Replaces path with buf atomically: a temporary file in the same directory
  * (O_EXCL), fsync, rename over path, fsync of the directory. On any failure
  * the old file is left as it was and the temporary file is removed. */

@@ -199,7 +199,7 @@ static int read_config(const char *bundle, char **ret_buf, size_t *ret_len, char
                 return ect_error_set(err, errno, "stat '%s'", path);
         if (!S_ISREG(ret_st->st_mode))
                 return ect_error_set(err, EINVAL, "'%s' is not a regular file", path);
-        if (ect_read_fd(fd, path, ECT_OCI_MAX_SIZE, ret_buf, ret_len, err) < 0)
+        if (ect_read_fd_stat(fd, ret_st, path, ECT_OCI_MAX_SIZE, ret_buf, ret_len, err) < 0)
                 return ect_error_rc(*err);
         *ret_path = steal_ptr(&path);
         return 0;

@@ -173,6 +173,41 @@ START_TEST(test_read_file_at_fifo)
 }
 END_TEST
 
+/* A regular file ends where a short read ends at the size fstat gave
+ * (no read returning 0 then). A size that is no longer the file's is
+ * only a hint: what was appended since, or a file that shrank, is read
+ * to its real end. */
+static void read_with_size(off_t size_hint, const char *want)
+{
+        struct stat st;
+        char *p, *buf = NULL;
+        size_t len = 0;
+        struct ect_error *err = NULL;
+        int fd;
+
+        ck_assert_int_ge(asprintf(&p, "%s/grown", dir), 0);
+        fd = open(p, O_RDONLY | O_CLOEXEC);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(fstat(fd, &st), 0);
+        st.st_size = size_hint;
+        ck_assert_int_eq(ect_read_fd_stat(fd, &st, p, 100, &buf, &len, &err), 0);
+        ck_assert_uint_eq(len, strlen(want));
+        ck_assert_str_eq(buf, want);
+        free(buf);
+        close(fd);
+        free(p);
+}
+
+START_TEST(test_read_fd_stat_size_is_a_hint)
+{
+        put("grown", "0123456789abcde");
+        read_with_size(15, "0123456789abcde");
+        read_with_size(10, "0123456789abcde"); /* grew after the fstat */
+        read_with_size(20, "0123456789abcde"); /* shrank */
+        read_with_size(0, "0123456789abcde");
+}
+END_TEST
+
 static Suite *fileio_suite(void)
 {
         Suite *s = suite_create("fileio");
@@ -187,6 +222,7 @@ static Suite *fileio_suite(void)
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_read_file_at_too_big);
         tcase_add_test(tc, test_read_file_at_fifo);
+        tcase_add_test(tc, test_read_fd_stat_size_is_a_hint);
         suite_add_tcase(s, tc);
         return s;
 }
