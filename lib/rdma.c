@@ -164,6 +164,26 @@ static int read_attr(struct ctx *c, int dirfd, const char *dirpath, const char *
         return r;
 }
 
+/* read_attr() of dirpath/name, by path from the sysfs root: a device read
+ * this way costs no open and close of its directory (two system calls a
+ * device on every container start). */
+static int read_attr_in(struct ctx *c, const char *dirpath, const char *name, char **ret)
+{
+        cleanup_free char *p = concat(dirpath, "/", name);
+        const char *op = "read";
+        int r = ect_sysfs_read(c->sysfd, p, &op, ret);
+
+        if (r == -ENOENT && strcmp(op, "open") == 0)
+                return r;
+        if (r == -EFBIG)
+                warn(c, "%s/%s/%s: '%s' is larger than %d bytes", c->h->sysfs_root, dirpath, name,
+                     name, ECT_SYSFS_ATTR_MAX);
+        else if (r < 0)
+                warn(c, "%s/%s/%s: %s '%s': %s", c->h->sysfs_root, dirpath, name, op, name,
+                     strerror(-r));
+        return r;
+}
+
 /* basename of a link's target, or NULL. */
 static char *link_base(int dirfd, const char *name)
 {
@@ -421,14 +441,28 @@ static char *grandparent_name(struct ctx *c, const char *uvpath)
         return b && b[1] ? xstrdup(b + 1) : NULL;
 }
 
-static void read_pci(struct ctx *c, struct ect_device *d, int uvfd, const char *uvpath)
+static void read_pci(struct ctx *c, struct ect_device *d, const char *uvpath)
 {
-        cleanup_free char *path = NULL, *drv = NULL;
+        cleanup_free char *path = NULL, *drv = NULL, *link = concat(uvpath, "/device", "");
         cleanup_close int fd = -1;
         cleanup_free char *v = NULL;
         const char *rel = "device";
-        char *base = link_base(uvfd, "device");
+        char *base;
 
+        /* A function bound to "erdma" is eRDMA whatever its IDs, and an
+         * injector uses neither the IDs nor the PCI address: the driver
+         * link alone settles it (one readlink). "erdma" binds PCI
+         * functions, so that is the parent's driver. */
+        if (c->nodes_only) {
+                cleanup_free char *l = concat(uvpath, "/device/driver", "");
+                char *first = link_base(c->sysfd, l);
+                if (first && strcmp(first, ECT_ERDMA_DRIVER) == 0) {
+                        d->driver = first;
+                        return;
+                }
+                free(first);
+        }
+        base = link_base(c->sysfd, link);
         if (!base)
                 return; /* virtual device (rxe, siw): no parent function */
         if (!is_pci_addr(base)) {
@@ -445,18 +479,15 @@ static void read_pci(struct ctx *c, struct ect_device *d, int uvfd, const char *
         }
         d->pci_addr = base;
         path = concat(uvpath, "/", rel);
-        drv = concat(rel, "/driver", "");
-        d->driver = link_base(uvfd, drv);
+        drv = concat(path, "/driver", "");
+        d->driver = link_base(c->sysfd, drv);
         if (d->driver && !valid_ibdev(d->driver, strlen(d->driver))) {
                 warn(c, "%s/%s/driver: unexpected link target, ignoring", c->h->sysfs_root, path);
                 free(steal_ptr(&d->driver));
         }
-        /* A function bound to "erdma" is eRDMA whatever its IDs, and an
-         * injector uses the IDs for nothing else: not read (six system
-         * calls a device on every container start). */
         if (c->nodes_only && d->driver && strcmp(d->driver, ECT_ERDMA_DRIVER) == 0)
                 return;
-        fd = openat(uvfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        fd = openat(c->sysfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0) {
                 warn(c, "%s/%s: %s, ignoring", c->h->sysfs_root, path,
                      errno == ENOENT ? "dangling link" : strerror(errno));
@@ -517,11 +548,46 @@ static bool peek_unwanted(struct ctx *c, const char *path, unsigned index, char 
         return false;
 }
 
+/* Whether uverbsN's directory is there (its link in class/infiniband_verbs
+ * can dangle), with the reason when not. Asked only when a read in it
+ * failed: a sound device costs no open and close of it. */
+static bool uverbs_dir_ok(struct ctx *c, const char *path)
+{
+        int fd = openat(c->sysfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (fd < 0) {
+                warn(c, "%s/%s: %s, ignoring device", c->h->sysfs_root, path,
+                     errno == ENOENT ? "dangling link" : strerror(errno));
+                return false;
+        }
+        (void)close(fd);
+        return true;
+}
+
+/* uverbsN's ibdev, read quietly first: on failure the directory is looked
+ * at, so that the warning names what is wrong (as reading in an open
+ * directory did). */
+static int read_uverbs_ibdev(struct ctx *c, const char *path, char **ret)
+{
+        cleanup_free char *p = concat(path, "/ibdev", "");
+        const char *op = "read";
+
+        if (ect_sysfs_read(c->sysfd, p, &op, ret) == 0)
+                return 0;
+        if (!uverbs_dir_ok(c, path))
+                return -1;
+        if (read_attr_in(c, path, "ibdev", ret) < 0) {
+                /* read_attr_in() already named any error but a missing file. */
+                warn(c, "%s/%s/ibdev: cannot be read, ignoring device", c->h->sysfs_root, path);
+                return -1;
+        }
+        return 0;
+}
+
 /* Returns true when uverbsN became a device. */
 static bool read_uverbs(struct ctx *c, const char *name, unsigned index, struct ect_device *d)
 {
         cleanup_free char *path = concat("class/infiniband_verbs/", name, "");
-        cleanup_close int fd = -1;
         cleanup_free char *v = NULL;
         cleanup_free char *rel = NULL;
         unsigned maj, min;
@@ -529,22 +595,13 @@ static bool read_uverbs(struct ctx *c, const char *name, unsigned index, struct 
 
         if (c->want && peek_unwanted(c, path, index, &v))
                 return false;
-        fd = openat(c->sysfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0) {
-                warn(c, "%s/%s: %s, ignoring device", c->h->sysfs_root, path,
-                     errno == ENOENT ? "dangling link" : strerror(errno));
+        if (!v && read_uverbs_ibdev(c, path, &v) < 0)
                 return false;
-        }
         memset(d, 0, sizeof *d);
         d->index = index;
         d->abi_version = -1;
         d->numa_node = -1;
 
-        if (!v && read_attr(c, fd, path, "ibdev", &v) < 0) {
-                /* read_attr() already named any error but a missing file. */
-                warn(c, "%s/%s/ibdev: cannot be read, ignoring device", c->h->sysfs_root, path);
-                return false;
-        }
         if (!ect_sysfs_one_line(v, &n) || !valid_ibdev(v, n)) {
                 warn(c, "%s/%s/ibdev: not a device name, ignoring device", c->h->sysfs_root, path);
                 return false;
@@ -552,7 +609,7 @@ static bool read_uverbs(struct ctx *c, const char *name, unsigned index, struct 
         d->ibdev = xstrndup(v, n);
         free(steal_ptr(&v));
 
-        if (read_attr(c, fd, path, "dev", &v) < 0 || !ect_sysfs_parse_devnum(v, &maj, &min)) {
+        if (read_attr_in(c, path, "dev", &v) < 0 || !ect_sysfs_parse_devnum(v, &maj, &min)) {
                 warn(c, "%s/%s/dev: no major:minor, ignoring device", c->h->sysfs_root, path);
                 free(steal_ptr(&d->ibdev));
                 return false;
@@ -561,11 +618,11 @@ static bool read_uverbs(struct ctx *c, const char *name, unsigned index, struct 
         rel = concat("infiniband/", name, "");
         node_init(c, &d->uverbs, rel, maj, min);
 
-        if (!c->nodes_only && read_attr(c, fd, path, "abi_version", &v) == 0 &&
+        if (!c->nodes_only && read_attr_in(c, path, "abi_version", &v) == 0 &&
             !ect_sysfs_parse_int(v, &d->abi_version))
                 warn(c, "%s/%s/abi_version: unexpected value, ignoring", c->h->sysfs_root, path);
 
-        read_pci(c, d, fd, path);
+        read_pci(c, d, path);
         d->is_erdma =
                 (d->vendor_id == ECT_ERDMA_PCI_VENDOR && d->device_id == ECT_ERDMA_PCI_DEVICE) ||
                 (d->driver && strcmp(d->driver, ECT_ERDMA_DRIVER) == 0);
@@ -609,13 +666,16 @@ static void read_net(struct ctx *c)
 
 static void read_rdma_cm(struct ctx *c)
 {
-        cleanup_close int fd =
-                openat(c->sysfd, "class/misc/rdma_cm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        const char *op = "read";
         cleanup_free char *v = NULL;
         unsigned maj, min;
+        int r = ect_sysfs_read(c->sysfd, "class/misc/rdma_cm/dev", &op, &v);
 
-        /* Absent when rdma_ucm is not loaded; a dangling link, likewise. */
-        if (fd < 0 || read_attr(c, fd, "class/misc/rdma_cm", "dev", &v) < 0)
+        /* Absent when rdma_ucm is not loaded; a dangling link, likewise
+         * (ENOENT or, for a link to a file, ENOTDIR on the open). */
+        if (r < 0 && op && strcmp(op, "open") == 0 && (r == -ENOENT || r == -ENOTDIR))
+                return;
+        if (r < 0 && read_attr_in(c, "class/misc/rdma_cm", "dev", &v) < 0)
                 return;
         if (!ect_sysfs_parse_devnum(v, &maj, &min)) {
                 warn(c, "%s/class/misc/rdma_cm/dev: no major:minor, ignoring rdma_cm",
