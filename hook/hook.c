@@ -204,11 +204,15 @@ static int open_rootfs_in_ns(const char *rootfs, const struct stat *host_st, str
         cleanup_close int fd = -1;
         struct stat st;
 
-        fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == host_st->st_dev &&
-            st.st_ino == host_st->st_ino)
-                return steal_fd(&fd);
-        ect_closep(&fd);
+        /* Usually not (runc runs prestart hooks before pivot_root): a
+         * stat first, and an open only when it is. */
+        if (stat("/", &st) == 0 && st.st_dev == host_st->st_dev && st.st_ino == host_st->st_ino) {
+                fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == host_st->st_dev &&
+                    st.st_ino == host_st->st_ino)
+                        return steal_fd(&fd);
+                ect_closep(&fd);
+        }
         fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return ect_error_set(err, errno, "rootfs '%s' in the container's namespace",
@@ -447,7 +451,7 @@ static int apply_plan(const struct ect_state *st, const struct ect_oci_doc *doc,
                 return -1;
         /* The host's mount table, read once, before setns: for the device
          * cgroup and for the host's superblocks. */
-        if (ect_read_file_at(AT_FDCWD, "/proc/self/mountinfo", MAX_MOUNTINFO, &mountinfo, NULL,
+        if (ect_read_proc_at(AT_FDCWD, "/proc/self/mountinfo", MAX_MOUNTINFO, &mountinfo, NULL,
                              err) < 0)
                 return -1;
         if (apply_host_side(pidfd, procfd, st->pid, plan, mountinfo, err) < 0)

@@ -628,7 +628,7 @@ int ect_cgroup_allow(int procfd, pid_t pid, const char *mountinfo,
         size_t n_keep = 0;
         int r;
 
-        if (ect_read_file_at(procfd, "cgroup", MAX_PROCFILE, &pc, NULL, err) < 0)
+        if (ect_read_proc_at(procfd, "cgroup", MAX_PROCFILE, &pc, NULL, err) < 0)
                 return ect_error_wrap(err, "container process");
         r = ect_cgroup_find_dir(pc, mountinfo, "devices", &v1, err);
         if (r < 0)

@@ -103,6 +103,16 @@ int ect_read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t
         return ect_read_regular_at(dirfd, path, path, max, ret, ret_len, NULL, err);
 }
 
+int ect_read_proc_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len,
+                     struct ect_error **err)
+{
+        cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+        if (fd < 0)
+                return ect_error_set(err, errno, "open '%s'", path);
+        return read_fd(fd, NULL, path, max, ret, ret_len, err);
+}
+
 int ect_write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode,
                           struct ect_error **err)
 {

@@ -21,6 +21,12 @@ int ect_read_regular_at(int dirfd, const char *path, const char *what, size_t ma
 /* Same, from an open fd (read from its current offset). */
 int ect_read_fd(int fd, const char *what, size_t max, char **ret, size_t *ret_len,
                 struct ect_error **err);
+/* A procfs file under dirfd (the kernel's text, never a FIFO or a device,
+ * and of size 0 to fstat): opened and read to its end, without the
+ * fstat() of ect_read_file_at(), one system call a file on every
+ * container start. */
+int ect_read_proc_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len,
+                     struct ect_error **err);
 /* Same, with the fd's fstat() that the caller already has. */
 int ect_read_fd_stat(int fd, const struct stat *st, const char *what, size_t max, char **ret,
                      size_t *ret_len, struct ect_error **err);
