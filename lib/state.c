@@ -112,7 +112,9 @@ int ect_state_read(int fd, struct ect_state **ret, struct ect_error **err)
         size_t len = 0;
         int r;
 
-        r = ect_read_fd(fd, "OCI state on stdin", ECT_STATE_MAX_SIZE, &buf, &len, err);
+        /* No fstat(): runtimes write the state into a pipe, whose stat
+         * says nothing of its size (one system call a container start). */
+        r = ect_read_fd_stat(fd, NULL, "OCI state on stdin", ECT_STATE_MAX_SIZE, &buf, &len, err);
         if (r < 0)
                 return r;
         return ect_state_parse(buf, len, ret, err);
