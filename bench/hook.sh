@@ -99,8 +99,9 @@ if [ -n "${HOOK_BASELINE:-}" ]; then
 	printf '  %-36s %6s us  (%sx no-op)\n' "baseline build, 1 device" "$(cost "$bone")" "$(ratio "$(cost "$bone")" "$(cost "$noop")")"
 	printf '  %-36s %6s us  (%sx no-op)\n' "baseline build, 8 devices" "$(cost "$beight")" "$(ratio "$(cost "$beight")" "$(cost "$noop")")"
 fi
-r=$(ratio "$(cost "$one")" "$(cost "$noop")")
-echo "  target: erdma-hook <= 1.5x the no-op hook: $(awk -v r="$r" 'BEGIN { print (r <= 1.5 ? "met" : "missed") }') (1 device: ${r}x)"
+# Issue 14: with one device and with eight.
+r1=$(ratio "$(cost "$one")" "$(cost "$noop")") r8=$(ratio "$(cost "$eight")" "$(cost "$noop")")
+echo "  target: erdma-hook <= 1.5x the no-op hook, 1 and 8 devices: $(awk -v a="$r1" -v b="$r8" 'BEGIN { print (a <= 1.5 && b <= 1.5 ? "met" : "missed") }') (${r1}x, ${r8}x)"
 
 # The same hooks' own CPU time (perf stat task-clock of the hook process,
 # run by runc under perf): less sensitive to load elsewhere than intervals.
