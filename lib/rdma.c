@@ -140,6 +140,21 @@ static void __attribute__((format(printf, 2, 3))) warn(struct ctx *c, const char
         va_end(ap);
 }
 
+/* The result r of reading dirpath/name (op: the step that failed), with a
+ * warning naming the file unless it is absent. */
+static int attr_result(struct ctx *c, const char *dirpath, const char *name, const char *op, int r)
+{
+        if (r == -ENOENT && strcmp(op, "open") == 0)
+                return r;
+        if (r == -EFBIG)
+                warn(c, "%s/%s/%s: '%s' is larger than %d bytes", c->h->sysfs_root, dirpath, name,
+                     name, ECT_SYSFS_ATTR_MAX);
+        else if (r < 0)
+                warn(c, "%s/%s/%s: %s '%s': %s", c->h->sysfs_root, dirpath, name, op, name,
+                     strerror(-r));
+        return r;
+}
+
 /* Reads one attribute. 0 on success; -ENOENT when absent; other negative
  * values after a warning naming the file.
  *
@@ -153,15 +168,7 @@ static int read_attr(struct ctx *c, int dirfd, const char *dirpath, const char *
         const char *op = "read";
         int r = ect_sysfs_read(dirfd, name, &op, ret);
 
-        if (r == -ENOENT && strcmp(op, "open") == 0)
-                return r;
-        if (r == -EFBIG)
-                warn(c, "%s/%s/%s: '%s' is larger than %d bytes", c->h->sysfs_root, dirpath, name,
-                     name, ECT_SYSFS_ATTR_MAX);
-        else if (r < 0)
-                warn(c, "%s/%s/%s: %s '%s': %s", c->h->sysfs_root, dirpath, name, op, name,
-                     strerror(-r));
-        return r;
+        return attr_result(c, dirpath, name, op, r);
 }
 
 /* read_attr() of dirpath/name, by path from the sysfs root: a device read
@@ -173,15 +180,7 @@ static int read_attr_in(struct ctx *c, const char *dirpath, const char *name, ch
         const char *op = "read";
         int r = ect_sysfs_read(c->sysfd, p, &op, ret);
 
-        if (r == -ENOENT && strcmp(op, "open") == 0)
-                return r;
-        if (r == -EFBIG)
-                warn(c, "%s/%s/%s: '%s' is larger than %d bytes", c->h->sysfs_root, dirpath, name,
-                     name, ECT_SYSFS_ATTR_MAX);
-        else if (r < 0)
-                warn(c, "%s/%s/%s: %s '%s': %s", c->h->sysfs_root, dirpath, name, op, name,
-                     strerror(-r));
-        return r;
+        return attr_result(c, dirpath, name, op, r);
 }
 
 /* basename of a link's target, or NULL. */
