@@ -146,6 +146,11 @@ int ect_json_check_go_key(const struct ect_json *obj, const char *where, const c
                 merged = merged || ect_json_is(obj->v[i], ECT_JSON_OBJECT) ||
                          ect_json_is(obj->v[i], ECT_JSON_NULL);
         }
+        if (n > ECT_JSON_MAX_REPEAT)
+                return ect_error_set(err, EINVAL,
+                                     "key '%s%s' appears more than %d times, so the document is "
+                                     "not read",
+                                     where, name, ECT_JSON_MAX_REPEAT);
         if (n <= 1 || (n == n_exact && !merged))
                 return 0;
         {
@@ -156,6 +161,15 @@ int ect_json_check_go_key(const struct ect_json *obj, const char *where, const c
                                      "objects, so the document is not read",
                                      where, name, q);
         }
+}
+
+size_t ect_json_count_key(const struct ect_json *obj, const char *key)
+{
+        size_t n = 0, klen = strlen(key);
+
+        for (size_t i = 0; ect_json_is(obj, ECT_JSON_OBJECT) && i < obj->n; i++)
+                n += obj->key_lens[i] == klen && memcmp(obj->keys[i], key, klen) == 0;
+        return n;
 }
 
 struct ect_json *ect_json_set(struct ect_json *obj, const char *key, struct ect_json *val)
@@ -832,12 +846,21 @@ static void run_flush(struct ect_json *c, const char *s, struct run *r)
 }
 
 /* keep: the fields to keep as nodes (exact: map keys); the other members
- * are folded into RAW runs. */
+ * are folded into RAW runs, and so are the members of a field past the
+ * first ECT_JSON_MAX_REPEAT + 1: its readers refuse a key repeated that
+ * often (ect_json_check_go_key, ect_json_count_key), which they see as
+ * well from those, and a million repetitions cost their text, not a node
+ * each. */
 static struct ect_json *lean_object(struct scan *sc, const struct ect_json_keep *keep, bool exact)
 {
         struct ect_json *obj = ect_json_new(ECT_JSON_OBJECT);
         struct run run = RUN_NONE;
+        size_t n_keep = 0;
+        cleanup_free size_t *kept = NULL;
 
+        while (keep[n_keep].name)
+                n_keep++;
+        kept = xcalloc(n_keep + 1, sizeof *kept);
         sc->pos++;
         scan_ws(sc);
         while (!sc->bad && peek(sc) != '}') {
@@ -851,7 +874,7 @@ static struct ect_json *lean_object(struct scan *sc, const struct ect_json_keep 
                         sc->bad = true;
                 sc->pos++;
                 scan_ws(sc);
-                if (f) {
+                if (f && kept[f - keep]++ <= ECT_JSON_MAX_REPEAT) {
                         char *kd = xmalloc(klen + 1);
                         memcpy(kd, k, klen);
                         kd[klen] = '\0';

@@ -32,6 +32,12 @@
  * that whatever parses can be written back; a real config.json nests about
  * six levels. */
 #define ECT_JSON_MAX_DEPTH 64
+/* The most times a key that is read may stand in one object: more is
+ * refused (ect_json_check_go_key; for a map key, its reader with
+ * ect_json_count_key), so that a lean parse keeps at most one more. No
+ * real document repeats a key; a hostile one repeating it a million times
+ * would otherwise cost a node each. */
+#define ECT_JSON_MAX_REPEAT 64
 
 enum ect_json_type {
         ECT_JSON_NULL,
@@ -139,11 +145,14 @@ bool ect_json_go_key(const char *k, size_t klen, const char *name);
  * Exact for a document ect_json_check_go_key() accepted; NULL when none. */
 struct ect_json *ect_json_get_go(const struct ect_json *obj, const char *name);
 /* The shared rule for the fields we read or edit: field name may be
- * spelled by at most one key of obj, or by several keys of exactly that
- * spelling none of which holds an object or null (then the last one wins,
- * for Go as for us). Anything else: EINVAL naming where+name. */
+ * spelled by at most one key of obj, or by several keys (at most
+ * ECT_JSON_MAX_REPEAT) of exactly that spelling none of which holds an
+ * object or null (then the last one wins, for Go as for us). Anything
+ * else: EINVAL naming where+name. */
 int ect_json_check_go_key(const struct ect_json *obj, const char *where, const char *name,
                           struct ect_error **err);
+/* How many members of obj have exactly this key. */
+size_t ect_json_count_key(const struct ect_json *obj, const char *key);
 /* The string's bytes; NULL when j is not a string or holds a NUL byte. */
 const char *ect_json_str(const struct ect_json *j);
 /* Integer value of a NUMBER that is an integer in range; false otherwise. */

@@ -80,6 +80,9 @@ int ect_select_request(const struct ect_config *cfg, const struct ect_json *anno
          * the host does not accept the annotation (any pod of a
          * RuntimeClass can set it; the scheduler counts nothing). */
         a = cfg->accept_annotation ? ect_json_get(annotations, ECT_SELECT_ANNOTATION) : NULL;
+        if (a && ect_json_count_key(annotations, ECT_SELECT_ANNOTATION) > ECT_JSON_MAX_REPEAT)
+                return ect_error_set(err, EINVAL, "annotation '%s' appears more than %d times",
+                                     ECT_SELECT_ANNOTATION, ECT_JSON_MAX_REPEAT);
         if (a) {
                 if (!ect_json_is(a, ECT_JSON_STRING))
                         return ect_error_set(err, EINVAL,

@@ -3,7 +3,8 @@
 # Memory on hostile but valid input (issue 13, section 3): a config.json of
 # about 15 MiB (under the 16 MiB bound) made of millions of tiny values,
 # in members that neither program reads and inside the arrays and objects
-# they do read (tests/lib/bigjson.sh "unread" and "read" shapes).
+# they do read, or of one read key repeated (tests/lib/bigjson.sh
+# "unread", "read" and "refused" shapes).
 # erdma-container-runtime create and erdma-hook prestart each stay within
 # 8 x the file size + 8 MiB of peak RSS (GNU time's %M); the shim still
 # writes every value back, with its own entries after them. The bound is
@@ -34,6 +35,7 @@ within() {
 }
 
 ran() { [ "$1" = 0 ] && [ -e "$T/ran" ]; }
+refused() { [ "$1" != 0 ] && [ ! -e "$T/ran" ]; }
 
 # The member holding the shape, as jq reads it.
 member() {
@@ -86,6 +88,27 @@ for shape in $(bigjson_shapes unread) $(bigjson_shapes read); do
 	st=0
 	/usr/bin/time -q -f %M -o "$T/rss" "$HOOK" prestart <"$T/state" >/dev/null 2>"$T/err" || st=$?
 	check "hook, $shape: nothing to do, status 0" [ "$st" = 0 ]
+	within "hook, $shape" "$(cat "$T/rss")"
+done
+
+# A read key repeated a million times (spelled alike, the annotation read,
+# spelled apart): refused by both programs past 64 times, within the same
+# bound (the parse keeps 65 of them, which the check refuses as well).
+for shape in $(bigjson_shapes refused); do
+	bigjson "$shape" "$SIZE" >"$T/orig.json"
+	cp "$T/orig.json" "$T/b/config.json"
+	rm -f "$T/ran"
+	st=0
+	ERDMA_CONFIG=$T/erdma.json /usr/bin/time -q -f %M -o "$T/rss" \
+		"$SHIM" create --bundle "$T/b" m >/dev/null 2>"$T/err" || st=$?
+	check "shim, $shape: refused, the runtime not run" refused "$st"
+	check "shim, $shape: the message says so" grep -q "appears more than 64 times" "$T/err"
+	within "shim, $shape" "$(cat "$T/rss")"
+	check "shim, $shape: config.json left as it was" cmp -s "$T/orig.json" "$T/b/config.json"
+	st=0
+	/usr/bin/time -q -f %M -o "$T/rss" "$HOOK" prestart <"$T/state" >/dev/null 2>"$T/err" || st=$?
+	check "hook, $shape: refused" [ "$st" != 0 ]
+	check "hook, $shape: the message says so" grep -q "appears more than 64 times" "$T/err"
 	within "hook, $shape" "$(cat "$T/rss")"
 done
 done_testing

@@ -3,16 +3,18 @@
 # Hostile but valid config.json files for the memory bound of issue 13
 # (docs/SECURITY.md): millions of tiny values, close to a size in bytes,
 # in a place that the hook and the shim do not read ("unread" shapes) or
-# inside a subtree that they do read ("read" shapes). Each file carries an
-# eRDMA request in process.env, without which the shim does not parse.
+# inside a subtree that they do read ("read" shapes), or a read key
+# repeated more often than the programs accept ("refused"). Each file carries
+# an eRDMA request in process.env, without which the shim does not parse.
 #
-#   bigjson_shapes unread|read     the names of the shapes
+#   bigjson_shapes unread|read|refused     the names of the shapes
 #   bigjson SHAPE BYTES >FILE      one file of about BYTES bytes
 
 bigjson_shapes() {
 	case $1 in
 	unread) echo "top-zeros top-strings top-arrays top-keys top-deep process-args linux-sysctl" ;;
 	read) echo "env annotations devices rules rlimits caps" ;;
+	refused) echo "dup-caps dup-annotation dup-spellings" ;;
 	esac
 }
 
@@ -39,6 +41,11 @@ bigjson() {
 	rules) tok='{}' pre=$h'"process":{"env":['$e']},"linux":{"resources":{"devices":[' post=']}}}' ;;
 	rlimits) tok='{}' pre=$h'"process":{"env":['$e'],"rlimits":[' post=']}}' ;;
 	caps) tok='""' pre=$h'"process":{"env":['$e'],"capabilities":{"bounding":[' post=']}}}' ;;
+	# A read key repeated (refused past ECT_JSON_MAX_REPEAT times): spelled
+	# alike, the annotation read, spelled apart.
+	dup-caps) tok='"bounding":[]' pre=$h'"process":{"env":['$e'],"capabilities":{' post='}}}' ;;
+	dup-annotation) tok='"com.aliyun.erdma.devices":"erdma_0"' pre=$h'"process":{"env":['$e']},"annotations":{' post='}}' ;;
+	dup-spellings) tok='"Bounding":[],"bounding":[]' pre=$h'"process":{"env":['$e'],"capabilities":{' post='}}}' ;;
 	*) echo "bigjson: unknown shape $shape" >&2; return 1 ;;
 	esac
 	printf '%s' "$pre"

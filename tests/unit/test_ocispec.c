@@ -737,6 +737,27 @@ static void same_as_full(const char *s)
         ect_edits_free(ed);
 }
 
+/* pre, item n times, post; freed at the next call. */
+static const char *repeat_in(const char *pre, const char *item, size_t n, const char *post)
+{
+        static char *doc;
+        size_t len = strlen(item), off = strlen(pre);
+
+        free(doc);
+        doc = xmalloc(off + n * len + strlen(post) + 1);
+        memcpy(doc, pre, off);
+        for (size_t i = 0; i < n; i++, off += len)
+                memcpy(doc + off, item, len);
+        strcpy(doc + off, post);
+        return doc;
+}
+
+/* process.capabilities holding item n times, then "bounding":[]. */
+static const char *repeated(const char *item, size_t n)
+{
+        return repeat_in("{\"process\":{\"capabilities\":{", item, n, "\"bounding\":[]}}}");
+}
+
 START_TEST(test_oci_lean_same_as_full)
 {
         static const char *const docs[] = {
@@ -791,11 +812,32 @@ START_TEST(test_oci_lean_same_as_full)
                 "{\"annotations\":{\"com.aliyun.erdma.devices\":7}}",
                 "{\"process\":{\"capabilities\":{\"bounding\":[\"CAP_IPC_LOCK\",\"CAP_SYS_RAWIO\",1],"
                 "\"effective\":[],\"permitted\":[\"CAP_CHOWN\",\"CAP_SYS_RAWIO\"]}}}",
+                /* repeated keys of read fields: the lean tree keeps the
+                 * last of a repetition Go and the check accept */
+                "{\"process\":{\"capabilities\":{\"bounding\":[\"A\"],\"x\":1,\"bounding\":"
+                "[\"CAP_SYS_RAWIO\"],\"bounding\":[]}}}",
+                "{\"process\":{\"capabilities\":{\"bounding\":[],\"bounding\":null}}}",
+                "{\"process\":{\"capabilities\":{\"bounding\":[],\"bounding\":[],\"Bounding\":[]}}}",
+                "{\"process\":{\"capabilities\":{\"bounding\":{},\"bounding\":[]}}}",
+                "{\"annotations\":{\"com.aliyun.erdma.devices\":\"a\",\"k\":0,"
+                "\"com.aliyun.erdma.devices\":7,\"com.aliyun.erdma.devices\":\"erdma_0\"}}",
+                "{\"process\":{\"env\":[\"ERDMA_VISIBLE_DEVICES=a\"],\"env\":[\"ERDMA_VISIBLE_DEVICES=b\"]}}",
+                "{\"linux\":{\"devices\":[{\"path\":\"/dev/infiniband/uverbs0\",\"type\":\"b\"}],"
+                "\"devices\":[]}}",
+                "{\"root\":{\"path\":\"a\"},\"root\":{\"path\":\"b\"}}",
         };
 
         same_as_full(full);
         for (size_t i = 0; i < sizeof docs / sizeof *docs; i++)
                 same_as_full(docs[i]);
+        same_as_full(repeated("\"bounding\":[],", 200));
+        same_as_full(repeated("\"bounding\":[],\"Bounding\":[],", 100));
+        same_as_full(repeated("\"bounding\":null,", 100));
+        same_as_full(repeated("\"bounding\":[],", 63));
+        same_as_full(repeat_in("{\"annotations\":{", "\"com.aliyun.erdma.devices\":\"erdma_0\",",
+                               64, "\"com.aliyun.erdma.devices\":\"all\"}}"));
+        same_as_full(repeat_in("{\"annotations\":{", "\"com.aliyun.erdma.devices\":\"erdma_0\",",
+                               63, "\"com.aliyun.erdma.devices\":\"all\"}}"));
 }
 END_TEST
 
@@ -855,6 +897,36 @@ START_TEST(test_oci_lean_read_is_text)
 }
 END_TEST
 
+/* A read key may stand 64 times in an object, not more: a repetition of
+ * any length costs the lean parse 65 nodes, and both parses refuse it. */
+static size_t kept_bounding(const char *s)
+{
+        cleanup_oci struct ect_oci_doc *d = NULL;
+        struct ect_error *err = NULL;
+        const struct ect_json *caps;
+        size_t n = 0;
+
+        if (ect_oci_parse_lean(s, strlen(s), "c.json", &d, &err) < 0) {
+                ck_assert_ptr_nonnull(strstr(err->msg, "key 'process.capabilities.bounding' "
+                                                       "appears more than 64 times"));
+                ect_error_free(&err);
+                return SIZE_MAX;
+        }
+        caps = ect_json_get(ect_json_get(d->tree, "process"), "capabilities");
+        for (size_t i = 0; i < caps->n; i++)
+                n += !ect_json_is(caps->v[i], ECT_JSON_RAW);
+        return n;
+}
+
+START_TEST(test_oci_lean_repeated_keys)
+{
+        ck_assert_uint_eq(kept_bounding(repeated("\"bounding\":[],\"x\":0,", 63)), 64);
+        ck_assert_uint_eq(kept_bounding(repeated("\"bounding\":[],", 64)), SIZE_MAX);
+        ck_assert_uint_eq(kept_bounding(repeated("\"bounding\":[],", 100000)), SIZE_MAX);
+        ck_assert_uint_eq(kept_bounding(repeated("\"Bounding\":[],", 1000)), SIZE_MAX);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("ocispec");
@@ -879,6 +951,7 @@ int main(void)
         tcase_add_test(tc, test_oci_lean_same_as_full);
         tcase_add_test(tc, test_oci_lean_unread_is_text);
         tcase_add_test(tc, test_oci_lean_read_is_text);
+        tcase_add_test(tc, test_oci_lean_repeated_keys);
         tcase_add_checked_fixture(tf, mkbundle, rmbundle);
         tcase_add_test(tf, test_oci_load_save);
         tcase_add_test(tf, test_oci_load_bad);
