@@ -283,8 +283,10 @@ static void device_clear(struct ect_device *d)
 /* A directory read with getdents64() into a buffer of its own: a DIR
  * stream would add fdopendir()'s fstat and two fcntl calls and a 32 KiB
  * buffer for each directory, on every container start, where these
- * directories hold a few entries. */
-#define DIRBUF_SIZE 8192
+ * directories hold a few entries. 2 KiB holds about 50 of them; a larger
+ * directory costs another getdents64() per 50, where each page the
+ * buffer spans costs a page fault on first use. */
+#define DIRBUF_SIZE 2048
 struct dirbuf {
         int fd;
         size_t pos, len;
@@ -764,15 +766,47 @@ static int check_drivers(const char *s, struct ect_error **err)
         return 0;
 }
 
+/* The uverbs devices of class/infiniband_verbs, the directory closed (and
+ * its buffer free for the reads after it) on return. */
+static void read_verbs(struct ctx *c)
+{
+        cleanup_dirbuf struct dirbuf dir = {.fd = -1, .buf = NULL};
+        struct ect_host *h = c->h;
+        const struct dirent64 *e;
+
+        if (!dirbuf_open(&dir, c->sysfd, "class/infiniband_verbs") && errno != ENOENT)
+                warn(c, "%s/class/infiniband_verbs: %s", h->sysfs_root, strerror(errno));
+        while (dir.fd >= 0 && (e = dirbuf_next(&dir))) {
+                struct ect_device d;
+                unsigned index;
+
+                if (!parse_indexed(e->d_name, "uverbs", &index))
+                        continue; /* "abi_version" and friends */
+                if (h->n_devices + h->n_filtered >= MAX_DEVICES) {
+                        warn(c,
+                             "%s/class/infiniband_verbs: more than %d devices, ignoring the rest",
+                             h->sysfs_root, MAX_DEVICES);
+                        break;
+                }
+                if (!read_uverbs(c, e->d_name, index, &d))
+                        continue;
+                if (!selected(c, &d)) {
+                        h->n_filtered++;
+                        device_clear(&d);
+                        continue;
+                }
+                xgrow((void **)&h->devices, &c->cap_devices, h->n_devices + 1, sizeof d);
+                h->devices[h->n_devices++] = d;
+        }
+}
+
 int ect_rdma_discover(const struct ect_discover_opts *opts, struct ect_host **ret,
                       struct ect_error **err)
 {
         const char *sysroot = opts && opts->sysfs_root ? opts->sysfs_root : ECT_SYSFS_ROOT;
         const char *devroot = opts && opts->dev_root ? opts->dev_root : ECT_DEV_ROOT;
         struct ctx c = {.sysfd = -1, .devfd = -1};
-        cleanup_dirbuf struct dirbuf dir = {.fd = -1, .buf = NULL};
         struct ect_host *h;
-        const struct dirent64 *e;
         int r = 0;
 
         if (opts && opts->drivers && *opts->drivers) {
@@ -800,30 +834,7 @@ int ect_rdma_discover(const struct ect_discover_opts *opts, struct ect_host **re
         if (!c.nodes_only)
                 read_net(&c);
 
-        if (!dirbuf_open(&dir, c.sysfd, "class/infiniband_verbs") && errno != ENOENT)
-                warn(&c, "%s/class/infiniband_verbs: %s", sysroot, strerror(errno));
-        while (dir.fd >= 0 && (e = dirbuf_next(&dir))) {
-                struct ect_device d;
-                unsigned index;
-
-                if (!parse_indexed(e->d_name, "uverbs", &index))
-                        continue; /* "abi_version" and friends */
-                if (h->n_devices + h->n_filtered >= MAX_DEVICES) {
-                        warn(&c,
-                             "%s/class/infiniband_verbs: more than %d devices, ignoring the rest",
-                             sysroot, MAX_DEVICES);
-                        break;
-                }
-                if (!read_uverbs(&c, e->d_name, index, &d))
-                        continue;
-                if (!selected(&c, &d)) {
-                        h->n_filtered++;
-                        device_clear(&d);
-                        continue;
-                }
-                xgrow((void **)&h->devices, &c.cap_devices, h->n_devices + 1, sizeof d);
-                h->devices[h->n_devices++] = d;
-        }
+        read_verbs(&c);
         /* qsort() with a NULL base is undefined even for 0 elements. */
         if (h->n_devices > 1)
                 qsort(h->devices, h->n_devices, sizeof *h->devices, cmp_device);
