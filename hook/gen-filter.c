@@ -124,6 +124,10 @@ int main(int argc, char **argv)
         r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
         if (r == 0)
                 r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+#if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 5)
+        if (r == 0)
+                r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, ECT_SANDBOX_OPTIMIZE);
+#endif
         if (r < 0)
                 return fail("seccomp_attr_set", r);
         if (add(ctx, arch, base_calls, N(base_calls), true) < 0 ||

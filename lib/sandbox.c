@@ -113,6 +113,10 @@ static int make_filter(const struct ect_sandbox *sb, int export_fd, size_t *ret_
          * a libseccomp without this attribute is linked. */
         if (r == 0)
                 r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+#if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 5)
+        if (r == 0)
+                r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, ECT_SANDBOX_OPTIMIZE);
+#endif
         if (r == 0)
                 r = add_names(ctx, base_calls, sizeof base_calls / sizeof *base_calls, &n);
 #if defined(__SANITIZE_ADDRESS__)
