@@ -15,6 +15,8 @@
 # variant run by both in turn: before/after in one run.
 # MOUNTS=N runs it all in a mount namespace with N more tmpfs mounts: the
 # host's mountinfo of a busy node.
+# HOT_FUNCS=FILE also writes there the names of the functions each counted
+# run executed (bench/hook-hot.sh lays the hook's code out by them).
 # shellcheck disable=SC2016 # sh -c programs: single quotes on purpose
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -73,6 +75,8 @@ count() {
 	f=$OUT/cg.1
 	[ -e "$f" ] || f=$OUT/cg
 	ins=$(awk '/^summary:/ { print $2 }' "$f")
+	# callgrind names a function once per file, where it first appears.
+	[ -z "${HOT_FUNCS:-}" ] || sed -n 's/^c\{0,1\}fn=([0-9]*) //p' "$OUT"/cg* >>"$HOT_FUNCS"
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
 	rmdir "$cg"
