@@ -21,7 +21,8 @@
 #    fchownat, ...);
 #  - the start-up object (crt1.o's _start, which callgrind does not name)
 #    and what glibc's start-up does for the vDSO (its link map, under a
-#    lock), which valgrind does not give a program;
+#    lock, and the lookup of its symbols), which valgrind does not give a
+#    program;
 #  - all variants of a glibc string function of which one ran: glibc picks
 #    the variant for the CPU at start-up (sse2, avx2, evex, ...), and
 #    valgrind's CPU is not the one the hook runs on.
@@ -99,7 +100,7 @@ for line in open(funcsfile):
     wanted.add(line.strip().split("'")[0])
 # glibc's start-up registers the vDSO (setup_vdso): not run under valgrind.
 wanted.update(["_dl_new_object", "_dl_add_to_namespace_list", "_dl_setup_hash",
-               "__pthread_mutex_lock", "__pthread_mutex_unlock"])
+               "_dl_lookup_symbol_x", "__pthread_mutex_lock", "__pthread_mutex_unlock"])
 for line in open(callsfile):
     p = line.split()
     if p and p[0] == "U":
