@@ -27,8 +27,12 @@ devcg=/sys/fs/cgroup/devices
 [ -e "$devcg/devices.allow" ] || { echo "bench/hook-ab.sh: needs the v1 devices hierarchy at $devcg, skipped"; exit 0; }
 . "$top/tests/lib/e2e.sh"
 . "$top/tests/lib/hook.sh"
-ROUNDS=${1:-1000}
-[ $# -gt 0 ] && shift
+ROUNDS=1000
+if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
+	ROUNDS=$1
+	shift
+fi
+[ "$ROUNDS" -gt 0 ] || { echo "bench/hook-ab.sh: ROUNDS must be at least 1" >&2; exit 1; }
 hook_init
 for n in 2 3 4 5 6 7; do fakehost_add_device "$HOST" "$n" "erdma_$n"; done
 bins=("$@")
@@ -150,12 +154,7 @@ cc -O2 -Wall -Werror -o "$T/ab" "$T/ab.c"
 cc -O2 -static -o "$T/noop" "$T/noop.c"
 
 CG=$devcg/ect-ab.$$
-cg_gone() {
-	[ -d "$CG" ] || return 0
-	xargs -r kill <"$CG/cgroup.procs"
-	for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$CG" 2>/dev/null && return 0; sleep 0.1; done
-}
-e2e_on_exit cg_gone
+e2e_on_exit "hook_target_gone $CG"
 
 echo "erdma-hook A/B: 8-device fake host, fork/exec/wait without runc, $ROUNDS rounds, medians (us)"
 printf '%-8s %-40s %7s %7s %16s\n' request binary wall CPU "vs first (wall)"
@@ -169,17 +168,10 @@ for v in ${VARIANTS:-none one eight}; do
 	b=$T/b-$v
 	hook_bundle "$b"
 	[ -z "$ann" ] || bundle_annotate "$b" "$ann"
-	mkdir "$CG"
-	unshare -m --propagation private sh -c 'mount -t tmpfs -o mode=755 ect-dev "$1/rootfs/dev" && exec sleep 3600' sh "$b" &
-	pid=$!
-	echo "$pid" >"$CG/cgroup.procs"
-	while [ "$(readlink "/proc/$pid/ns/mnt")" = "$(readlink /proc/self/ns/mnt)" ] ||
-		! grep -q " $b/rootfs/dev " "/proc/$pid/mountinfo"; do sleep 0.05; done
-	printf '{"ociVersion":"1.0.2","id":"ab-%s","status":"created","pid":%d,"bundle":"%s"}' "$v" "$pid" "$b" >"$T/state-$v.json"
-	"$T/ab" "$T/state-$v.json" "$HCFG" "/proc/$pid/root/dev" "$ROUNDS" "${bins[@]}" "$T/noop" >"$T/out-$v"
-	kill "$pid"
-	wait "$pid" 2>/dev/null || true
-	cg_gone
+	hook_target "$b" "$CG"
+	printf '{"ociVersion":"1.0.2","id":"ab-%s","status":"created","pid":%d,"bundle":"%s"}' "$v" "$TARGET_PID" "$b" >"$T/state-$v.json"
+	"$T/ab" "$T/state-$v.json" "$HCFG" "/proc/$TARGET_PID/root/dev" "$ROUNDS" "${bins[@]}" "$T/noop" >"$T/out-$v"
+	hook_target_gone "$CG"
 	k=0
 	noop_wall=$(tail -1 "$T/out-$v" | cut -d' ' -f1)
 	while read -r w c dw _; do

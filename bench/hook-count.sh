@@ -43,29 +43,18 @@ mkdir -p "$OUT"
 # stopped half-way, its process is killed (by its pid: the only one there)
 # and the cgroup removed at exit.
 CG=$devcg/ect-count.$$
-cg_gone() {
-	[ -d "$CG" ] || return 0
-	xargs -r kill <"$CG/cgroup.procs"
-	for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$CG" 2>/dev/null && return 0; sleep 0.1; done
-}
-e2e_on_exit cg_gone
+e2e_on_exit "hook_target_gone $CG"
 
 # count VARIANT ANNOTATION|"" BIN: prints "SYSCALLS INSTRUCTIONS".
 count() {
-	local v=$1 ann=$2 bin=$3 b=$T/b-$1 cg=$CG pid n ins f
+	local v=$1 ann=$2 bin=$3 b=$T/b-$1 n ins f
 	rm -rf "$b"
 	hook_bundle "$b"
 	[ -z "$ann" ] || bundle_annotate "$b" "$ann"
-	mkdir "$cg"
-	unshare -m --propagation private sh -c 'mount -t tmpfs -o mode=755 ect-dev "$1/rootfs/dev" && exec sleep 600' sh "$b" &
-	pid=$!
-	echo "$pid" >"$cg/cgroup.procs"
-	# The target must be in its own namespace, its /dev mounted, before the hook runs.
-	while [ "$(readlink "/proc/$pid/ns/mnt")" = "$(readlink /proc/self/ns/mnt)" ] ||
-		! grep -q " $b/rootfs/dev " "/proc/$pid/mountinfo"; do sleep 0.05; done
-	printf '{"ociVersion":"1.0.2","id":"count-%s","status":"created","pid":%d,"bundle":"%s"}' "$v" "$pid" "$b" >"$T/state.json"
+	hook_target "$b" "$CG"
+	printf '{"ociVersion":"1.0.2","id":"count-%s","status":"created","pid":%d,"bundle":"%s"}' "$v" "$TARGET_PID" "$b" >"$T/state.json"
 	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin strace -f -qq -o "$OUT/strace" "$bin" --config "$HCFG" prestart <"$T/state.json" ||
-		{ echo "bench: erdma-hook failed ($v, $bin)" >&2; kill "$pid"; exit 1; }
+		{ echo "bench: erdma-hook failed ($v, $bin)" >&2; hook_target_gone "$CG"; exit 1; }
 	n=$(grep -vc '^[0-9]* *+++' "$OUT/strace")
 	rm -f "$OUT"/cg "$OUT"/cg.*
 	# Killed by the filter past the sandbox: the status says nothing here.
@@ -77,9 +66,7 @@ count() {
 	ins=$(awk '/^summary:/ { print $2 }' "$f")
 	# callgrind names a function once per file, where it first appears.
 	[ -z "${HOT_FUNCS:-}" ] || sed -n 's/^c\{0,1\}fn=([0-9]*) //p' "$OUT"/cg* >>"$HOT_FUNCS"
-	kill "$pid"
-	wait "$pid" 2>/dev/null || true
-	rmdir "$cg"
+	hook_target_gone "$CG"
 	echo "$n $ins"
 }
 

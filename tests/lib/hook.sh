@@ -12,6 +12,11 @@
 #   bundle_cmd DIR 'sh cmd'   the container's command
 #   runc_run DIR ID           runc run under a lower soft memlock; output on
 #                             stdout (stderr too), status kept
+#   hook_target DIR CGROUP    without runc (bench/): a process standing for the
+#                             container of bundle DIR (TARGET_PID): a mount
+#                             namespace of its own with a tmpfs on its
+#                             rootfs's /dev, in the v1 device cgroup CGROUP
+#   hook_target_gone CGROUP   kills what is in CGROUP and removes it
 # hook_on_exit CMD runs CMD at exit, last registered first: e2e.sh's one
 # cleanup stack (the name stays for bench/, which sources this file).
 # shellcheck source=e2e.sh
@@ -64,6 +69,26 @@ runc_run() {
 	local d=$1 id=$2
 	hook_on_exit "runc --root '$RUNC_ROOT' delete -f '$id'"
 	prlimit --memlock=65536:8388608 runc --root "$RUNC_ROOT" run -b "$d" "$id" </dev/null 2>&1
+}
+
+hook_target() {
+	local b=$1 cg=$2
+	mkdir "$cg"
+	unshare -m --propagation private sh -c 'mount -t tmpfs -o mode=755 ect-dev "$1/rootfs/dev" && exec sleep 3600' sh "$b" &
+	TARGET_PID=$!
+	echo "$TARGET_PID" >"$cg/cgroup.procs"
+	# The target must be in its own namespace, its /dev mounted, before the hook runs.
+	while [ "$(readlink "/proc/$TARGET_PID/ns/mnt")" = "$(readlink /proc/self/ns/mnt)" ] ||
+		! grep -q " $b/rootfs/dev " "/proc/$TARGET_PID/mountinfo"; do sleep 0.05; done
+}
+
+hook_target_gone() {
+	local cg=$1
+	[ -d "$cg" ] || return 0
+	xargs -r kill <"$cg/cgroup.procs"
+	# Reaped here when it is this shell's child, so that no zombie holds the cgroup.
+	[ -z "${TARGET_PID:-}" ] || wait "$TARGET_PID" 2>/dev/null || true
+	for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$cg" 2>/dev/null && return 0; sleep 0.1; done
 }
 
 # hex MAJ MIN: "e7:c0", as busybox stat %t:%T prints
