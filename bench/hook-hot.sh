@@ -7,18 +7,18 @@
 # libseccomp, libdbus and ours), and a run executes a few hundred functions
 # spread all over it. Each first touch of a part of the code not yet mapped
 # is a page fault (the kernel maps the page and its neighbours in the page
-# cache); on the 2-core VM these are about 10 us each, and a run took 17 of
-# them. With the executed code in one run of about 240 KiB, it takes 9, and
-# a run is about 0.1 ms shorter (README, Performance).
+# cache); on the 2-core VM these are about 10 us each, and an 8-device run
+# took 17 of them. With the code a run executes in one run of about 300 KiB
+# it takes 5, and a run is about 0.15 ms shorter (README, Performance).
 #
 # How: bench/hook-count.sh runs the hook under callgrind (no request, 1 and
 # 8 devices) and lists the functions executed; the link map of the build
 # ($ECT_BUILD/erdma-hook.map) says which input section (object file, or
 # archive member, and section) holds each. The script lists those sections,
 # plus:
-#  - every member that defines a function hook.o, rootfs.o or sandbox.o calls (what
-#    runs after the seccomp sandbox, where valgrind cannot follow: mknodat,
-#    fchownat, ...);
+#  - every member that defines a function hook.o, rootfs.o or sandbox.o
+#    calls (what runs after the seccomp filter, where valgrind cannot
+#    follow: mknodat, fchownat, ...);
 #  - the start-up object (crt1.o's _start, which callgrind does not name)
 #    and what glibc's start-up does for the vDSO (its link map, under a
 #    lock, and the lookup of its symbols), which valgrind does not give a
