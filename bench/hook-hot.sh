@@ -4,7 +4,7 @@
 # executes next to each other, ahead of the rest of the static binary.
 #
 # Why: the hook is a static binary of about 1 MiB of code (glibc, yajl,
-# libseccomp, libdbus and ours), and a run executes a few hundred functions
+# libdbus and ours), and a run executes a few hundred functions
 # spread all over it. Each first touch of a part of the code not yet mapped
 # is a page fault (the kernel maps the page and its neighbours in the page
 # cache); on the 2-core VM these are about 10 us each, and an 8-device run

@@ -3,13 +3,13 @@
  *
  *   gen-filter ARCH [--lsan] >filter.c
  *
- * Builds, with libseccomp, the same filter that ect_sandbox_enter() builds
- * at run time from a syscall list (lib/sandbox.c: default EPERM, other ABIs
- * kill the process, the base calls plus the hook's own), for the target
+ * Builds, with libseccomp, the hook's filter (default EPERM, other ABIs
+ * kill the process, the base calls plus the hook's own) for the target
  * architecture ARCH (Debian's or the kernel's name: amd64/x86_64,
- * arm64/aarch64), and writes it as C: the hook loads it as it is, without
- * libseccomp's work on every container start (building the rules, its
- * kernel probes: about 0.12 ms a start, README "Performance").
+ * arm64/aarch64), and writes it as C: ect_sandbox_enter() (lib/sandbox.c)
+ * loads it as it is. No libseccomp work on a container start (building the
+ * rules, its kernel probes: about 0.12 ms, README "Performance"), and no
+ * libseccomp in the hook at all.
  *
  * Runs on the build machine (HOSTCC, the build machine's libseccomp), so
  * every system call is named and resolved with the target's table
@@ -119,8 +119,8 @@ int main(int argc, char **argv)
                 if (r < 0)
                         return fail("seccomp_arch_add", r);
         }
-        /* As lib/sandbox.c: other ABIs kill; no_new_privs is set by
-         * ect_sandbox_enter() itself. */
+        /* Other ABIs kill; no_new_privs is set by ect_sandbox_enter()
+         * itself. tests/unit/test_sandbox.c builds the same at run time. */
         r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
         if (r == 0)
                 r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);

@@ -51,8 +51,7 @@ HOOK_HOT = $(shell printf 'int main(void) { return 0; }\n' | $(CC) -xc - -static
 	-Wl,-T,hook/hot.ld -o /dev/null 2>/dev/null && echo -Wl,-T,hook/hot.ld)
 $(BUILD)/erdma-hook: $(HOOK_OBJS) $(BUILD)/hook/static.o $(LIBECT) hook/hot.ld
 	$(CC) $(filter-out -pie,$(ALL_LDFLAGS)) -static-pie $(HOOK_RELR) $(HOOK_HOT) -Wl,-Map=$@.map \
-		-o $@ $(filter-out %.ld,$^) -lyajl_s -l:libseccomp.a \
-		-l:libdbus-1.a $(addprefix -Wl$(comma)--wrap=,$(HOOK_NSS))
+		-o $@ $(filter-out %.ld,$^) -lyajl_s -l:libdbus-1.a $(addprefix -Wl$(comma)--wrap=,$(HOOK_NSS))
 else
 $(BUILD)/erdma-hook: $(HOOK_OBJS) $(LIBECT)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)

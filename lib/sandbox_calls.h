@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The system calls every sandbox allows, by name as libseccomp knows them
- * (one list for the filter built at run time, lib/sandbox.c, and for the
- * one built at build time, hook/gen-filter.c). Plain C: the generator is
- * compiled for the build machine, not for the target. */
+ * (one list for the filter built at build time, hook/gen-filter.c, and for
+ * the one tests/unit/test_sandbox.c builds at run time to compare). Plain
+ * C: the generator is compiled for the build machine, not for the target. */
 #pragma once
 
 /* What any C program needs to finish: write its error, free memory, exit. */

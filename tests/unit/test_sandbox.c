@@ -3,15 +3,18 @@
  * fail with EPERM, execve is refused, capabilities are cut. Check forks
  * each test, so the filter stays in it.
  *
- * The filter itself is checked too, exported as BPF and run here over
- * made-up system calls: that part needs no kernel support, so it runs
- * under qemu-user for a cross build as well (qemu-user refuses to load a
- * seccomp filter), and its expectations are the kernel's numbers for the
- * architecture of the build, written out: a filter made for another
- * architecture fails it. */
+ * The sandbox loads filters built ahead of time (hook/gen-filter.c); the
+ * tests build their own with libseccomp at run time, from the same base
+ * set, which is also what the hook's build-time filter is compared with.
+ * The filters themselves are run here over made-up system calls: that part
+ * needs no kernel support, so it runs under qemu-user for a cross build as
+ * well (qemu-user refuses to load a seccomp filter), and its expectations
+ * are the kernel's numbers for the architecture of the build, written out:
+ * a filter made for another architecture fails it. */
 #include "filter.h"
 #include "hook.h"
 #include "sandbox.h"
+#include "sandbox_calls.h"
 #include "testutil.h"
 
 #include <fcntl.h>
@@ -58,11 +61,78 @@ static void run_sandboxed(void (*body)(void))
                       WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 }
 
+struct filter {
+        struct sock_filter insn[BPF_MAXINSNS];
+        size_t n;
+};
+
+/* The filter for names (and the base set: lib/sandbox_calls.h), as
+ * libseccomp builds it at run time with the options hook/gen-filter.c
+ * uses. A name this architecture lacks fails the test. */
+static void build_filter(const char *const *names, size_t n, struct filter *f)
+{
+        static const char *const base[] = {ECT_SANDBOX_BASE_CALLS};
+#if defined(__SANITIZE_ADDRESS__)
+        static const char *const lsan[] = {ECT_SANDBOX_LSAN_CALLS};
+#endif
+        char path[] = "/tmp/ect-unit-bpf.XXXXXX";
+        scmp_filter_ctx ctx;
+        ssize_t len;
+        int fd;
+
+        /* Under qemu-user the seccomp(2) probes fail and libseccomp falls
+         * back to API level 1, which has no SCMP_ACT_KILL_PROCESS; every
+         * kernel this toolkit supports has level 3 or more. */
+        if (emulator() && seccomp_api_get() < 3)
+                ck_assert_int_eq(seccomp_api_set(3), 0);
+        ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+        ck_assert_ptr_nonnull(ctx);
+        ck_assert_int_eq(seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS), 0);
+        ck_assert_int_eq(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0), 0);
+#if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 5)
+        ck_assert_int_eq(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, ECT_SANDBOX_OPTIMIZE), 0);
+#endif
+        for (size_t i = 0; i < sizeof base / sizeof *base; i++)
+                ck_assert_int_eq(seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+                                                  seccomp_syscall_resolve_name(base[i]), 0),
+                                 0);
+#if defined(__SANITIZE_ADDRESS__)
+        for (size_t i = 0; i < sizeof lsan / sizeof *lsan; i++) {
+                int nr = seccomp_syscall_resolve_name(lsan[i]);
+                if (nr >= 0) /* not every architecture has every one */
+                        ck_assert_int_eq(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0), 0);
+        }
+#endif
+        for (size_t i = 0; i < n; i++) {
+                int nr = seccomp_syscall_resolve_name(names[i]);
+                ck_assert_msg(nr >= 0, "'%s' has no number here", names[i]);
+                ck_assert_int_eq(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0), 0);
+        }
+        fd = mkstemp(path);
+        ck_assert_int_ge(fd, 0);
+        (void)unlink(path);
+        ck_assert_int_eq(seccomp_export_bpf(ctx, fd), 0);
+        seccomp_release(ctx);
+        len = pread(fd, f->insn, sizeof f->insn, 0);
+        close(fd);
+        ck_assert_int_gt(len, 0);
+        ck_assert_int_eq(len % (ssize_t)sizeof(struct sock_filter), 0);
+        f->n = (size_t)len / sizeof(struct sock_filter);
+}
+
+static struct ect_sandbox_filter as_sandbox_filter(const struct filter *f)
+{
+        return (struct ect_sandbox_filter){.insns = f->insn, .n = f->n};
+}
+
+/* What a sandboxed body loads: built before the fork, by the test. */
+static struct filter body_filter;
+
 static void filters_body(void)
 {
-        static const long calls[] = {SYS_getuid, SYS_openat};
         static const int caps[] = {CAP_MKNOD};
-        struct ect_sandbox sb = {.caps = caps, .n_caps = 1, .syscalls = calls, .n_syscalls = 2};
+        struct ect_sandbox_filter f = as_sandbox_filter(&body_filter);
+        struct ect_sandbox sb = {.caps = caps, .n_caps = 1, .filter = &f};
         struct ect_error *err = NULL;
         char *const argv[] = {(char *)"/bin/true", NULL};
         int fd;
@@ -83,6 +153,9 @@ static void filters_body(void)
 
 START_TEST(test_sandbox_enter_filters)
 {
+        static const char *const names[] = {"getuid", "openat"};
+
+        build_filter(names, 2, &body_filter);
         run_sandboxed(filters_body);
 }
 END_TEST
@@ -121,8 +194,8 @@ END_TEST
 static void caps_body(void)
 {
         static const int caps[] = {CAP_MKNOD};
-        static const long calls[] = {SYS_capget};
-        struct ect_sandbox sb = {.caps = caps, .n_caps = 1, .syscalls = calls, .n_syscalls = 1};
+        struct ect_sandbox_filter f = as_sandbox_filter(&body_filter);
+        struct ect_sandbox sb = {.caps = caps, .n_caps = 1, .filter = &f};
         struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
         struct __user_cap_data_struct d[2];
         struct ect_error *err = NULL;
@@ -136,8 +209,11 @@ static void caps_body(void)
 
 START_TEST(test_sandbox_enter_caps)
 {
+        static const char *const names[] = {"capget"};
+
         if (geteuid() != 0)
                 return;
+        build_filter(names, 1, &body_filter);
         run_sandboxed(caps_body);
 }
 END_TEST
@@ -147,8 +223,13 @@ END_TEST
  * filter that only compares numbers: it must kill the process. */
 START_TEST(test_sandbox_enter_x32_killed)
 {
-        struct ect_sandbox sb = {0};
+        static struct filter base;
+        struct ect_sandbox_filter f;
+        struct ect_sandbox sb = {.filter = &f};
         struct ect_error *err = NULL;
+
+        build_filter(NULL, 0, &base);
+        f = as_sandbox_filter(&base);
 
         ck_assert_int_eq(ect_sandbox_enter(&sb, &err), 0);
         syscall(0x40000000 | SYS_getpid);
@@ -156,6 +237,21 @@ START_TEST(test_sandbox_enter_x32_killed)
 }
 END_TEST
 #endif
+
+/* A sandbox without a filter is refused before anything is cut. */
+START_TEST(test_sandbox_enter_no_filter)
+{
+        static const int caps[] = {CAP_MKNOD};
+        struct ect_sandbox sb = {.caps = caps, .n_caps = 1};
+        struct ect_error *err = NULL;
+
+        ck_assert_int_lt(ect_sandbox_enter(&sb, &err), 0);
+        ck_assert_ptr_nonnull(err);
+        ck_assert_int_eq(err->code, EINVAL);
+        ck_assert_int_eq(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), 0);
+        ect_error_free(&err);
+}
+END_TEST
 
 /* The kernel's values for the architecture of this build, written out
  * rather than taken from <sys/syscall.h>: the point is to catch a filter
@@ -187,31 +283,14 @@ static const char *const hook_names[] = {
         "openat", "openat2", "readlinkat", "mkdirat", "mknodat", "move_mount", "statx", "fcntl",
 };
 
-struct filter {
-        struct sock_filter insn[BPF_MAXINSNS];
-        size_t n;
-};
-
-static void export_filter(const struct ect_sandbox *sb, struct filter *f)
+/* A filter given as the sandbox takes it, copied to run here. */
+static void copy_filter(const struct ect_sandbox_filter *from, struct filter *f)
 {
-        struct ect_error *err = NULL;
-        char path[] = "/tmp/ect-unit-bpf.XXXXXX";
-        int fd = mkstemp(path);
-        ssize_t len;
-
-        ck_assert_int_ge(fd, 0);
-        (void)unlink(path);
-        /* Under qemu-user the seccomp(2) probes fail and libseccomp falls
-         * back to API level 1, which has no SCMP_ACT_KILL_PROCESS; every
-         * kernel this toolkit supports has level 3 or more. */
-        if (emulator() && seccomp_api_get() < 3)
-                ck_assert_int_eq(seccomp_api_set(3), 0);
-        ck_assert_msg(ect_sandbox_export_bpf(sb, fd, &err) == 0, "%s", err ? err->msg : "");
-        len = pread(fd, f->insn, sizeof f->insn, 0);
-        close(fd);
-        ck_assert_int_gt(len, 0);
-        ck_assert_int_eq(len % (ssize_t)sizeof(struct sock_filter), 0);
-        f->n = (size_t)len / sizeof(struct sock_filter);
+        ck_assert_ptr_nonnull(from);
+        ck_assert_uint_gt(from->n, 0);
+        ck_assert_uint_le(from->n, BPF_MAXINSNS);
+        memcpy(f->insn, from->insns, from->n * sizeof *from->insns);
+        f->n = from->n;
 }
 
 /* Classic BPF as the kernel runs a seccomp filter (net/core/filter.c):
@@ -297,9 +376,9 @@ static uint32_t run_filter(const struct filter *f, uint32_t arch, int nr)
 static const uint32_t ALLOW = SECCOMP_RET_ALLOW, DENY = SECCOMP_RET_ERRNO | EPERM,
                       KILL = SECCOMP_RET_KILL_PROCESS;
 
-static void check_filter(const struct ect_sandbox *sb, const char *const *names, size_t n_names)
+static void check_filter(const struct filter *fp, const char *const *names, size_t n_names)
 {
-        static struct filter f;
+        const struct filter f = *fp;
         char *allowed[1024];
         size_t n_allowed = 0, i;
 
@@ -308,7 +387,6 @@ static void check_filter(const struct ect_sandbox *sb, const char *const *names,
         ck_assert_uint_eq(offsetof(struct seccomp_data, arch), 4);
         ck_assert_uint_eq(offsetof(struct seccomp_data, args), 16);
 
-        export_filter(sb, &f);
         ck_assert_uint_eq(run_filter(&f, target.audit, target.socket), DENY);
         ck_assert_uint_eq(run_filter(&f, target.audit, target.execve), DENY);
         ck_assert_uint_eq(run_filter(&f, target.audit, target.mount), DENY);
@@ -358,9 +436,10 @@ static void check_filter(const struct ect_sandbox *sb, const char *const *names,
 
 START_TEST(test_sandbox_filter_base)
 {
-        struct ect_sandbox sb = {0};
+        static struct filter f;
 
-        check_filter(&sb, base_names, sizeof base_names / sizeof *base_names);
+        build_filter(NULL, 0, &f);
+        check_filter(&f, base_names, sizeof base_names / sizeof *base_names);
 }
 END_TEST
 
@@ -368,21 +447,19 @@ START_TEST(test_sandbox_filter_hook)
 {
         const char *names[sizeof base_names / sizeof *base_names +
                           sizeof hook_names / sizeof *hook_names];
+        static struct filter f;
         size_t n = 0;
 
         for (size_t i = 0; i < sizeof base_names / sizeof *base_names; i++)
                 names[n++] = base_names[i];
         for (size_t i = 0; i < sizeof hook_names / sizeof *hook_names; i++)
                 names[n++] = hook_names[i];
-        check_filter(&ect_hook_sandbox, names, n);
+        copy_filter(ect_hook_sandbox.filter, &f);
+        check_filter(&f, names, n);
         /* The calls the hook makes in the container's rootfs. */
-        {
-                static struct filter f;
-                export_filter(&ect_hook_sandbox, &f);
-                ck_assert_uint_eq(run_filter(&f, target.audit, target.openat), ALLOW);
-                ck_assert_uint_eq(run_filter(&f, target.audit, target.mkdirat), ALLOW);
-                ck_assert_uint_eq(run_filter(&f, target.audit, target.mknodat), ALLOW);
-        }
+        ck_assert_uint_eq(run_filter(&f, target.audit, target.openat), ALLOW);
+        ck_assert_uint_eq(run_filter(&f, target.audit, target.mkdirat), ALLOW);
+        ck_assert_uint_eq(run_filter(&f, target.audit, target.mknodat), ALLOW);
 }
 END_TEST
 
@@ -393,17 +470,10 @@ START_TEST(test_sandbox_filter_hook_prebuilt)
 {
         static const char *const names[] = {ECT_HOOK_SANDBOX_CALLS};
         static struct filter built, runtime;
-        long calls[sizeof names / sizeof *names];
-        struct ect_sandbox sb = {.syscalls = calls, .n_syscalls = sizeof names / sizeof *names};
 
-        for (size_t i = 0; i < sb.n_syscalls; i++) {
-                calls[i] = seccomp_syscall_resolve_name(names[i]);
-                ck_assert_msg(calls[i] >= 0, "'%s' has no number here", names[i]);
-        }
-        export_filter(&ect_hook_sandbox, &built);
-        export_filter(&sb, &runtime);
+        copy_filter(&ect_hook_filter, &built);
+        build_filter(names, sizeof names / sizeof *names, &runtime);
         ck_assert_uint_eq(built.n, runtime.n);
-        ck_assert_uint_eq(built.n, ect_hook_filter.n);
         for (size_t i = 0; i < built.n; i++)
                 ck_assert_msg(memcmp(&built.insn[i], &runtime.insn[i], sizeof *built.insn) == 0,
                               "instruction %zu differs", i);
@@ -422,7 +492,7 @@ int main(void)
 {
         Suite *s = suite_create("sandbox");
         TCase *tc = tcase_create("ect_sandbox_enter");
-        TCase *ft = tcase_create("ect_sandbox_export_bpf");
+        TCase *ft = tcase_create("filter");
 
         if (emulator()) {
                 /* qemu-user answers PR_SET_SECCOMP with EINVAL and has no
@@ -433,6 +503,7 @@ int main(void)
                 tcase_add_test(tc, test_sandbox_enter_filters);
                 tcase_add_test(tc, test_sandbox_enter_caps);
                 tcase_add_test(tc, test_sandbox_enter_prebuilt);
+                tcase_add_test(tc, test_sandbox_enter_no_filter);
 #if defined(__x86_64__)
                 tcase_add_test_raise_signal(tc, test_sandbox_enter_x32_killed, SIGSYS);
 #endif
