@@ -8,7 +8,8 @@
 # the interval with nothing in between ([ts, ts]) is the hook's cost, runc's
 # fork/exec/wait of it included. Variants: a no-op static hook (the floor),
 # erdma-hook with no request, with 1 device and with 8 devices.
-# Target: erdma-hook costs at most 1.5x the no-op hook.
+# Target: erdma-hook costs at most 1.5x the no-op hook. The ratio is also
+# given round by round, its median with a 95 % confidence interval.
 #
 # Usage: bench/hook.sh [RUNS]   (root; ECT_BUILD names the build dir)
 # HOOK_BASELINE=PATH adds that erdma-hook binary (an earlier build) with 1
@@ -102,6 +103,29 @@ fi
 # Issue 14: with one device and with eight.
 r1=$(ratio "$(cost "$one")" "$(cost "$noop")") r8=$(ratio "$(cost "$eight")" "$(cost "$noop")")
 echo "  target: erdma-hook <= 1.5x the no-op hook, 1 and 8 devices: $(awk -v a="$r1" -v b="$r8" 'BEGIN { print (a <= 1.5 && b <= 1.5 ? "met" : "missed") }') (${r1}x, ${r8}x)"
+# The same ratio round by round (each round runs every variant once, back to
+# back): its median, and the order statistics around it that bound the
+# median with 95 % confidence whatever the distribution (binomial, normal
+# approximation). Two runs of 100 here differ by 0.05-0.1x; this says
+# whether one run tells a figure from the target at all.
+per_round() {
+	paste <(costs "$1") <(costs noop) | awk '$2 > 0 { printf "%.4f\n", $1 / $2 }' | sort -n |
+		awk '{ v[NR] = $1 } END {
+			if (NR < 10) { print "  (too few rounds)"; exit }
+			h = 0.98 * sqrt(NR); lo = int(NR / 2 - h); hi = int(NR / 2 + h + 1)
+			if (lo < 1) lo = 1
+			if (hi > NR) hi = NR
+			printf "%.2fx (95%% CI %.2f-%.2fx)\n", v[int((NR + 1) / 2)], v[lo], v[hi] }'
+}
+# costs NAME: the hook's cost in each round (us), against the round's [ts, ts]
+costs() {
+	paste <(awk 'NR % 2 == 1 { a = $1 } NR % 2 == 0 { print int(($1 - a) / 1000) }' "$T/$1.ts") \
+		<(awk 'NR % 2 == 1 { a = $1 } NR % 2 == 0 { print int(($1 - a) / 1000) }' "$T/base.ts") |
+		awk '{ print $1 - $2 }'
+}
+echo "  per round, vs the no-op: 1 device $(per_round one), 8 devices $(per_round eight)"
+[ -z "${HOOK_BASELINE:-}" ] ||
+	echo "  per round, baseline build: 1 device $(per_round bone), 8 devices $(per_round beight)"
 
 # The same hooks' own CPU time (perf stat task-clock of the hook process,
 # run by runc under perf): less sensitive to load elsewhere than intervals.
