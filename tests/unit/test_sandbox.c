@@ -155,7 +155,7 @@ START_TEST(test_sandbox_enter_filters)
 {
         static const char *const names[] = {"getuid", "openat"};
 
-        build_filter(names, 2, &body_filter);
+        build_filter(names, sizeof names / sizeof *names, &body_filter);
         run_sandboxed(filters_body);
 }
 END_TEST
@@ -213,7 +213,7 @@ START_TEST(test_sandbox_enter_caps)
 
         if (geteuid() != 0)
                 return;
-        build_filter(names, 1, &body_filter);
+        build_filter(names, sizeof names / sizeof *names, &body_filter);
         run_sandboxed(caps_body);
 }
 END_TEST
@@ -376,9 +376,8 @@ static uint32_t run_filter(const struct filter *f, uint32_t arch, int nr)
 static const uint32_t ALLOW = SECCOMP_RET_ALLOW, DENY = SECCOMP_RET_ERRNO | EPERM,
                       KILL = SECCOMP_RET_KILL_PROCESS;
 
-static void check_filter(const struct filter *fp, const char *const *names, size_t n_names)
+static void check_filter(const struct filter *f, const char *const *names, size_t n_names)
 {
-        const struct filter f = *fp;
         char *allowed[1024];
         size_t n_allowed = 0, i;
 
@@ -387,23 +386,23 @@ static void check_filter(const struct filter *fp, const char *const *names, size
         ck_assert_uint_eq(offsetof(struct seccomp_data, arch), 4);
         ck_assert_uint_eq(offsetof(struct seccomp_data, args), 16);
 
-        ck_assert_uint_eq(run_filter(&f, target.audit, target.socket), DENY);
-        ck_assert_uint_eq(run_filter(&f, target.audit, target.execve), DENY);
-        ck_assert_uint_eq(run_filter(&f, target.audit, target.mount), DENY);
+        ck_assert_uint_eq(run_filter(f, target.audit, target.socket), DENY);
+        ck_assert_uint_eq(run_filter(f, target.audit, target.execve), DENY);
+        ck_assert_uint_eq(run_filter(f, target.audit, target.mount), DENY);
         /* Another ABI kills the process, whatever the number. */
         for (i = 0; i < 2; i++) {
-                ck_assert_uint_eq(run_filter(&f, target.foreign[i], target.openat), KILL);
-                ck_assert_uint_eq(run_filter(&f, target.foreign[i], target.socket), KILL);
+                ck_assert_uint_eq(run_filter(f, target.foreign[i], target.openat), KILL);
+                ck_assert_uint_eq(run_filter(f, target.foreign[i], target.socket), KILL);
         }
 #if defined(__x86_64__)
         /* x32: the x86-64 audit value, bit 30 set in the number. */
-        ck_assert_uint_eq(run_filter(&f, target.audit, 0x40000000 | target.openat), KILL);
-        ck_assert_uint_eq(run_filter(&f, target.audit, 0x40000000 | target.socket), KILL);
+        ck_assert_uint_eq(run_filter(f, target.audit, 0x40000000 | target.openat), KILL);
+        ck_assert_uint_eq(run_filter(f, target.audit, 0x40000000 | target.socket), KILL);
 #endif
 
         /* The allowed calls by name, with this architecture's table. */
         for (int nr = 0; nr < 1024; nr++) {
-                uint32_t r = run_filter(&f, target.audit, nr);
+                uint32_t r = run_filter(f, target.audit, nr);
                 char *name;
 
                 if (r == DENY)
