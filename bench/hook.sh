@@ -60,11 +60,10 @@ setup() {
 		                     + [{path: $ts, args: ["ts", $out]}])}'
 	: >"$T/$name.ts"
 }
-# median of (second - first) per run, in microseconds
-median() {
-	awk 'NR % 2 == 1 { a = $1 } NR % 2 == 0 { print int(($1 - a) / 1000) }' "$T/$1.ts" | sort -n |
-		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
+# intervals NAME: (second - first) of each run, in microseconds, in run order
+intervals() { awk 'NR % 2 == 1 { a = $1 } NR % 2 == 0 { print int(($1 - a) / 1000) }' "$T/$1.ts"; }
+# median of the intervals
+median() { intervals "$1" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 erdma() { jq -nc --arg h "${1:-$HOOK}" --arg c "$HCFG" '{path: $h, args: ["erdma-hook", "--config", $c, "prestart"], env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]}'; }
 
 names="base noop none one eight"
@@ -111,18 +110,14 @@ echo "  target: erdma-hook <= 1.5x the no-op hook, 1 and 8 devices: $(awk -v a="
 per_round() {
 	paste <(costs "$1") <(costs noop) | awk '$2 > 0 { printf "%.4f\n", $1 / $2 }' | sort -n |
 		awk '{ v[NR] = $1 } END {
-			if (NR < 10) { print "  (too few rounds)"; exit }
+			if (NR < 10) { print "(too few rounds)"; exit }
 			h = 0.98 * sqrt(NR); lo = int(NR / 2 - h); hi = int(NR / 2 + h + 1)
 			if (lo < 1) lo = 1
 			if (hi > NR) hi = NR
 			printf "%.2fx (95%% CI %.2f-%.2fx)\n", v[int((NR + 1) / 2)], v[lo], v[hi] }'
 }
 # costs NAME: the hook's cost in each round (us), against the round's [ts, ts]
-costs() {
-	paste <(awk 'NR % 2 == 1 { a = $1 } NR % 2 == 0 { print int(($1 - a) / 1000) }' "$T/$1.ts") \
-		<(awk 'NR % 2 == 1 { a = $1 } NR % 2 == 0 { print int(($1 - a) / 1000) }' "$T/base.ts") |
-		awk '{ print $1 - $2 }'
-}
+costs() { paste <(intervals "$1") <(intervals base) | awk '{ print $1 - $2 }'; }
 echo "  per round, vs the no-op: 1 device $(per_round one), 8 devices $(per_round eight)"
 [ -z "${HOOK_BASELINE:-}" ] ||
 	echo "  per round, baseline build: 1 device $(per_round bone), 8 devices $(per_round beight)"
