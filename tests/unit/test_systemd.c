@@ -10,6 +10,7 @@
 #include "testutil.h"
 
 #include <dbus/dbus.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -19,6 +20,7 @@
 
 /* The fake unit, in the child. */
 static struct {
+        const char *path; /* its object path; NULL: UNIT_PATH */
         const char *policy;
         char *allow[MAX_ALLOW][2];
         size_t n_allow;
@@ -26,6 +28,46 @@ static struct {
         int fail_set;    /* SetUnitProperties answers with an error */
         unsigned set_calls;
 } unit;
+
+/* Replies to Properties.Get are held while the client has more requests
+ * under way, and sent together once it has none: each batch's size goes
+ * to the parent through a pipe, which tells how many round trips the
+ * client took. */
+#define MAX_HELD 16
+static DBusMessage *held[MAX_HELD];
+static size_t n_held;
+static bool holding;
+static unsigned handled;
+static int batch_fd = -1;
+
+static void reply(DBusConnection *c, DBusMessage *r)
+{
+        if (holding && n_held < MAX_HELD) {
+                held[n_held++] = r;
+                return;
+        }
+        dbus_connection_send(c, r, NULL);
+        dbus_message_unref(r);
+}
+
+static void flush_held(DBusConnection *c)
+{
+        unsigned char n = (unsigned char)n_held;
+
+        if (write(batch_fd, &n, 1) != 1)
+                _exit(5);
+        for (size_t i = 0; i < n_held; i++) {
+                dbus_connection_send(c, held[i], NULL);
+                dbus_message_unref(held[i]);
+        }
+        n_held = 0;
+        dbus_connection_flush(c);
+}
+
+static const char *unit_path(void)
+{
+        return unit.path ? unit.path : UNIT_PATH;
+}
 
 static void reply_variant_string(DBusConnection *c, DBusMessage *m, const char *v)
 {
@@ -35,8 +77,7 @@ static void reply_variant_string(DBusConnection *c, DBusMessage *m, const char *
         dbus_message_iter_open_container(&it, DBUS_TYPE_VARIANT, "s", &var);
         dbus_message_iter_append_basic(&var, DBUS_TYPE_STRING, &v);
         dbus_message_iter_close_container(&it, &var);
-        dbus_connection_send(c, r, NULL);
-        dbus_message_unref(r);
+        reply(c, r);
 }
 
 static void reply_allow(DBusConnection *c, DBusMessage *m)
@@ -54,15 +95,12 @@ static void reply_allow(DBusConnection *c, DBusMessage *m)
         }
         dbus_message_iter_close_container(&var, &arr);
         dbus_message_iter_close_container(&it, &var);
-        dbus_connection_send(c, r, NULL);
-        dbus_message_unref(r);
+        reply(c, r);
 }
 
 static void reply_error(DBusConnection *c, DBusMessage *m, const char *name, const char *text)
 {
-        DBusMessage *r = dbus_message_new_error(m, name, text);
-        dbus_connection_send(c, r, NULL);
-        dbus_message_unref(r);
+        reply(c, dbus_message_new_error(m, name, text));
 }
 
 /* SetUnitProperties(s name, b runtime, a(sv) props): DeviceAllow entries
@@ -116,13 +154,15 @@ static void set_props(DBusConnection *c, DBusMessage *m)
 static DBusHandlerResult handle(DBusConnection *c, DBusMessage *m, void *data)
 {
         (void)data;
+        handled++;
+        holding = dbus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "Get");
         if (dbus_message_is_method_call(m, "org.freedesktop.systemd1.Manager", "GetUnitByPID")) {
                 dbus_uint32_t pid = 0;
                 dbus_message_get_args(m, NULL, DBUS_TYPE_UINT32, &pid, DBUS_TYPE_INVALID);
                 if ((pid_t)pid != unit.known_pid) {
                         reply_error(c, m, "org.freedesktop.systemd1.NoUnitForPID", "no unit");
                 } else {
-                        const char *path = UNIT_PATH;
+                        const char *path = unit_path();
                         DBusMessage *r = dbus_message_new_method_return(m);
                         dbus_message_append_args(r, DBUS_TYPE_OBJECT_PATH, &path,
                                                  DBUS_TYPE_INVALID);
@@ -133,7 +173,7 @@ static DBusHandlerResult handle(DBusConnection *c, DBusMessage *m, void *data)
                 const char *iface = NULL, *prop = NULL;
                 dbus_message_get_args(m, NULL, DBUS_TYPE_STRING, &iface, DBUS_TYPE_STRING, &prop,
                                       DBUS_TYPE_INVALID);
-                if (strcmp(dbus_message_get_path(m), UNIT_PATH) != 0)
+                if (strcmp(dbus_message_get_path(m), unit_path()) != 0)
                         reply_error(c, m, "org.freedesktop.DBus.Error.UnknownObject", "?");
                 else if (strcmp(prop, "Id") == 0 &&
                          strcmp(iface, "org.freedesktop.systemd1.Unit") == 0)
@@ -142,6 +182,8 @@ static DBusHandlerResult handle(DBusConnection *c, DBusMessage *m, void *data)
                         reply_error(c, m, "org.freedesktop.DBus.Error.UnknownInterface", iface);
                 else if (strcmp(prop, "ControlGroup") == 0)
                         reply_variant_string(c, m, "/test.slice/ect-test.scope");
+                else if (strcmp(prop, "DevicePolicy") == 0 && strcmp(unit.policy, "nosuch") == 0)
+                        reply_error(c, m, "org.freedesktop.DBus.Error.UnknownObject", "gone");
                 else if (strcmp(prop, "DevicePolicy") == 0)
                         reply_variant_string(c, m, unit.policy);
                 else if (strcmp(prop, "DeviceAllow") == 0)
@@ -195,14 +237,32 @@ static void serve(const char *address)
                 dbus_watch_handle(server_watch, DBUS_WATCH_READABLE);
         }
         dbus_connection_add_filter(client, handle, NULL, NULL);
-        while (dbus_connection_read_write_dispatch(client, 5000))
-                ;
+        for (;;) {
+                unsigned before = handled;
+                if (!dbus_connection_read_write_dispatch(client, n_held ? 100 : 5000))
+                        break;
+                /* Nothing new for 0.1 s and nothing read: the client waits. */
+                if (n_held && handled == before &&
+                    dbus_connection_get_dispatch_status(client) == DBUS_DISPATCH_COMPLETE)
+                        flush_held(client);
+        }
         _exit(0);
 }
 
 static char *dir;
 static char address[256];
 static pid_t server;
+static int batch_rd = -1;
+
+/* The pipe the child reports batches on: the write end is the child's. */
+static void batch_pipe(void)
+{
+        int p[2];
+
+        ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+        batch_rd = p[0];
+        batch_fd = p[1];
+}
 
 /* A fake systemd with the unit's policy and DeviceAllow list; known_pid is
  * the pid GetUnitByPID knows. */
@@ -220,10 +280,15 @@ static void start(const char *policy, const char *const *allow, size_t n, pid_t 
         unit.known_pid = known_pid;
         dir = make_tmpdir();
         snprintf(address, sizeof address, "unix:path=%s/private", dir);
+        batch_pipe();
         server = fork();
         ck_assert_int_ge(server, 0);
-        if (server == 0)
+        if (server == 0) {
+                close(batch_rd);
                 serve(address);
+        }
+        close(batch_fd);
+        ck_assert_int_eq(fcntl(batch_rd, F_SETFL, O_NONBLOCK), 0);
         ck_assert_int_eq(waitpid(server, &st, WUNTRACED), server);
         ck_assert_msg(WIFSTOPPED(st), "fake systemd did not start (%d)", st);
         kill(server, SIGCONT);
@@ -234,7 +299,22 @@ static void stop(void)
         int st;
         kill(server, SIGKILL); /* Check's SIGTERM handler, inherited, would kill the group */
         waitpid(server, &st, 0);
+        close(batch_rd);
         rm_tmpdir(dir);
+}
+
+/* The sizes of the batches of Properties.Get replies so far, as "4 3". */
+static const char *batches(void)
+{
+        static char out[64];
+        unsigned char b[16];
+        ssize_t n = read(batch_rd, b, sizeof b);
+        size_t len = 0;
+
+        out[0] = '\0';
+        for (ssize_t i = 0; i < n && len < sizeof out - 4; i++)
+                len += (size_t)snprintf(out + len, sizeof out - len, "%s%u", i ? " " : "", b[i]);
+        return out;
 }
 
 static const struct ect_cgroup_dev devs[] = {{231, 192}, {10, 124}};
@@ -349,6 +429,102 @@ START_TEST(test_systemd_refused)
 }
 END_TEST
 
+START_TEST(test_systemd_one_round_trip_for_the_unit)
+{
+        /* After GetUnitByPID, the unit's Id and its three cgroup settings
+         * go out together: one batch of four, not four round trips. */
+        static const char *const allow[] = {"/dev/char/231:192", "rw"};
+        cleanup_systemd struct ect_systemd *s = NULL;
+        struct ect_systemd_unit u = {0};
+        struct ect_error *err = NULL;
+
+        start("strict", allow, 1, 31);
+        ck_assert_int_eq(ect_systemd_open(address, &s, &err), 0);
+        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 31, devs, 2, &u, &err), 0);
+        ck_assert_str_eq(batches(), "4");
+        ck_assert_str_eq(u.name, "ect-test.scope");
+        ck_assert_str_eq(u.cgroup, "/test.slice/ect-test.scope");
+        ck_assert(u.restricted);
+        ck_assert_uint_eq(u.n_missing, 1);
+        ect_systemd_unit_clear(&u);
+        stop();
+}
+END_TEST
+
+START_TEST(test_systemd_path_with_another_type)
+{
+        /* The object path spells a service, Id says scope: Id decides, the
+         * settings are asked again on the scope's interface. */
+        cleanup_systemd struct ect_systemd *s = NULL;
+        struct ect_systemd_unit u = {0};
+        struct ect_error *err = NULL;
+
+        unit.path = "/org/freedesktop/systemd1/unit/ect_2dtest_2eservice";
+        start("strict", NULL, 0, 32);
+        ck_assert_int_eq(ect_systemd_open(address, &s, &err), 0);
+        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 32, devs, 2, &u, &err), 0);
+        ck_assert_str_eq(batches(), "4 3");
+        ck_assert_str_eq(u.name, "ect-test.scope");
+        ck_assert_str_eq(u.cgroup, "/test.slice/ect-test.scope");
+        ck_assert(u.restricted);
+        ck_assert_uint_eq(u.n_missing, 2);
+        ect_systemd_unit_clear(&u);
+        stop();
+}
+END_TEST
+
+START_TEST(test_systemd_path_without_a_name)
+{
+        /* A path that is not systemd's escaped name (or names a type
+         * without cgroup settings): Id first, then the settings. */
+        static const char *const paths[] = {
+                "/org/freedesktop/systemd1/unit/ect_zztest",
+                "/org/freedesktop/systemd1/unit/ect_00test_2escope",
+                "/org/freedesktop/systemd1/unit/_",
+                "/org/freedesktop/systemd1/unit",
+                "/org/freedesktop/systemd1/unit/ect_2dtest_2etarget",
+        };
+
+        for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+                cleanup_systemd struct ect_systemd *s = NULL;
+                struct ect_systemd_unit u = {0};
+                struct ect_error *err = NULL;
+
+                unit.path = paths[i];
+                start("strict", NULL, 0, 33);
+                ck_assert_int_eq(ect_systemd_open(address, &s, &err), 0);
+                ck_assert_int_eq(ect_systemd_unit_of_pid(s, 33, devs, 2, &u, &err), 0);
+                ck_assert_msg(strcmp(batches(), "1 3") == 0, "%s", paths[i]);
+                ck_assert_str_eq(u.name, "ect-test.scope");
+                ck_assert_str_eq(u.cgroup, "/test.slice/ect-test.scope");
+                ck_assert_uint_eq(u.n_missing, 2);
+                ect_systemd_unit_clear(&u);
+                ect_systemd_close(steal_ptr(&s));
+                stop();
+        }
+}
+END_TEST
+
+START_TEST(test_systemd_unit_gone_between_calls)
+{
+        /* Id answers, the settings do not (the unit went away): the error
+         * names the unit and the setting. */
+        cleanup_systemd struct ect_systemd *s = NULL;
+        struct ect_systemd_unit u = {0};
+        struct ect_error *err = NULL;
+
+        start("nosuch", NULL, 0, 34);
+        ck_assert_int_eq(ect_systemd_open(address, &s, &err), 0);
+        ck_assert_int_lt(ect_systemd_unit_of_pid(s, 34, devs, 2, &u, &err), 0);
+        ck_assert_ptr_null(u.name);
+        ck_assert_msg(strstr(err->msg, "unit 'ect-test.scope'") &&
+                              strstr(err->msg, "DevicePolicy") && strstr(err->msg, "UnknownObject"),
+                      "%s", err->msg);
+        ect_error_free(&err);
+        stop();
+}
+END_TEST
+
 START_TEST(test_systemd_absent)
 {
         struct ect_systemd *s = (struct ect_systemd *)1;
@@ -375,6 +551,10 @@ int main(void)
         tcase_add_test(t, test_systemd_unrestricted_unit);
         tcase_add_test(t, test_systemd_no_unit_for_pid);
         tcase_add_test(t, test_systemd_refused);
+        tcase_add_test(t, test_systemd_one_round_trip_for_the_unit);
+        tcase_add_test(t, test_systemd_path_with_another_type);
+        tcase_add_test(t, test_systemd_path_without_a_name);
+        tcase_add_test(t, test_systemd_unit_gone_between_calls);
         tcase_add_test(t, test_systemd_absent);
         suite_add_tcase(s, t);
         return run_suite(s);
