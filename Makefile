@@ -202,12 +202,16 @@ demo: all
 	$(NATIVE_ONLY)
 	@ECT_BUILD=$(abspath $(BUILD)) examples/demo.sh
 
-bench: all $(BUILD)/bench/edit
+bench: all $(BUILD)/bench/edit $(BUILD)/bench/systemd
 	$(NATIVE_ONLY)
 	@ECT_BUILD=$(abspath $(BUILD)) bench/run.sh
 
 # The shim's config.json edit in-process (bench/runtime.sh); never installed.
 $(BUILD)/bench/edit: $(BUILD)/bench/edit.o $(BUILD)/runtime/shim.o $(LIBECT)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# lib/systemd.c against a stand-in for systemd (bench/systemd.sh).
+$(BUILD)/bench/systemd: $(BUILD)/bench/systemd.o $(LIBECT)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: DESTDIR is only prepended
