@@ -12,7 +12,8 @@
  *                   round sees the same unit); prints "ready"
  *   systemd N       N rounds of what a hook run does for a container that
  *                   lacks our device: ect_systemd_open() (the system bus:
- *                   connect, authenticate, Hello), ect_systemd_unit_of_pid(),
+ *                   connect, authenticate, Hello), ect_systemd_unit_of_pid()
+ *                   (with the scope's cgroup path, as the hook reads it),
  *                   ect_systemd_allow_devices(), ect_systemd_close(); prints
  *                   the median of each step and of the whole, in
  *                   microseconds. The stand-in answers at once: what systemd
@@ -158,8 +159,9 @@ int main(int argc, char **argv)
                 if (ect_systemd_open(NULL, &s, &err) < 0 || !s)
                         goto fail;
                 b = now_us();
-                if (ect_systemd_unit_of_pid(s, getpid(), &dev, 1, &u, &err) < 0 || !u.name ||
-                    u.n_missing != 1)
+                if (ect_systemd_unit_of_pid(s, getpid(), "/system.slice/" UNIT, &dev, 1, &u, &err) <
+                            0 ||
+                    !u.name || u.n_missing != 1)
                         goto fail;
                 c = now_us();
                 if (ect_systemd_allow_devices(s, u.name, &dev, 1, &added, &err) < 0)

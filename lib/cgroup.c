@@ -531,6 +531,20 @@ static uint64_t now_ns(void)
         return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* pid's cgroup path as systemd keeps it (the unified hierarchy's, or
+ * name=systemd's on a v1 host), into *ret; NULL when there is none or the
+ * file does not parse (cgroup_path() reports that where it matters). Only
+ * a hint: systemd's answer decides which unit holds pid (systemd.h). */
+static const char *systemd_path(const char *proc_cgroup, char **ret)
+{
+        struct ect_error *quiet = NULL;
+
+        if (cgroup_path(proc_cgroup, NULL, ret, &quiet) < 0 ||
+            (!*ret && cgroup_path(proc_cgroup, "name=systemd", ret, &quiet) < 0))
+                ect_error_free(&quiet);
+        return *ret;
+}
+
 /* systemd's share (systemd.h): when pid belongs to a unit whose device
  * policy restricts access, our devices go into its DeviceAllow=, and we
  * wait until systemd has rebuilt its program on the unit's cgroup. keep
@@ -542,7 +556,7 @@ static int systemd_grant(const char *bus, pid_t pid, const char *pc, const char 
 {
         cleanup_systemd struct ect_systemd *s = NULL;
         struct ect_systemd_unit u = {0};
-        cleanup_free char *path = NULL, *unit_dir = NULL;
+        cleanup_free char *path = NULL, *unit_dir = NULL, *hint = NULL;
         cleanup_close int ufd = -1;
         uint32_t before[MAX_PROGS], after[MAX_PROGS], nb = 0, na = 0;
         size_t added = 0, ul;
@@ -554,7 +568,7 @@ static int systemd_grant(const char *bus, pid_t pid, const char *pc, const char 
                 return ect_error_wrap(err, "systemd");
         if (!s)
                 return 0;
-        if (ect_systemd_unit_of_pid(s, pid, devs, n, &u, err) < 0)
+        if (ect_systemd_unit_of_pid(s, pid, systemd_path(pc, &hint), devs, n, &u, err) < 0)
                 return ect_error_wrap(err, "systemd");
         if (!u.name || !u.restricted || u.n_missing == 0)
                 goto out;

@@ -169,24 +169,44 @@ static void pending_dropp(DBusPendingCall **p)
 }
 #define cleanup_pending __attribute__((cleanup(pending_dropp)))
 
+/* The reply to a pending call (*p, taken). A D-Bus error reply becomes
+ * *ret_errname (when asked for: the caller tells an expected error from a
+ * failure) or an ect_error, as call() does. */
+static int pending_reply(DBusPendingCall **p, const char *what, DBusMessage **ret,
+                         char **ret_errname, struct ect_error **err)
+{
+        DBusMessage *r;
+        DBusError e;
+
+        *ret = NULL;
+        dbus_pending_call_block(*p);
+        r = dbus_pending_call_steal_reply(*p);
+        dbus_pending_call_unref(steal_ptr(p));
+        if (!r)
+                return ect_error_set(err, EIO, "%s: no reply", what);
+        dbus_error_init(&e);
+        if (dbus_set_error_from_message(&e, r)) {
+                dbus_message_unref(r);
+                if (ret_errname) {
+                        *ret_errname = xstrdup(e.name);
+                        dbus_error_free(&e);
+                        return 0;
+                }
+                return dbus_fail(err, &e, what);
+        }
+        *ret = r;
+        return 0;
+}
+
 /* The reply to a get_send() (which *p is, taken), positioned in the
  * variant (*it). */
 static int get_reply(DBusPendingCall **p, const char *prop, DBusMessage **ret, DBusMessageIter *it,
                      struct ect_error **err)
 {
         DBusMessageIter top;
-        DBusError e;
 
-        dbus_pending_call_block(*p);
-        *ret = dbus_pending_call_steal_reply(*p);
-        dbus_pending_call_unref(steal_ptr(p));
-        if (!*ret)
-                return ect_error_set(err, EIO, "%s: no reply", prop);
-        dbus_error_init(&e);
-        if (dbus_set_error_from_message(&e, *ret)) {
-                dbus_message_unref(steal_ptr(ret));
-                return dbus_fail(err, &e, prop);
-        }
+        if (pending_reply(p, prop, ret, NULL, err) < 0)
+                return -1;
         if (!dbus_message_iter_init(*ret, &top) ||
             dbus_message_iter_get_arg_type(&top) != DBUS_TYPE_VARIANT) {
                 dbus_message_unref(steal_ptr(ret));
@@ -361,25 +381,138 @@ static int unit_gets_collect(struct unit_gets *g, const struct ect_cgroup_dev *d
         return 0;
 }
 
-int ect_systemd_unit_of_pid(struct ect_systemd *s, pid_t pid, const struct ect_cgroup_dev *devs,
-                            size_t n, struct ect_systemd_unit *ret, struct ect_error **err)
+/* The object path systemd gives the unit name: name_from_path() the other
+ * way round. */
+static char *path_of_unit(const char *name)
+{
+        static const char prefix[] = PATH "/unit/";
+        char *p = xmalloc(sizeof prefix + 3 * strlen(name)), *o = p + sizeof prefix - 1;
+
+        memcpy(p, prefix, sizeof prefix - 1);
+        for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+                if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                    (*c >= '0' && *c <= '9'))
+                        *o++ = (char)*c;
+                else
+                        o += sprintf(o, "_%02x", *c);
+        }
+        *o = '\0';
+        return p;
+}
+
+/* The unit a cgroup path names as systemd reads it: the first component
+ * that is not a slice ("/machine.slice/libpod-abc.scope/container" ->
+ * "libpod-abc.scope"). NULL when that is no unit with cgroup settings. */
+static char *unit_from_cgroup(const char *path)
+{
+        const char *p = path;
+
+        for (;;) {
+                size_t len;
+                while (*p == '/')
+                        p++;
+                len = strcspn(p, "/");
+                if (len == 0)
+                        return NULL;
+                if (len > 6 && memcmp(p + len - 6, ".slice", 6) == 0) {
+                        p += len;
+                        continue;
+                }
+                cleanup_free char *name = xstrndup(p, len);
+                return cgroup_iface(name) ? steal_ptr(&name) : NULL;
+        }
+}
+
+/* What is asked of a unit at once: its Id and, on the interface the type
+ * in its name says, its cgroup settings. */
+struct unit_batch {
+        DBusPendingCall *id;
+        const char *iface; /* of the settings under way; NULL: none sent */
+        struct unit_gets g;
+};
+
+static void unit_batch_drop(struct unit_batch *b)
+{
+        pending_dropp(&b->id);
+        unit_gets_drop(&b->g);
+        b->iface = NULL;
+}
+
+/* Sends the batch for the unit at obj; name (NULL: not known) gives the
+ * type. */
+static int unit_batch_send(struct ect_systemd *s, const char *obj, const char *name,
+                           struct unit_batch *b, struct ect_error **err)
+{
+        b->iface = name ? cgroup_iface(name) : NULL;
+        if (get_send(s, obj, "org.freedesktop.systemd1.Unit", "Id", &b->id, err) < 0 ||
+            (b->iface && unit_gets_send(s, obj, b->iface, &b->g, err) < 0)) {
+                unit_batch_drop(b);
+                return -1;
+        }
+        return 0;
+}
+
+/* The batch's answers into u. Id decides: where its type's interface is
+ * not the one the settings went to (a name that was not known, or another
+ * type: not seen), they are asked again. */
+static int unit_batch_collect(struct ect_systemd *s, const char *obj, struct unit_batch *b,
+                              const struct ect_cgroup_dev *devs, size_t n,
+                              struct ect_systemd_unit *u, pid_t pid, struct ect_error **err)
+{
+        const char *iface;
+
+        if (get_string(&b->id, "Id", &u->name, err) < 0) {
+                unit_batch_drop(b);
+                return ect_error_wrap(err, "unit of process %d", (int)pid);
+        }
+        iface = cgroup_iface(u->name);
+        if (iface != b->iface) {
+                unit_gets_drop(&b->g);
+                b->iface = iface;
+                if (iface && unit_gets_send(s, obj, iface, &b->g, err) < 0)
+                        return ect_error_wrap(err, "unit '%s'", u->name);
+        }
+        if (iface && unit_gets_collect(&b->g, devs, n, u, pid, err) < 0) {
+                unit_batch_drop(b);
+                return ect_error_wrap(err, "unit '%s'", u->name);
+        }
+        return 0;
+}
+
+int ect_systemd_unit_of_pid(struct ect_systemd *s, pid_t pid, const char *cgroup,
+                            const struct ect_cgroup_dev *devs, size_t n,
+                            struct ect_systemd_unit *ret, struct ect_error **err)
 {
         cleanup_msg DBusMessage *m =
                 dbus_message_new_method_call(DEST, PATH, MANAGER, "GetUnitByPID");
         cleanup_msg DBusMessage *reply = NULL;
-        cleanup_free char *errname = NULL, *guess = NULL;
-        cleanup_pending DBusPendingCall *id = NULL;
-        struct unit_gets g = {NULL, NULL, NULL};
+        cleanup_pending DBusPendingCall *by_pid = NULL;
+        cleanup_free char *errname = NULL, *guess = NULL, *guess_path = NULL, *name = NULL;
+        struct unit_batch b = {NULL, NULL, {NULL, NULL, NULL}};
         struct ect_systemd_unit u = {0};
         dbus_uint32_t p = (dbus_uint32_t)pid;
-        const char *obj = NULL, *iface, *guess_iface = NULL;
-        int r;
+        const char *obj = NULL;
 
-        if (!m || !dbus_message_append_args(m, DBUS_TYPE_UINT32, &p, DBUS_TYPE_INVALID))
+        if (!m || !dbus_message_append_args(m, DBUS_TYPE_UINT32, &p, DBUS_TYPE_INVALID) ||
+            !dbus_connection_send_with_reply(s->conn, m, &by_pid, TIMEOUT_MS))
                 abort();
-        if (call(s, m, "GetUnitByPID", &reply, &errname, err) < 0)
+        if (!by_pid)
+                return ect_error_set(err, EPIPE, "GetUnitByPID: connection to systemd lost");
+        /* GetUnitByPID's answer decides which unit it is. The unit the
+         * cgroup path names is asked about with it, in the same round trip;
+         * otherwise the name in the object path systemd answers with tells
+         * the type, and Id and the settings go out together after it. One
+         * round trip, or two, instead of five. */
+        guess = cgroup ? unit_from_cgroup(cgroup) : NULL;
+        guess_path = guess ? path_of_unit(guess) : NULL;
+        if (guess_path && unit_batch_send(s, guess_path, guess, &b, err) < 0)
+                return ect_error_wrap(err, "unit of process %d", (int)pid);
+        if (pending_reply(&by_pid, "GetUnitByPID", &reply, &errname, err) < 0) {
+                unit_batch_drop(&b);
                 return -1;
+        }
         if (!reply) {
+                unit_batch_drop(&b);
                 /* A process outside every unit (a cgroupfs-driver container
                  * under /docker on old systemd): nothing of systemd's applies. */
                 if (strcmp(errname, "org.freedesktop.systemd1.NoUnitForPID") == 0) {
@@ -388,41 +521,20 @@ int ect_systemd_unit_of_pid(struct ect_systemd *s, pid_t pid, const struct ect_c
                 }
                 return ect_error_set(err, EIO, "GetUnitByPID(%d): %s", (int)pid, errname);
         }
-        if (!dbus_message_get_args(reply, NULL, DBUS_TYPE_OBJECT_PATH, &obj, DBUS_TYPE_INVALID))
+        if (!dbus_message_get_args(reply, NULL, DBUS_TYPE_OBJECT_PATH, &obj, DBUS_TYPE_INVALID)) {
+                unit_batch_drop(&b);
                 return ect_error_set(err, EPROTO, "GetUnitByPID(%d): no object path", (int)pid);
-        /* The name systemd gives (Id) decides; the one in the object path
-         * says which interface holds the unit's cgroup settings before Id
-         * has come back, so that Id and the settings are asked for at once:
-         * two round trips to systemd in all instead of five. */
-        guess = name_from_path(obj);
-        guess_iface = guess ? cgroup_iface(guess) : NULL;
-        if (get_send(s, obj, "org.freedesktop.systemd1.Unit", "Id", &id, err) < 0 ||
-            (guess_iface && unit_gets_send(s, obj, guess_iface, &g, err) < 0))
-                return ect_error_wrap(err, "unit of process %d", (int)pid);
-        if (get_string(&id, "Id", &u.name, err) < 0) {
-                unit_gets_drop(&g);
-                return ect_error_wrap(err, "unit of process %d", (int)pid);
         }
-        iface = cgroup_iface(u.name);
-        if (iface != guess_iface) {
-                /* A path that did not spell the unit's name, or spelled
-                 * another type (not seen): the settings, asked again. */
-                unit_gets_drop(&g);
-                if (iface && unit_gets_send(s, obj, iface, &g, err) < 0) {
-                        r = ect_error_wrap(err, "unit '%s'", u.name);
-                        ect_systemd_unit_clear(&u);
-                        return r;
-                }
+        if (!guess_path || strcmp(obj, guess_path) != 0) {
+                unit_batch_drop(&b);
+                name = name_from_path(obj);
+                if (unit_batch_send(s, obj, name, &b, err) < 0)
+                        return ect_error_wrap(err, "unit of process %d", (int)pid);
         }
-        if (!iface) {
-                *ret = u;
-                return 0;
-        }
-        if (unit_gets_collect(&g, devs, n, &u, pid, err) < 0) {
-                unit_gets_drop(&g);
-                r = ect_error_wrap(err, "unit '%s'", u.name);
+        if (unit_batch_collect(s, obj, &b, devs, n, &u, pid, err) < 0) {
+                unit_batch_drop(&b);
                 ect_systemd_unit_clear(&u);
-                return r;
+                return -1;
         }
         *ret = u;
         return 0;

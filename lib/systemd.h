@@ -49,9 +49,13 @@ static inline void ect_systemd_closep(struct ect_systemd **s)
 #define cleanup_systemd __attribute__((cleanup(ect_systemd_closep)))
 
 /* The unit pid belongs to (Manager.GetUnitByPID) and its device policy,
- * compared with devs. 0 with ret->name NULL when no unit holds pid. */
-int ect_systemd_unit_of_pid(struct ect_systemd *s, pid_t pid, const struct ect_cgroup_dev *devs,
-                            size_t n, struct ect_systemd_unit *ret, struct ect_error **err);
+ * compared with devs. 0 with ret->name NULL when no unit holds pid.
+ * cgroup, pid's cgroup path ("/machine.slice/libpod-abc.scope"; NULL: not
+ * known), names the unit systemd is asked about in the same round trip as
+ * GetUnitByPID, whose answer decides. */
+int ect_systemd_unit_of_pid(struct ect_systemd *s, pid_t pid, const char *cgroup,
+                            const struct ect_cgroup_dev *devs, size_t n,
+                            struct ect_systemd_unit *ret, struct ect_error **err);
 void ect_systemd_unit_clear(struct ect_systemd_unit *u);
 
 /* Adds "DeviceAllow=/dev/char/MAJ:MIN rw" for each of devs as runtime

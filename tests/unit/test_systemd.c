@@ -17,6 +17,8 @@
 
 #define UNIT_PATH "/org/freedesktop/systemd1/unit/ect_2dtest_2escope"
 #define MAX_ALLOW 32
+/* The cgroup path of the fake unit's process, as /proc/PID/cgroup has it. */
+#define CGROUP "/test.slice/ect-test.scope/container"
 
 /* The fake unit, in the child. */
 static struct {
@@ -29,7 +31,7 @@ static struct {
         unsigned set_calls;
 } unit;
 
-/* Replies to Properties.Get are held while the client has more requests
+/* Replies to GetUnitByPID and Properties.Get are held while the client has more requests
  * under way, and sent together once it has none: each batch's size goes
  * to the parent through a pipe, which tells how many round trips the
  * client took. A batch ends with DeviceAllow, the last setting the client
@@ -157,7 +159,9 @@ static DBusHandlerResult handle(DBusConnection *c, DBusMessage *m, void *data)
 {
         (void)data;
         handled++;
-        holding = dbus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "Get");
+        holding =
+                dbus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "Get") ||
+                dbus_message_is_method_call(m, "org.freedesktop.systemd1.Manager", "GetUnitByPID");
         batch_end = false;
         if (dbus_message_is_method_call(m, "org.freedesktop.systemd1.Manager", "GetUnitByPID")) {
                 dbus_uint32_t pid = 0;
@@ -169,8 +173,7 @@ static DBusHandlerResult handle(DBusConnection *c, DBusMessage *m, void *data)
                         DBusMessage *r = dbus_message_new_method_return(m);
                         dbus_message_append_args(r, DBUS_TYPE_OBJECT_PATH, &path,
                                                  DBUS_TYPE_INVALID);
-                        dbus_connection_send(c, r, NULL);
-                        dbus_message_unref(r);
+                        reply(c, r);
                 }
         } else if (dbus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "Get")) {
                 const char *iface = NULL, *prop = NULL;
@@ -340,7 +343,7 @@ START_TEST(test_systemd_strict_unit_missing_devices)
         start("strict", allow, 2, 4242);
         ck_assert_int_eq(ect_systemd_open(address, &s, &err), 0);
         ck_assert_ptr_nonnull(s);
-        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 4242, devs, 2, &u, &err), 0);
+        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 4242, CGROUP, devs, 2, &u, &err), 0);
         ck_assert_str_eq(u.name, "ect-test.scope");
         ck_assert_str_eq(u.cgroup, "/test.slice/ect-test.scope");
         ck_assert(u.restricted);
@@ -350,7 +353,7 @@ START_TEST(test_systemd_strict_unit_missing_devices)
         ck_assert_int_eq(ect_systemd_allow_devices(s, "ect-test.scope", devs, 2, &added, &err), 0);
         ck_assert_uint_eq(added, 2);
         /* systemd now lists them: asked again, nothing is missing. */
-        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 4242, devs, 2, &u, &err), 0);
+        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 4242, CGROUP, devs, 2, &u, &err), 0);
         ck_assert_uint_eq(u.n_missing, 0);
         ect_systemd_unit_clear(&u);
         stop();
@@ -368,7 +371,7 @@ START_TEST(test_systemd_entries_as_systemd_writes_them)
 
         start("closed", allow, 2, 7);
         ck_assert_int_eq(ect_systemd_open(address, &s, &err), 0);
-        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 7, devs, 2, &u, &err), 0);
+        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 7, CGROUP, devs, 2, &u, &err), 0);
         ck_assert(u.restricted);
         ck_assert_uint_eq(u.n_missing, 1);
         ect_systemd_unit_clear(&u);
@@ -388,7 +391,7 @@ START_TEST(test_systemd_unrestricted_unit)
 
         start("auto", NULL, 0, 9);
         ck_assert_int_eq(ect_systemd_open(address, &s, &err), 0);
-        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 9, devs, 2, &u, &err), 0);
+        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 9, CGROUP, devs, 2, &u, &err), 0);
         ck_assert_str_eq(u.name, "ect-test.scope");
         ck_assert(!u.restricted);
         ect_systemd_unit_clear(&u);
@@ -398,7 +401,7 @@ START_TEST(test_systemd_unrestricted_unit)
         /* "auto" with a list restricts. */
         start("auto", allow, 1, 9);
         ck_assert_int_eq(ect_systemd_open(address, &s, &err), 0);
-        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 9, devs, 2, &u, &err), 0);
+        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 9, CGROUP, devs, 2, &u, &err), 0);
         ck_assert(u.restricted);
         ect_systemd_unit_clear(&u);
         stop();
@@ -413,7 +416,7 @@ START_TEST(test_systemd_no_unit_for_pid)
 
         start("strict", NULL, 0, 1);
         ck_assert_int_eq(ect_systemd_open(address, &s, &err), 0);
-        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 12345, devs, 2, &u, &err), 0);
+        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 12345, CGROUP, devs, 2, &u, &err), 0);
         ck_assert_ptr_null(u.name);
         stop();
 }
@@ -441,8 +444,9 @@ END_TEST
 
 START_TEST(test_systemd_one_round_trip_for_the_unit)
 {
-        /* After GetUnitByPID, the unit's Id and its three cgroup settings
-         * go out together: one batch of four, not four round trips. */
+        /* GetUnitByPID, and the unit the cgroup path names: its Id and its
+         * three cgroup settings, all at once: one batch of five, not five
+         * round trips. */
         static const char *const allow[] = {"/dev/char/231:192", "rw"};
         cleanup_systemd struct ect_systemd *s = NULL;
         struct ect_systemd_unit u = {0};
@@ -450,11 +454,34 @@ START_TEST(test_systemd_one_round_trip_for_the_unit)
 
         start("strict", allow, 1, 31);
         ck_assert_int_eq(ect_systemd_open(address, &s, &err), 0);
-        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 31, devs, 2, &u, &err), 0);
-        ck_assert_str_eq(batches(), "4");
+        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 31, CGROUP, devs, 2, &u, &err), 0);
+        ck_assert_str_eq(batches(), "5");
         ck_assert_str_eq(u.name, "ect-test.scope");
         ck_assert_str_eq(u.cgroup, "/test.slice/ect-test.scope");
         ck_assert(u.restricted);
+        ck_assert_uint_eq(u.n_missing, 1);
+        ect_systemd_unit_clear(&u);
+
+        /* Without the cgroup path (or with one that names no unit), the
+         * object path systemd answers with: two round trips. */
+        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 31, NULL, devs, 2, &u, &err), 0);
+        ck_assert_str_eq(batches(), "1 4");
+        ck_assert_str_eq(u.cgroup, "/test.slice/ect-test.scope");
+        ck_assert_uint_eq(u.n_missing, 1);
+        ect_systemd_unit_clear(&u);
+        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 31, "/test.slice", devs, 2, &u, &err), 0);
+        ck_assert_str_eq(batches(), "1 4");
+        ect_systemd_unit_clear(&u);
+        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 31, "/", devs, 2, &u, &err), 0);
+        ck_assert_str_eq(batches(), "1 4");
+        ect_systemd_unit_clear(&u);
+
+        /* A cgroup path that names another unit: systemd's answer decides. */
+        ck_assert_int_eq(
+                ect_systemd_unit_of_pid(s, 31, "/test.slice/other.scope", devs, 2, &u, &err), 0);
+        ck_assert_str_eq(batches(), "5 4");
+        ck_assert_str_eq(u.name, "ect-test.scope");
+        ck_assert_str_eq(u.cgroup, "/test.slice/ect-test.scope");
         ck_assert_uint_eq(u.n_missing, 1);
         ect_systemd_unit_clear(&u);
         stop();
@@ -472,8 +499,8 @@ START_TEST(test_systemd_path_with_another_type)
         unit.path = "/org/freedesktop/systemd1/unit/ect_2dtest_2eservice";
         start("strict", NULL, 0, 32);
         ck_assert_int_eq(ect_systemd_open(address, &s, &err), 0);
-        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 32, devs, 2, &u, &err), 0);
-        ck_assert_str_eq(batches(), "4 3");
+        ck_assert_int_eq(ect_systemd_unit_of_pid(s, 32, NULL, devs, 2, &u, &err), 0);
+        ck_assert_str_eq(batches(), "1 4 3");
         ck_assert_str_eq(u.name, "ect-test.scope");
         ck_assert_str_eq(u.cgroup, "/test.slice/ect-test.scope");
         ck_assert(u.restricted);
@@ -486,7 +513,8 @@ END_TEST
 START_TEST(test_systemd_path_without_a_name)
 {
         /* A path that is not systemd's escaped name (or names a type
-         * without cgroup settings): Id first, then the settings. */
+         * without cgroup settings), where the cgroup path's guess was
+         * another: Id first, then the settings. */
         static const char *const paths[] = {
                 "/org/freedesktop/systemd1/unit/ect_zztest",
                 "/org/freedesktop/systemd1/unit/ect_00test_2escope",
@@ -503,8 +531,8 @@ START_TEST(test_systemd_path_without_a_name)
                 unit.path = paths[i];
                 start("strict", NULL, 0, 33);
                 ck_assert_int_eq(ect_systemd_open(address, &s, &err), 0);
-                ck_assert_int_eq(ect_systemd_unit_of_pid(s, 33, devs, 2, &u, &err), 0);
-                ck_assert_msg(strcmp(batches(), "1 3") == 0, "%s", paths[i]);
+                ck_assert_int_eq(ect_systemd_unit_of_pid(s, 33, CGROUP, devs, 2, &u, &err), 0);
+                ck_assert_msg(strcmp(batches(), "5 1 3") == 0, "%s", paths[i]);
                 ck_assert_str_eq(u.name, "ect-test.scope");
                 ck_assert_str_eq(u.cgroup, "/test.slice/ect-test.scope");
                 ck_assert_uint_eq(u.n_missing, 2);
@@ -525,7 +553,7 @@ START_TEST(test_systemd_unit_gone_between_calls)
 
         start("nosuch", NULL, 0, 34);
         ck_assert_int_eq(ect_systemd_open(address, &s, &err), 0);
-        ck_assert_int_lt(ect_systemd_unit_of_pid(s, 34, devs, 2, &u, &err), 0);
+        ck_assert_int_lt(ect_systemd_unit_of_pid(s, 34, CGROUP, devs, 2, &u, &err), 0);
         ck_assert_ptr_null(u.name);
         ck_assert_msg(strstr(err->msg, "unit 'ect-test.scope'") &&
                               strstr(err->msg, "DevicePolicy") && strstr(err->msg, "UnknownObject"),
@@ -555,6 +583,10 @@ int main(void)
 {
         Suite *s = suite_create("systemd");
         TCase *t = tcase_create("ect_systemd");
+
+        /* The fake takes a client that waits for 0.5 s to be waiting: a
+         * test meets that a few times (slower under ASan). */
+        tcase_set_timeout(t, 30);
 
         tcase_add_test(t, test_systemd_strict_unit_missing_devices);
         tcase_add_test(t, test_systemd_entries_as_systemd_writes_them);
