@@ -6,7 +6,9 @@
 # back is lost (the NVIDIA toolkit's lost-GPU bug class). Long-running
 # containers that got rxe0 through each way in must still open it and pass
 # the probe's verbs check after `systemctl daemon-reload` and after
-# `systemctl set-property --runtime SCOPE CPUWeight=50`.
+# `systemctl set-property --runtime SCOPE CPUWeight=50`. For each container
+# the hook started, systemd's GetUnitByPID must answer the object path the
+# hook derives from the cgroup path (its D-Bus step's one round trip).
 set -uo pipefail
 ENGINE=systemd
 # shellcheck source=tests/vm/guest/lib.sh
@@ -111,6 +113,45 @@ start_oci crun
 WAY=setup
 row "containers started through each way in" pass "$(printf '%s ' "${ways[@]%%:*}")"
 for w in "${ways[@]}"; do probe_ok "$w" "before"; done
+
+# The hook asks systemd about the unit the container's cgroup path names
+# (the first component that is not a slice), at the object path systemd
+# gives that name (every byte but a letter or digit as _xx), in the same
+# round trip as GetUnitByPID (lib/systemd.c): systemd's answer must be
+# that path, or every start pays another round trip (README, Performance).
+bus_path() {
+	local s=$1 out="" c i
+	for ((i = 0; i < ${#s}; i++)); do
+		c=${s:i:1}
+		case $c in
+		[a-zA-Z0-9]) out+=$c ;;
+		*) out+=$(printf '_%02x' "'$c") ;;
+		esac
+	done
+	printf '/org/freedesktop/systemd1/unit/%s' "$out"
+}
+unit_of_path() {
+	local c parts
+	IFS=/ read -ra parts <<<"$1"
+	for c in "${parts[@]}"; do
+		case $c in "" | *.slice) ;; *) printf '%s' "$c" && return ;; esac
+	done
+}
+for w in "${ways[@]}"; do
+	case ${w%%:*} in *-hook) ;; *) continue ;; esac
+	WAY=${w%%:*}
+	pid=$(pid_of "$w")
+	u=$(unit_of_path "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")")
+	want="o \"$(bus_path "$u")\""
+	got=$(busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 \
+		org.freedesktop.systemd1.Manager GetUnitByPID u "$pid" 2>&1)
+	if [ -n "$u" ] && [ "$got" = "$want" ]; then
+		row "GetUnitByPID answers the unit the hook reads from the cgroup path" pass "$u"
+	else
+		row "GetUnitByPID answers the unit the hook reads from the cgroup path" fail \
+			"cgroup unit '$u': want $want, got $got"
+	fi
+done
 
 systemctl daemon-reload
 for w in "${ways[@]}"; do probe_ok "$w" "after systemctl daemon-reload"; done
