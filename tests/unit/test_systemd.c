@@ -31,12 +31,13 @@ static struct {
         unsigned set_calls;
 } unit;
 
-/* Replies to GetUnitByPID and Properties.Get are held while the client has more requests
- * under way, and sent together once it has none: each batch's size goes
- * to the parent through a pipe, which tells how many round trips the
- * client took. A batch ends with DeviceAllow, the last setting the client
- * asks for; a client that waits with fewer under way is seen idle for
- * 0.5 s (a pipelined batch is written in one flush, far quicker). */
+/* Replies to GetUnitByPID and Properties.Get are held while the client
+ * has more requests under way, and sent together once it has none: each
+ * batch's size goes to the parent through a pipe, which tells how many
+ * round trips the client took. A batch ends with DeviceAllow, the last
+ * setting the client asks for; a client that waits with fewer under way
+ * is seen idle for 0.5 s (a pipelined batch is written in one flush, far
+ * quicker). */
 #define MAX_HELD 16
 static DBusMessage *held[MAX_HELD];
 static size_t n_held;
@@ -316,7 +317,7 @@ static void stop(void)
         rm_tmpdir(dir);
 }
 
-/* The sizes of the batches of Properties.Get replies so far, as "4 3". */
+/* The sizes of the batches of replies sent so far, as "5 4". */
 static const char *batches(void)
 {
         static char out[64];
