@@ -116,47 +116,31 @@ static void unrefp(DBusMessage **m)
 }
 #define cleanup_msg __attribute__((cleanup(unrefp)))
 
-/* Sends m and waits for its reply. A D-Bus error reply becomes *ret_name
- * (when asked for: the caller tells an expected error from a failure) or an
- * ect_error. */
-static int call(struct ect_systemd *s, DBusMessage *m, const char *what, DBusMessage **ret,
-                char **ret_errname, struct ect_error **err)
+/* Sends m without waiting for its reply, which *ret stands for: the
+ * caller collects it with pending_reply(), after sending what else it
+ * needs, so that several calls cost one round trip to systemd (each about
+ * 0.1 ms through the bus daemon, README "Performance"). */
+static int send_pending(struct ect_systemd *s, DBusMessage *m, const char *what,
+                        DBusPendingCall **ret, struct ect_error **err)
 {
-        DBusError e;
-        DBusMessage *reply;
-
-        dbus_error_init(&e);
-        reply = dbus_connection_send_with_reply_and_block(s->conn, m, TIMEOUT_MS, &e);
-        if (!reply) {
-                if (ret_errname && e.name) {
-                        *ret_errname = xstrdup(e.name);
-                        dbus_error_free(&e);
-                        *ret = NULL;
-                        return 0;
-                }
-                return dbus_fail(err, &e, what);
-        }
-        *ret = reply;
+        if (!dbus_connection_send_with_reply(s->conn, m, ret, TIMEOUT_MS))
+                abort(); /* out of memory: libdbus's only failure here */
+        if (!*ret)
+                return ect_error_set(err, EPIPE, "%s: connection to systemd lost", what);
         return 0;
 }
 
-/* Properties.Get(iface, prop) on path, sent without waiting for its
- * reply: the caller sends what it needs and then collects the replies
- * (get_reply), one round trip to systemd for all of them instead of one
- * each (each about 0.1 ms through the bus daemon, README "Performance"). */
+/* Properties.Get(iface, prop) on path, sent (send_pending()); get_reply()
+ * collects it. */
 static int get_send(struct ect_systemd *s, const char *path, const char *iface, const char *prop,
                     DBusPendingCall **ret, struct ect_error **err)
 {
         cleanup_msg DBusMessage *m = dbus_message_new_method_call(DEST, path, PROPS, "Get");
 
-        if (!m ||
-            !dbus_message_append_args(m, DBUS_TYPE_STRING, &iface, DBUS_TYPE_STRING, &prop,
-                                      DBUS_TYPE_INVALID) ||
-            !dbus_connection_send_with_reply(s->conn, m, ret, TIMEOUT_MS))
+        if (!m || !dbus_message_append_args(m, DBUS_TYPE_STRING, &iface, DBUS_TYPE_STRING, &prop,
+                                            DBUS_TYPE_INVALID))
                 abort(); /* out of memory: libdbus's only failure here */
-        if (!*ret)
-                return ect_error_set(err, EPIPE, "%s: connection to systemd lost", prop);
-        return 0;
+        return send_pending(s, m, prop, ret, err);
 }
 
 static void pending_dropp(DBusPendingCall **p)
@@ -171,7 +155,7 @@ static void pending_dropp(DBusPendingCall **p)
 
 /* The reply to a pending call (*p, taken). A D-Bus error reply becomes
  * *ret_errname (when asked for: the caller tells an expected error from a
- * failure) or an ect_error, as call() does. */
+ * failure) or an ect_error. */
 static int pending_reply(DBusPendingCall **p, const char *what, DBusMessage **ret,
                          char **ret_errname, struct ect_error **err)
 {
@@ -196,6 +180,17 @@ static int pending_reply(DBusPendingCall **p, const char *what, DBusMessage **re
         }
         *ret = r;
         return 0;
+}
+
+/* Sends m and waits for its reply. */
+static int call(struct ect_systemd *s, DBusMessage *m, const char *what, DBusMessage **ret,
+                struct ect_error **err)
+{
+        DBusPendingCall *p = NULL;
+
+        if (send_pending(s, m, what, &p, err) < 0)
+                return -1;
+        return pending_reply(&p, what, ret, NULL, err);
 }
 
 /* The reply to a get_send() (which *p is, taken), positioned in the
@@ -342,15 +337,14 @@ static void unit_gets_drop(struct unit_gets *g)
         pending_dropp(&g->allow);
 }
 
+/* On failure what went out stays in g, for its owner's unit_batch_drop(). */
 static int unit_gets_send(struct ect_systemd *s, const char *obj, const char *iface,
                           struct unit_gets *g, struct ect_error **err)
 {
         if (get_send(s, obj, iface, "ControlGroup", &g->cgroup, err) < 0 ||
             get_send(s, obj, iface, "DevicePolicy", &g->policy, err) < 0 ||
-            get_send(s, obj, iface, "DeviceAllow", &g->allow, err) < 0) {
-                unit_gets_drop(g);
+            get_send(s, obj, iface, "DeviceAllow", &g->allow, err) < 0)
                 return -1;
-        }
         return 0;
 }
 
@@ -437,34 +431,33 @@ static void unit_batch_drop(struct unit_batch *b)
         unit_gets_drop(&b->g);
         b->iface = NULL;
 }
+/* What is still under way when the batch goes out of scope is cancelled. */
+#define cleanup_batch __attribute__((cleanup(unit_batch_drop)))
 
 /* Sends the batch for the unit at obj; name (NULL: not known) gives the
- * type. */
+ * type. On failure what went out stays in b, as in unit_gets_send(). */
 static int unit_batch_send(struct ect_systemd *s, const char *obj, const char *name,
                            struct unit_batch *b, struct ect_error **err)
 {
         b->iface = name ? cgroup_iface(name) : NULL;
         if (get_send(s, obj, "org.freedesktop.systemd1.Unit", "Id", &b->id, err) < 0 ||
-            (b->iface && unit_gets_send(s, obj, b->iface, &b->g, err) < 0)) {
-                unit_batch_drop(b);
+            (b->iface && unit_gets_send(s, obj, b->iface, &b->g, err) < 0))
                 return -1;
-        }
         return 0;
 }
 
 /* The batch's answers into u. Id decides: where its type's interface is
  * not the one the settings went to (a name that was not known, or another
- * type: not seen), they are asked again. */
+ * type: not seen), they are asked again. What an error leaves under way
+ * is the caller's to drop. */
 static int unit_batch_collect(struct ect_systemd *s, const char *obj, struct unit_batch *b,
                               const struct ect_cgroup_dev *devs, size_t n,
                               struct ect_systemd_unit *u, pid_t pid, struct ect_error **err)
 {
         const char *iface;
 
-        if (get_string(&b->id, "Id", &u->name, err) < 0) {
-                unit_batch_drop(b);
+        if (get_string(&b->id, "Id", &u->name, err) < 0)
                 return ect_error_wrap(err, "unit of process %d", (int)pid);
-        }
         iface = cgroup_iface(u->name);
         if (iface != b->iface) {
                 unit_gets_drop(&b->g);
@@ -472,10 +465,8 @@ static int unit_batch_collect(struct ect_systemd *s, const char *obj, struct uni
                 if (iface && unit_gets_send(s, obj, iface, &b->g, err) < 0)
                         return ect_error_wrap(err, "unit '%s'", u->name);
         }
-        if (iface && unit_gets_collect(&b->g, devs, n, u, pid, err) < 0) {
-                unit_batch_drop(b);
+        if (iface && unit_gets_collect(&b->g, devs, n, u, pid, err) < 0)
                 return ect_error_wrap(err, "unit '%s'", u->name);
-        }
         return 0;
 }
 
@@ -488,16 +479,15 @@ int ect_systemd_unit_of_pid(struct ect_systemd *s, pid_t pid, const char *cgroup
         cleanup_msg DBusMessage *reply = NULL;
         cleanup_pending DBusPendingCall *by_pid = NULL;
         cleanup_free char *errname = NULL, *guess = NULL, *guess_path = NULL, *name = NULL;
-        struct unit_batch b = {NULL, NULL, {NULL, NULL, NULL}};
+        cleanup_batch struct unit_batch b = {NULL, NULL, {NULL, NULL, NULL}};
         struct ect_systemd_unit u = {0};
         dbus_uint32_t p = (dbus_uint32_t)pid;
         const char *obj = NULL;
 
-        if (!m || !dbus_message_append_args(m, DBUS_TYPE_UINT32, &p, DBUS_TYPE_INVALID) ||
-            !dbus_connection_send_with_reply(s->conn, m, &by_pid, TIMEOUT_MS))
+        if (!m || !dbus_message_append_args(m, DBUS_TYPE_UINT32, &p, DBUS_TYPE_INVALID))
                 abort();
-        if (!by_pid)
-                return ect_error_set(err, EPIPE, "GetUnitByPID: connection to systemd lost");
+        if (send_pending(s, m, "GetUnitByPID", &by_pid, err) < 0)
+                return -1;
         /* GetUnitByPID's answer decides which unit it is. The unit the
          * cgroup path names is asked about with it, in the same round trip;
          * otherwise the name in the object path systemd answers with tells
@@ -507,12 +497,9 @@ int ect_systemd_unit_of_pid(struct ect_systemd *s, pid_t pid, const char *cgroup
         guess_path = guess ? path_of_unit(guess) : NULL;
         if (guess_path && unit_batch_send(s, guess_path, guess, &b, err) < 0)
                 return ect_error_wrap(err, "unit of process %d", (int)pid);
-        if (pending_reply(&by_pid, "GetUnitByPID", &reply, &errname, err) < 0) {
-                unit_batch_drop(&b);
+        if (pending_reply(&by_pid, "GetUnitByPID", &reply, &errname, err) < 0)
                 return -1;
-        }
         if (!reply) {
-                unit_batch_drop(&b);
                 /* A process outside every unit (a cgroupfs-driver container
                  * under /docker on old systemd): nothing of systemd's applies. */
                 if (strcmp(errname, "org.freedesktop.systemd1.NoUnitForPID") == 0) {
@@ -521,10 +508,8 @@ int ect_systemd_unit_of_pid(struct ect_systemd *s, pid_t pid, const char *cgroup
                 }
                 return ect_error_set(err, EIO, "GetUnitByPID(%d): %s", (int)pid, errname);
         }
-        if (!dbus_message_get_args(reply, NULL, DBUS_TYPE_OBJECT_PATH, &obj, DBUS_TYPE_INVALID)) {
-                unit_batch_drop(&b);
+        if (!dbus_message_get_args(reply, NULL, DBUS_TYPE_OBJECT_PATH, &obj, DBUS_TYPE_INVALID))
                 return ect_error_set(err, EPROTO, "GetUnitByPID(%d): no object path", (int)pid);
-        }
         if (!guess_path || strcmp(obj, guess_path) != 0) {
                 unit_batch_drop(&b);
                 name = name_from_path(obj);
@@ -532,7 +517,6 @@ int ect_systemd_unit_of_pid(struct ect_systemd *s, pid_t pid, const char *cgroup
                         return ect_error_wrap(err, "unit of process %d", (int)pid);
         }
         if (unit_batch_collect(s, obj, &b, devs, n, &u, pid, err) < 0) {
-                unit_batch_drop(&b);
                 ect_systemd_unit_clear(&u);
                 return -1;
         }
@@ -577,7 +561,7 @@ int ect_systemd_allow_devices(struct ect_systemd *s, const char *unit,
             !dbus_message_iter_close_container(&props, &prop) ||
             !dbus_message_iter_close_container(&it, &props))
                 abort();
-        if (call(s, m, "SetUnitProperties", &reply, NULL, err) < 0)
+        if (call(s, m, "SetUnitProperties", &reply, err) < 0)
                 return ect_error_wrap(err, "unit '%s': DeviceAllow=%s ...", unit, paths[0]);
         log_debug("unit '%s': DeviceAllow= %zu device(s) added (runtime)", unit, n);
         *ret_n = n;
