@@ -532,9 +532,10 @@ static uint64_t now_ns(void)
 }
 
 /* pid's cgroup path as systemd keeps it (the unified hierarchy's, or
- * name=systemd's on a v1 host), into *ret; NULL when there is none or the
- * file does not parse (cgroup_path() reports that where it matters). Only
- * a hint: systemd's answer decides which unit holds pid (systemd.h). */
+ * name=systemd's on a v1 host), into *ret; NULL when there is none. The
+ * caller's ect_cgroup_find_dir() has parsed the file already (an error
+ * there ends the call first): the error cannot happen here. The path names
+ * the unit systemd is asked about first; its answer decides (systemd.h). */
 static const char *systemd_path(const char *proc_cgroup, char **ret)
 {
         struct ect_error *quiet = NULL;
@@ -556,7 +557,7 @@ static int systemd_grant(const char *bus, pid_t pid, const char *pc, const char 
 {
         cleanup_systemd struct ect_systemd *s = NULL;
         struct ect_systemd_unit u = {0};
-        cleanup_free char *path = NULL, *unit_dir = NULL, *hint = NULL;
+        cleanup_free char *path = NULL, *unit_dir = NULL;
         cleanup_close int ufd = -1;
         uint32_t before[MAX_PROGS], after[MAX_PROGS], nb = 0, na = 0;
         size_t added = 0, ul;
@@ -568,18 +569,16 @@ static int systemd_grant(const char *bus, pid_t pid, const char *pc, const char 
                 return ect_error_wrap(err, "systemd");
         if (!s)
                 return 0;
-        if (ect_systemd_unit_of_pid(s, pid, systemd_path(pc, &hint), devs, n, &u, err) < 0)
+        if (ect_systemd_unit_of_pid(s, pid, systemd_path(pc, &path), devs, n, &u, err) < 0)
                 return ect_error_wrap(err, "systemd");
         if (!u.name || !u.restricted || u.n_missing == 0)
                 goto out;
 
         /* The unit's cgroup in our view: pid's v2 directory cut back to
          * the unit's ControlGroup (pid may sit below it: crun puts the
-         * container in <scope>/container). */
+         * container in <scope>/container). With a v2 directory, path is
+         * the unified hierarchy's. */
         if (v2) {
-                r = cgroup_path(pc, NULL, &path, err);
-                if (r < 0)
-                        goto out;
                 ul = u.cgroup ? strlen(u.cgroup) : 0;
                 if (!path || !u.cgroup || strncmp(path, u.cgroup, ul) != 0 ||
                     (path[ul] != '/' && path[ul] != '\0') || strlen(path) - ul > strlen(v2)) {
