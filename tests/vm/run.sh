@@ -60,6 +60,15 @@ build_deb() {
 	rm -rf "$w"
 }
 
+# The last lines the guest wrote to its serial console, as plain text
+# (the firmware's and systemd's escape sequences and carriage returns
+# removed): what a guest that stopped early said last.
+console_tail() { # FILE
+	[ -e "$1" ] || { echo "(no console log)"; return; }
+	sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[()][A-Z0-9]//g' "$1" |
+		tr -d '\r' | tr -cd '[:print:]\t\n' | grep -v '^[[:space:]]*$' | tail -n 25
+}
+
 boot_guest() { # NAME
 	local name=$1 kernel initrd root modules base kver res st=0
 	res=$out/results/$name
@@ -87,10 +96,29 @@ boot_guest() { # NAME
 	fi
 	echo "check-vm: $name: kernel $kver ($(elapsed) s)" >&2
 	"$vm/boot.sh" "$name" "$kernel" "$initrd" "$root" "$modules" "$res" "$limit" "${append[@]}" || st=$?
+	# A boot that ends before main.sh has begun (no setup.tap) never ran a
+	# test: the kernel, the initramfs or systemd stopped it. Its console
+	# is shown and the guest booted once more, so that one lost boot under
+	# TCG is told apart from a boot that always fails (which fails again,
+	# with its console in the report).
+	if [ "$st" != 124 ] && [ ! -e "$res/setup.tap" ] && [ ! -e "$res/done" ]; then
+		echo "check-vm: $name: the guest stopped before its tests began (qemu exit $st); its console's last lines:" >&2
+		console_tail "$res/console.log" | sed 's/^/  /' >&2
+		mv "$res/console.log" "$out/console-$name-first.log"
+		rm -rf "$res"
+		mkdir -p "$res"
+		mv "$out/console-$name-first.log" "$res/console-first.log"
+		echo "check-vm: $name: booting it once more ($(elapsed) s)" >&2
+		st=0
+		"$vm/boot.sh" "$name" "$kernel" "$initrd" "$root" "$modules" "$res" "$limit" "${append[@]}" || st=$?
+	fi
 	if [ "$st" = 124 ]; then
 		echo "not ok - $name: the guest did not power off within ${limit}s" >"$res/boot.tap"
 	elif [ ! -e "$res/done" ]; then
-		echo "not ok - $name: the guest stopped before its tests ended (qemu exit $st)" >"$res/boot.tap"
+		{
+			echo "not ok - $name: the guest stopped before its tests ended (qemu exit $st)"
+			console_tail "$res/console.log" | sed 's/^/# /'
+		} >"$res/boot.tap"
 	fi
 	echo "check-vm: $name: done ($(elapsed) s)" >&2
 }
