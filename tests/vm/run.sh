@@ -66,7 +66,7 @@ build_deb() {
 console_tail() { # FILE
 	[ -e "$1" ] || { echo "(no console log)"; return; }
 	sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[()][A-Z0-9]//g' "$1" |
-		tr -d '\r' | tr -cd '[:print:]\t\n' | grep -v '^[[:space:]]*$' | tail -n 25
+		tr -d '\r' | tr -cd '[:print:]\t\n' | { grep -v '^[[:space:]]*$' || true; } | tail -n 25
 }
 
 boot_guest() { # NAME
