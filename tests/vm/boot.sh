@@ -16,8 +16,8 @@ shift 7
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
 # One host thread for all the guest's vCPUs. With one thread per vCPU
-# (thread=multi) the trixie kernel (6.12) oopsed at boot about one time in
-# twelve here: "Oops: int3" in sched_clock_cpu, on the vCPU taking the IPI by
+# (thread=multi) the trixie kernel (6.12) oopsed at boot in 1 of 36 boots
+# here: "Oops: int3" in sched_clock_cpu, on the vCPU taking the IPI by
 # which the other one, patching a static branch there (text_poke_bp), waits
 # for every CPU to see the finished code. That vCPU met the patch's temporary
 # int3 after the patch had ended (the kernel found none under way and took
