@@ -90,8 +90,13 @@ boot_guest() { # NAME
 	*) fail "unknown guest '$name'" ;;
 	esac
 	"$vm/mkimage.sh" "$root" "$out/image-$name"
-	initrd=$cache/initrd-$kver.gz
-	if [ ! -e "$initrd" ] || [ "$vm/init" -nt "$initrd" ] || [ "$vm/initramfs.sh" -nt "$initrd" ]; then
+	# The cached initramfs is named after what goes into it (the kernel's
+	# version, /init, the script that packs it), not judged by file dates:
+	# another checkout's, made with another /init, is never taken for this
+	# one's.
+	initrd=$cache/initrd-$kver-$(cat "$vm/init" "$vm/initramfs.sh" | sha256sum | cut -c1-16).gz
+	if [ ! -e "$initrd" ]; then
+		rm -f "$cache/initrd-$kver".gz "$cache/initrd-$kver"-*.gz
 		"$vm/initramfs.sh" "$base" "$kver" "$initrd"
 	fi
 	echo "check-vm: $name: kernel $kver ($(elapsed) s)" >&2
