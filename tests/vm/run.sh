@@ -70,7 +70,7 @@ console_tail() { # FILE
 }
 
 boot_guest() { # NAME
-	local name=$1 kernel initrd root modules base kver res st=0
+	local name=$1 kernel initrd root modules base kver res first st=0
 	res=$out/results/$name
 	rm -rf "$res"
 	mkdir -p "$res"
@@ -109,10 +109,12 @@ boot_guest() { # NAME
 	if [ "$st" != 124 ] && [ ! -e "$res/setup.tap" ] && [ ! -e "$res/done" ]; then
 		echo "check-vm: $name: the guest stopped before its tests began (qemu exit $st); its console's last lines:" >&2
 		console_tail "$res/console.log" | sed 's/^/  /' >&2
-		mv "$res/console.log" "$out/console-$name-first.log"
+		first=$out/console-$name-first.log
+		rm -f "$first"
+		[ ! -e "$res/console.log" ] || mv "$res/console.log" "$first"
 		rm -rf "$res"
 		mkdir -p "$res"
-		mv "$out/console-$name-first.log" "$res/console-first.log"
+		[ ! -e "$first" ] || mv "$first" "$res/console-first.log"
 		echo "check-vm: $name: booting it once more ($(elapsed) s)" >&2
 		st=0
 		"$vm/boot.sh" "$name" "$kernel" "$initrd" "$root" "$modules" "$res" "$limit" "${append[@]}" || st=$?
