@@ -70,7 +70,7 @@ console_tail() { # FILE
 }
 
 boot_guest() { # NAME
-	local name=$1 kernel initrd root modules base kver res first st=0
+	local name=$1 kernel initrd root modules base kver res try st=0
 	res=$out/results/$name
 	rm -rf "$res"
 	mkdir -p "$res"
@@ -100,25 +100,23 @@ boot_guest() { # NAME
 		"$vm/initramfs.sh" "$base" "$kver" "$initrd"
 	fi
 	echo "check-vm: $name: kernel $kver ($(elapsed) s)" >&2
-	"$vm/boot.sh" "$name" "$kernel" "$initrd" "$root" "$modules" "$res" "$limit" "${append[@]}" || st=$?
 	# A boot that ends before main.sh has begun (no setup.tap) never ran a
 	# test: the kernel, the initramfs or systemd stopped it. Its console
 	# is shown and the guest booted once more, so that one lost boot under
 	# TCG is told apart from a boot that always fails (which fails again,
 	# with its console in the report).
-	if [ "$st" != 124 ] && [ ! -e "$res/setup.tap" ] && [ ! -e "$res/done" ]; then
-		echo "check-vm: $name: the guest stopped before its tests began (qemu exit $st); its console's last lines:" >&2
-		console_tail "$res/console.log" | sed 's/^/  /' >&2
-		first=$out/console-$name-first.log
-		rm -f "$first"
-		[ ! -e "$res/console.log" ] || mv "$res/console.log" "$first"
-		rm -rf "$res"
-		mkdir -p "$res"
-		[ ! -e "$first" ] || mv "$first" "$res/console-first.log"
-		echo "check-vm: $name: booting it once more ($(elapsed) s)" >&2
+	for try in first again; do
 		st=0
 		"$vm/boot.sh" "$name" "$kernel" "$initrd" "$root" "$modules" "$res" "$limit" "${append[@]}" || st=$?
-	fi
+		if [ "$try" = again ] || [ "$st" = 124 ] || [ -e "$res/setup.tap" ] || [ -e "$res/done" ]; then
+			break
+		fi
+		echo "check-vm: $name: the guest stopped before its tests began (qemu exit $st); its console's last lines:" >&2
+		console_tail "$res/console.log" | sed 's/^/  /' >&2
+		[ ! -e "$res/console.log" ] || mv "$res/console.log" "$res/console-first.log"
+		find "$res" -mindepth 1 -maxdepth 1 ! -name console-first.log -exec rm -rf {} +
+		echo "check-vm: $name: booting it once more ($(elapsed) s)" >&2
+	done
 	if [ "$st" = 124 ]; then
 		echo "not ok - $name: the guest did not power off within ${limit}s" >"$res/boot.tap"
 	elif [ ! -e "$res/done" ]; then
