@@ -13,7 +13,9 @@
 # One 8-device fake host and one target process (a mount namespace of its
 # own with a tmpfs on the rootfs's /dev, a v1 device cgroup of its own), as
 # bench/hook-count.sh uses; the nodes a run made are removed before the
-# next. A no-op static program runs in the same rounds, for scale.
+# next. A no-op static program runs in the same rounds, for scale. Each
+# binary starts out of the page cache (hook_uncache), as after a boot: a
+# copy made just before would otherwise run up to 70 us faster.
 #
 # Usage: bench/hook-ab.sh [ROUNDS] [BIN...]   (root; ROUNDS 1000; the BINs
 # default to ECT_BUILD's erdma-hook; HOOK_BASELINE=PATH adds that build)
@@ -152,6 +154,8 @@ C
 echo 'int main(void) { return 0; }' >"$T/noop.c"
 cc -O2 -Wall -Werror -o "$T/ab" "$T/ab.c"
 cc -O2 -static -o "$T/noop" "$T/noop.c"
+# Every binary read from disk by its own first exec (tests/lib/hook.sh).
+hook_uncache "${bins[@]}" "$T/noop"
 
 CG=$devcg/ect-ab.$$
 e2e_on_exit "hook_target_gone $CG"
