@@ -8,7 +8,8 @@
 # host. No runc: the hook is driven as runc would drive the hook entry of
 # tests/lib/hook.sh (a state on stdin, the entry's env), for a process in a
 # mount namespace of its own with a tmpfs on the rootfs's /dev and a v1
-# device cgroup of its own (README, "The hook's own work, counted").
+# device cgroup of its own (docs/PERFORMANCE.md, "The hook's own work,
+# counted").
 #
 # Usage: bench/hook-count.sh   (root; ECT_BUILD names the build dir)
 # HOOK_BASELINE=PATH adds that erdma-hook binary (an earlier build), each

@@ -9,7 +9,7 @@
 # is a page fault (the kernel maps the page and its neighbours in the page
 # cache); on the 2-core VM these are about 10 us each, and an 8-device run
 # took 17 of them. With the code a run executes in one run of about 300 KiB
-# it takes 5, and a run is about 0.15 ms shorter (README, Performance).
+# it takes 5, and a run is about 0.15 ms shorter (docs/PERFORMANCE.md).
 #
 # How: bench/hook-count.sh runs the hook under callgrind (no request, 1 and
 # 8 devices) and lists the functions executed; the link map of the build

@@ -8,7 +8,7 @@
  * architecture ARCH (Debian's or the kernel's name: amd64/x86_64,
  * arm64/aarch64), and writes it as C: ect_sandbox_enter() (lib/sandbox.c)
  * loads it as it is. No libseccomp work on a container start (building the
- * rules, its kernel probes: about 0.12 ms, README "Performance"), and no
+ * rules, its kernel probes: about 0.12 ms, docs/PERFORMANCE.md), and no
  * libseccomp in the hook at all.
  *
  * Runs on the build machine (HOSTCC, the build machine's libseccomp), so
