@@ -15,7 +15,7 @@
 # bench/hook-count.sh uses; the nodes a run made are removed before the
 # next. A no-op static program runs in the same rounds, for scale. Each
 # binary starts out of the page cache (hook_uncache), as after a boot: a
-# copy made just before would otherwise run up to 70 us faster.
+# copy made just before would otherwise run up to about 75 us faster.
 #
 # Usage: bench/hook-ab.sh [ROUNDS] [BIN...]   (root; ROUNDS 1000; the BINs
 # default to ECT_BUILD's erdma-hook; HOOK_BASELINE=PATH adds that build)

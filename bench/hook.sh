@@ -48,7 +48,7 @@ C
 echo 'int main(void) { return 0; }' >"$T/noop.c"
 cc -O2 -static -o "$T/ts" "$T/ts.c"
 cc -O2 -static -o "$T/noop" "$T/noop.c"
-# Every hook read from disk by its own first exec, as after a boot: how a
+# Every binary read from disk by its own first exec, as after a boot: how a
 # binary came into the page cache moves its exec by up to 110 us here.
 hook_uncache "$T/ts" "$T/noop" "$HOOK" "${HOOK_BASELINE:-}"
 

@@ -94,10 +94,11 @@ hook_target_gone() {
 }
 
 # How a binary came into the page cache moves what its exec costs on the
-# 2-core VM by 45-110 us (a static no-op: just copied with cp 66 us faster
-# than just linked, read with cat 16 us faster, read back by its own exec
-# 45 us slower; the hook likewise): a benchmark puts every binary it
-# compares in one state, the one an installed binary is in after a boot.
+# 2-core VM by up to 110 us (a static no-op: just copied with cp 66 us
+# faster than just linked, read with cat 16 us faster, read back by its own
+# exec 45 us slower; a copy of the hook 44-76 us faster): a benchmark puts
+# every binary it compares in one state, the one an installed binary is in
+# after a boot.
 hook_uncache() {
 	local f
 	for f in "$@"; do
